@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using System.Globalization;
+using RecLoss.Core.Data;
+using RecLoss.Core.Encoders;
+using RecLoss.Core.Evaluation;
+using RecLoss.Core.Losses;
+using RecLoss.Core.Models;
+using RecLoss.Core.Optim;
+using RecLoss.Core.Training;
+
+namespace RecLoss.Cli.Commands;
+
+/// <summary>recloss train: trains MF with a loss, evaluates, and writes run.json.</summary>
+internal static class TrainCommand
+{
+    public const string Help = "recloss train [--data PATH] [options]\n"
+        + "  Trains matrix factorization and evaluates it by full ranking. Without --data it trains on the generated demo data.\n"
+        + "  Defaults are the MML paper's MF settings on Yelp2018.\n\n"
+        + DataArguments.Help + "\n" + LossArguments.Help + """
+
+          --negatives N            negatives per training row (default 100)
+          --exclude-positives      never draw a user's own train items as negatives (the reference does)
+          --batch-size N           rows per step (default 512)
+          --epochs N               epochs (default 100)
+          --lr X                   Adam learning rate, > 0 (default 1e-4)
+          --beta1 X --beta2 X      Adam moment decays in [0, 1) (default 0.9, 0.999)
+          --adam-eps X             Adam epsilon, > 0 (default 1e-8)
+          --l2 X                   lambda of (lambda/2)||W||^2 over whole tables, >= 0 (default 1e-9)
+          --clip-norm X            clip the global gradient norm at X; 0 = off (default 10)
+          --dim N                  embedding dimension (default 64)
+          --init-std X             std of the N(0, std^2) initialisation (default 1e-4)
+          --score cosine|dot       score function (default: the loss's own, cosine for mml and ccl)
+          --dropout X              dropout on the normalised user vector in training, in [0, 1) (default 0.1)
+          --ks LIST                cut-offs K for the metrics (default 10,20,50; must include 20 unless --select-k)
+          --select-k K             K whose Recall chooses the best epoch (default 20)
+          --eval-every N           evaluate every N epochs (default 1); the last epoch always
+          --seed N                 seed of initialisation, shuffling, negatives and dropout (default 2019)
+          --threads N              worker threads, 0 = all cores (default 0); results do not depend on it
+          --out DIR                write DIR/run.json
+        """;
+
+    public static int Run(ArgumentReader args, TextWriter output, TextWriter progress, bool live, CancellationToken cancellation)
+    {
+        string? path = args.String("data");
+        Dataset data = path is null ? DemoCommand.GenerateData(args) : DataArguments.Load(args, path);
+        IRowLoss loss = LossArguments.Read(args);
+        SessionOptions options = ReadSessionOptions(args, loss, fallback: null);
+        string? outDir = args.String("out");
+        args.EnsureAllUsed("train");
+        return Execute(data, loss, options, outDir, output, progress, live, cancellation);
+    }
+
+    /// <summary>Reads the model, optimizer, trainer and evaluation options; <paramref name="fallback"/> supplies other defaults.</summary>
+    public static SessionOptions ReadSessionOptions(ArgumentReader args, IRowLoss loss, SessionOptions? fallback)
+    {
+        SessionOptions d = fallback ?? new SessionOptions();
+        string scoreText = args.String("score", loss.DefaultScore == ScoreKind.Cosine ? "cosine" : "dot");
+        ScoreKind score = scoreText switch
+        {
+            "cosine" => ScoreKind.Cosine,
+            "dot" => ScoreKind.Dot,
+            _ => throw new UsageException($"--score: '{scoreText}' is not a score (expected cosine or dot)"),
+        };
+        int[] ks = args.IntList("ks", 1) ?? d.Evaluation.Ks.ToArray();
+        int selectK = args.Int("select-k", d.SelectionK, 1);
+        if (!ks.Contains(selectK))
+        {
+            throw new UsageException($"--select-k {selectK} must be one of --ks ({string.Join(",", ks)})");
+        }
+        var options = new SessionOptions
+        {
+            Encoder = new MatrixFactorizationOptions
+            {
+                Dim = args.Int("dim", d.Encoder.Dim, 1, 4096),
+                InitStd = args.Double("init-std", d.Encoder.InitStd, 0),
+                Score = score,
+            },
+            Adam = new AdamOptions
+            {
+                LearningRate = args.Double("lr", d.Adam.LearningRate, 0, minExclusive: true),
+                Beta1 = args.Double("beta1", d.Adam.Beta1, 0, 0.999999),
+                Beta2 = args.Double("beta2", d.Adam.Beta2, 0, 0.999999999),
+                Epsilon = args.Double("adam-eps", d.Adam.Epsilon, 0, minExclusive: true),
+                L2 = args.Double("l2", d.Adam.L2, 0),
+                ClipNorm = args.Double("clip-norm", d.Adam.ClipNorm, 0),
+            },
+            Trainer = new TrainerOptions
+            {
+                Epochs = args.Int("epochs", d.Trainer.Epochs, 1),
+                BatchSize = args.Int("batch-size", d.Trainer.BatchSize, 1),
+                Negatives = args.Int("negatives", d.Trainer.Negatives, 1, 100_000),
+                Dropout = args.Double("dropout", d.Trainer.Dropout, 0, 0.99),
+                ExcludePositives = args.Flag("exclude-positives") || d.Trainer.ExcludePositives,
+                Seed = (ulong)args.Int("seed", (int)d.Trainer.Seed, 0),
+                Threads = args.Int("threads", d.Trainer.Threads, 0, 1024),
+                EvaluateEvery = args.Int("eval-every", d.Trainer.EvaluateEvery, 1),
+            },
+            Evaluation = new EvaluatorOptions { Ks = ks },
+            SelectionK = selectK,
+        };
+        return options;
+    }
+
+    public static int Execute(Dataset data, IRowLoss loss, SessionOptions options, string? outDir, TextWriter output, TextWriter progress,
+        bool live, CancellationToken cancellation)
+    {
+        var stats = DatasetStatistics.Of(data);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"data {data.Name}: {stats.Users:N0} users, {stats.Items:N0} items, train {data.Train.Count:N0}, validation {data.Validation?.Count ?? 0:N0}, test {data.Test?.Count ?? 0:N0}"));
+        Render.Notes(output, data.Report);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"model MF dim {options.Encoder.Dim} {options.Encoder.Score.ToString().ToLowerInvariant()} | loss {Describe(loss)} | {options.Trainer.Negatives} negatives ({(options.Trainer.ExcludePositives ? "positives excluded" : "uniform over all items")}) | batch {options.Trainer.BatchSize} | Adam lr {options.Adam.LearningRate:G3} l2 {options.Adam.L2:G3} clip {options.Adam.ClipNorm:G3} | dropout {options.Trainer.Dropout:G3} | seed {options.Trainer.Seed} | threads {(options.Trainer.Threads == 0 ? Environment.ProcessorCount : options.Trainer.Threads)}"));
+
+        var session = new TrainingSession(options);
+        TrainingResult result = session.Run(data, loss, new ConsoleTrainingObserver(progress, output, live, options.Trainer.Epochs), cancellation);
+
+        var baselines = new List<(string, EvaluationResult)>();
+        var evaluator = new Evaluator(options.Evaluation, new ParallelRunner(options.Trainer.Threads));
+        FactorModel popular = FactorModel.MostPopular(data.Train);
+        if (data.Test is not null)
+        {
+            InteractionMatrix testMask = data.Validation is null ? data.Train : data.Train.Union(data.Validation);
+            baselines.Add(("most-popular", evaluator.Evaluate(popular, testMask, data.Test)));
+        }
+
+        output.WriteLine();
+        output.WriteLine("results on test (the epoch is chosen as labelled):");
+        var rows = new List<(string, EvaluationResult)>();
+        foreach (SelectedEpoch selected in result.Selections())
+        {
+            if (selected.Record.Test is { } test)
+            {
+                rows.Add(($"{selected.Selection} (epoch {selected.Record.Epoch})", test));
+            }
+        }
+        rows.AddRange(baselines);
+        Render.MetricsTable(output, rows);
+        if (result.BestValidation?.Record.Validation is { } bestValid)
+        {
+            output.WriteLine();
+            output.WriteLine($"validation at the best-validation epoch {result.BestValidation.Record.Epoch}:");
+            Render.MetricsTable(output, [("validation", bestValid)]);
+        }
+        double meanSeconds = result.Epochs.Average(e => e.TrainSeconds);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\ntraining: {meanSeconds:F2} s per epoch on average ({data.Train.Count / meanSeconds / 1000:F0}k rows/s)"));
+
+        if (outDir is not null)
+        {
+            string path = Path.Combine(outDir, "run.json");
+            RunRecordWriter.Write(path, data, loss, ConfigOf(loss, options), result, Commit(), baselines);
+            output.WriteLine($"run record: {path}");
+        }
+        return ExitCodes.Success;
+    }
+
+    public static string Describe(IRowLoss loss) => loss switch
+    {
+        MultiMarginLoss m => string.Create(CultureInfo.InvariantCulture,
+            $"mml margins [{string.Join(",", m.Margins)}] weights [{string.Join(",", m.MarginWeights)}] w_p {m.PositiveWeight} w_n {m.NegativeWeight}"),
+        CosineContrastiveLoss c => string.Create(CultureInfo.InvariantCulture, $"ccl margin {c.Margin} w {c.NegativeWeight}"),
+        _ => loss.Name,
+    };
+
+    private static Dictionary<string, object?> ConfigOf(IRowLoss loss, SessionOptions o) => new()
+    {
+        ["loss"] = Describe(loss),
+        ["encoder"] = "mf",
+        ["dim"] = o.Encoder.Dim,
+        ["score"] = o.Encoder.Score.ToString().ToLowerInvariant(),
+        ["initStd"] = o.Encoder.InitStd,
+        ["negatives"] = o.Trainer.Negatives,
+        ["excludePositives"] = o.Trainer.ExcludePositives,
+        ["batchSize"] = o.Trainer.BatchSize,
+        ["epochs"] = o.Trainer.Epochs,
+        ["dropout"] = o.Trainer.Dropout,
+        ["seed"] = o.Trainer.Seed,
+        ["threads"] = o.Trainer.Threads,
+        ["evaluateEvery"] = o.Trainer.EvaluateEvery,
+        ["optimizer"] = "adam (dense semantics, deferred replay)",
+        ["lr"] = o.Adam.LearningRate,
+        ["beta1"] = o.Adam.Beta1,
+        ["beta2"] = o.Adam.Beta2,
+        ["adamEps"] = o.Adam.Epsilon,
+        ["l2"] = o.Adam.L2,
+        ["clipNorm"] = o.Adam.ClipNorm,
+        ["ks"] = o.Evaluation.Ks,
+        ["selectK"] = o.SelectionK,
+    };
+
+    /// <summary>The git commit of the working directory, when git and a repository are there.</summary>
+    private static string? Commit()
+    {
+        try
+        {
+            using var git = Process.Start(new ProcessStartInfo("git", "rev-parse HEAD")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            });
+            if (git is null)
+            {
+                return null;
+            }
+            string text = git.StandardOutput.ReadToEnd().Trim();
+            git.WaitForExit();
+            return git.ExitCode == 0 && text.Length == 40 ? text : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}

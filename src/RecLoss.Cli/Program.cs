@@ -1,0 +1,1 @@
+return RecLoss.Cli.CommandLine.Run(args, Console.Out, Console.Error, !Console.IsErrorRedirected);

@@ -1,0 +1,39 @@
+using RecLoss.Numerics;
+
+namespace RecLoss.Core.Encoders;
+
+/// <summary>A dense [rows, dim] float table stored row-major in one array.</summary>
+public sealed class EmbeddingTable
+{
+    public EmbeddingTable(int rows, int dim)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dim);
+        Rows = rows;
+        Dim = dim;
+        Weights = new float[(long)rows * dim];
+    }
+
+    public int Rows { get; }
+
+    public int Dim { get; }
+
+    /// <summary>[rows, dim], row-major.</summary>
+    public float[] Weights { get; }
+
+    public Span<float> Row(int index) => Weights.AsSpan(index * Dim, Dim);
+
+    /// <summary>Fills the table with N(0, std^2) draws; row r uses its own stream, so the result is order-free.</summary>
+    public void InitializeNormal(double std, ulong seed, ulong tableTag)
+    {
+        for (int r = 0; r < Rows; r++)
+        {
+            var rng = Xoshiro256.ForStream(seed, tableTag, (ulong)r);
+            Span<float> row = Row(r);
+            for (int d = 0; d < row.Length; d++)
+            {
+                row[d] = (float)(std * rng.NextGaussian());
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace RecLoss.Core.Optim;
+
+/// <summary>Per-step scalars of Adam that every row shares.</summary>
+public readonly record struct AdamStepScalars(float Clip, float StepSize, float InverseSqrtBias2);
+
+/// <summary>The Adam element update, shared by the plain dense loop and the deferred replay so both do the same arithmetic.</summary>
+/// <remarks>
+/// Per element, at step t with clip factor c:
+/// <c>G = data + lambda w; g = c G; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+/// w = w - (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps)</c>, the last written as
+/// <c>sqrt(v) * invSqrtBias2</c>. Vector and scalar lanes perform the same IEEE operations in the same order
+/// (no fused multiply-add), so they agree bit for bit.
+/// </remarks>
+internal readonly struct AdamKernel
+{
+    private readonly float _lambda, _beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _epsilon;
+
+    public AdamKernel(AdamOptions options)
+    {
+        _lambda = (float)options.L2;
+        _beta1 = (float)options.Beta1;
+        _oneMinusBeta1 = (float)(1 - options.Beta1);
+        _beta2 = (float)options.Beta2;
+        _oneMinusBeta2 = (float)(1 - options.Beta2);
+        _epsilon = (float)options.Epsilon;
+    }
+
+    public float Lambda => _lambda;
+
+    /// <summary>G = data + lambda w, in place in <paramref name="gradient"/>; returns sum G^2 in double.</summary>
+    public double AddL2(ReadOnlySpan<float> w, Span<float> gradient)
+    {
+        double sum = 0;
+        for (int d = 0; d < w.Length; d++)
+        {
+            float g = gradient[d] + _lambda * w[d];
+            gradient[d] = g;
+            sum += (double)g * g;
+        }
+        return sum;
+    }
+
+    /// <summary>sum (0 + lambda w)^2 in double: the regulariser-only gradient of an idle row.</summary>
+    public double IdleNormSquared(ReadOnlySpan<float> w)
+    {
+        double sum = 0;
+        for (int d = 0; d < w.Length; d++)
+        {
+            float g = 0f + _lambda * w[d];
+            sum += (double)g * g;
+        }
+        return sum;
+    }
+
+    /// <summary>One step with a precomputed G (data + lambda w).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Apply(Span<float> w, Span<float> m, Span<float> v, ReadOnlySpan<float> gradient, AdamStepScalars s)
+    {
+        ref float wRef = ref MemoryMarshal.GetReference(w);
+        ref float mRef = ref MemoryMarshal.GetReference(m);
+        ref float vRef = ref MemoryMarshal.GetReference(v);
+        ref float gRef = ref MemoryMarshal.GetReference(gradient);
+        int d = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; d <= w.Length - 16; d += 16)
+            {
+                Vector512<float> wv = Vector512.LoadUnsafe(ref wRef, (nuint)d);
+                Vector512<float> mv = Vector512.LoadUnsafe(ref mRef, (nuint)d);
+                Vector512<float> vv = Vector512.LoadUnsafe(ref vRef, (nuint)d);
+                Vector512<float> g = Vector512.LoadUnsafe(ref gRef, (nuint)d) * Vector512.Create(s.Clip);
+                Update(ref wv, ref mv, ref vv, g, s);
+                wv.StoreUnsafe(ref wRef, (nuint)d);
+                mv.StoreUnsafe(ref mRef, (nuint)d);
+                vv.StoreUnsafe(ref vRef, (nuint)d);
+            }
+        }
+        for (; d < w.Length; d++)
+        {
+            float g = Unsafe.Add(ref gRef, d) * s.Clip;
+            UpdateScalar(ref Unsafe.Add(ref wRef, d), ref Unsafe.Add(ref mRef, d), ref Unsafe.Add(ref vRef, d), g, s);
+        }
+    }
+
+    /// <summary>Replays steps with no data gradient (G = 0 + lambda w) for one row, keeping it in registers.</summary>
+    /// <param name="steps">The scalars of the steps to replay, in order.</param>
+    public void Replay(Span<float> w, Span<float> m, Span<float> v, ReadOnlySpan<AdamStepScalars> steps)
+    {
+        ref float wRef = ref MemoryMarshal.GetReference(w);
+        ref float mRef = ref MemoryMarshal.GetReference(m);
+        ref float vRef = ref MemoryMarshal.GetReference(v);
+        int d = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> lambda = Vector512.Create(_lambda);
+            for (; d <= w.Length - 16; d += 16)
+            {
+                Vector512<float> wv = Vector512.LoadUnsafe(ref wRef, (nuint)d);
+                Vector512<float> mv = Vector512.LoadUnsafe(ref mRef, (nuint)d);
+                Vector512<float> vv = Vector512.LoadUnsafe(ref vRef, (nuint)d);
+                foreach (AdamStepScalars s in steps)
+                {
+                    Vector512<float> g = (Vector512<float>.Zero + lambda * wv) * Vector512.Create(s.Clip);
+                    Update(ref wv, ref mv, ref vv, g, s);
+                }
+                wv.StoreUnsafe(ref wRef, (nuint)d);
+                mv.StoreUnsafe(ref mRef, (nuint)d);
+                vv.StoreUnsafe(ref vRef, (nuint)d);
+            }
+        }
+        for (; d < w.Length; d++)
+        {
+            ref float wd = ref Unsafe.Add(ref wRef, d);
+            ref float md = ref Unsafe.Add(ref mRef, d);
+            ref float vd = ref Unsafe.Add(ref vRef, d);
+            foreach (AdamStepScalars s in steps)
+            {
+                float g = (0f + _lambda * wd) * s.Clip;
+                UpdateScalar(ref wd, ref md, ref vd, g, s);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Update(ref Vector512<float> w, ref Vector512<float> m, ref Vector512<float> v, Vector512<float> g, AdamStepScalars s)
+    {
+        m = Vector512.Create(_beta1) * m + Vector512.Create(_oneMinusBeta1) * g;
+        v = Vector512.Create(_beta2) * v + Vector512.Create(_oneMinusBeta2) * (g * g);
+        Vector512<float> denominator = Vector512.Sqrt(v) * Vector512.Create(s.InverseSqrtBias2) + Vector512.Create(_epsilon);
+        w -= Vector512.Create(s.StepSize) * m / denominator;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void UpdateScalar(ref float w, ref float m, ref float v, float g, AdamStepScalars s)
+    {
+        m = _beta1 * m + _oneMinusBeta1 * g;
+        v = _beta2 * v + _oneMinusBeta2 * (g * g);
+        float denominator = MathF.Sqrt(v) * s.InverseSqrtBias2 + _epsilon;
+        w -= s.StepSize * m / denominator;
+    }
+}

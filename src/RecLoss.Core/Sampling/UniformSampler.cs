@@ -1,0 +1,60 @@
+using RecLoss.Core.Data;
+using RecLoss.Numerics;
+
+namespace RecLoss.Core.Sampling;
+
+/// <summary>Uniform negatives over all items, with replacement.</summary>
+/// <remarks>
+/// The reference (SimpleX/MML) draws uniformly over all items and does not exclude the user's positives; with
+/// <c>excludePositives</c> each draw is rejected while it hits the user's train row (binary search of the sorted CSR
+/// row), which is exact rejection sampling of the uniform law over the user's non-positives.
+/// </remarks>
+public sealed class UniformSampler : INegativeSampler
+{
+    private readonly int _itemCount;
+    private readonly InteractionMatrix? _positives;
+
+    /// <param name="positives">The train matrix when positives are excluded; null for the reference behaviour.</param>
+    /// <exception cref="ArgumentException">Exclusion is asked but some user interacted with every item.</exception>
+    public UniformSampler(int itemCount, InteractionMatrix? positives = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(itemCount);
+        if (positives is not null)
+        {
+            for (int u = 0; u < positives.UserCount; u++)
+            {
+                if (positives.RowLength(u) >= itemCount)
+                {
+                    throw new ArgumentException($"User index {u} interacted with all {itemCount} items, so no negative can be drawn for it with positives excluded.", nameof(positives));
+                }
+            }
+        }
+        _itemCount = itemCount;
+        _positives = positives;
+    }
+
+    public string Name => _positives is null ? "uniform" : "uniform-excluding-positives";
+
+    public void Sample(ref Xoshiro256 rng, int userIndex, Span<int> destination)
+    {
+        if (_positives is null)
+        {
+            for (int k = 0; k < destination.Length; k++)
+            {
+                destination[k] = rng.NextInt(_itemCount);
+            }
+            return;
+        }
+        ReadOnlySpan<int> row = _positives.Row(userIndex);
+        for (int k = 0; k < destination.Length; k++)
+        {
+            int item;
+            do
+            {
+                item = rng.NextInt(_itemCount);
+            }
+            while (row.BinarySearch(item) >= 0);
+            destination[k] = item;
+        }
+    }
+}

@@ -1,0 +1,344 @@
+using System.Diagnostics;
+using RecLoss.Core.Data;
+using RecLoss.Core.Encoders;
+using RecLoss.Core.Losses;
+using RecLoss.Core.Optim;
+using RecLoss.Core.Sampling;
+using RecLoss.Numerics;
+
+namespace RecLoss.Core.Training;
+
+/// <summary>Mini-batch training of an MF encoder with any row loss, negatives from a sampler, and dense Adam.</summary>
+/// <remarks>
+/// As the MML/SimpleX reference: one row per (user, positive) interaction, shuffled each epoch, last partial batch
+/// kept; N negatives per row; dropout on the normalised user vector; loss = mean over the batch's rows.
+/// A step runs in phases: draw (parallel), index the batch's rows (serial), catch the rows up (parallel),
+/// forward and backward per row (parallel), sum the gradients per user and per item in row order (parallel over
+/// rows of the tables), Adam step. Row r of epoch e draws its negatives and dropout mask from the stream
+/// (seed, e, r), so a row's randomness is fixed for the epoch and independent of the thread count.
+/// </remarks>
+public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
+    where TLoss : struct, IRowLoss
+{
+    private const int RowChunk = 16;
+
+    private readonly TLoss _loss;
+    private readonly TrainerOptions _options;
+    private readonly MatrixFactorization _encoder;
+    private readonly AdamOptimizer _optimizer;
+    private readonly INegativeSampler _sampler;
+    private readonly ParallelRunner _runner;
+    private readonly int[] _rowUser, _rowItem, _order;
+    private readonly int _dim, _slots;
+
+    // Batch buffers, allocated once.
+    private readonly int[] _batchUser;          // [B]
+    private readonly int[] _batchItems;         // [B, 1 + N]
+    private readonly float[] _dropoutScale;     // [B, dim]
+    private readonly float[] _userTilde;        // [B, dim]
+    private readonly float[] _userGradient;     // [B, dim]
+    private readonly float[] _scores, _coefA, _coefB; // [B, 1 + N]
+    private readonly float[] _rowLoss;          // [B]
+    private readonly int[] _localUser;          // [B]: index into the batch's distinct users
+    private readonly int[] _localItem;          // [B, 1 + N]: index into the batch's distinct items
+    private readonly int[] _userStamp, _userLocal, _itemStamp, _itemLocal;
+    private readonly int[] _distinctUsers, _distinctItems;
+    private readonly int[] _userRowStart, _userRowList;   // CSR: distinct user -> batch rows
+    private readonly int[] _itemSlotStart, _itemSlotList; // CSR: distinct item -> slots with a gradient
+    private readonly int[] _touchedItems;                 // distinct items with a gradient
+    private readonly int[] _cursor;                       // scratch for the counting sorts
+    private readonly SparseGradient _gradient;
+    private int _stamp;
+
+    public MatrixFactorizationTrainer(TLoss loss, TrainerOptions options, MatrixFactorization encoder, AdamOptimizer optimizer,
+        INegativeSampler sampler, InteractionMatrix train, ParallelRunner runner)
+    {
+        options.Validate();
+        if (train.UserCount != encoder.Users.Rows || train.ItemCount != encoder.Items.Rows)
+        {
+            throw new ArgumentException("The encoder's tables do not match the train matrix.");
+        }
+        _loss = loss;
+        _options = options;
+        _encoder = encoder;
+        _optimizer = optimizer;
+        _sampler = sampler;
+        _runner = runner;
+        _dim = encoder.Dim;
+        _slots = 1 + options.Negatives;
+
+        _rowUser = new int[train.Count];
+        _rowItem = new int[train.Count];
+        for (int u = 0, p = 0; u < train.UserCount; u++)
+        {
+            foreach (int i in train.Row(u))
+            {
+                _rowUser[p] = u;
+                _rowItem[p] = i;
+                p++;
+            }
+        }
+        _order = new int[train.Count];
+
+        int b = Math.Min(options.BatchSize, Math.Max(train.Count, 1));
+        _batchUser = new int[b];
+        _batchItems = new int[b * _slots];
+        _dropoutScale = new float[b * _dim];
+        _userTilde = new float[b * _dim];
+        _userGradient = new float[b * _dim];
+        _scores = new float[b * _slots];
+        _coefA = new float[b * _slots];
+        _coefB = new float[b * _slots];
+        _rowLoss = new float[b];
+        _localUser = new int[b];
+        _localItem = new int[b * _slots];
+        _userStamp = new int[train.UserCount];
+        _userLocal = new int[train.UserCount];
+        _itemStamp = new int[train.ItemCount];
+        _itemLocal = new int[train.ItemCount];
+        _distinctUsers = new int[b];
+        _distinctItems = new int[Math.Min(b * _slots, train.ItemCount)];
+        _userRowStart = new int[b + 1];
+        _userRowList = new int[b];
+        _itemSlotStart = new int[_distinctItems.Length + 1];
+        _itemSlotList = new int[b * _slots];
+        _touchedItems = new int[_distinctItems.Length];
+        _cursor = new int[Math.Max(b, _distinctItems.Length) + 1];
+        _gradient = new SparseGradient(_dim, b, _distinctItems.Length);
+    }
+
+    public int Rows => _rowUser.Length;
+
+    public int BatchesPerEpoch => (Rows + _options.BatchSize - 1) / _options.BatchSize;
+
+    /// <summary>Runs one epoch (1-based number) and returns the mean row loss.</summary>
+    public double RunEpoch(int epoch, ITrainingObserver? observer, CancellationToken cancellation)
+    {
+        for (int p = 0; p < _order.Length; p++)
+        {
+            _order[p] = p;
+        }
+        var shuffle = Xoshiro256.ForStream(_options.Seed, 0x5F0FF1E, (ulong)epoch);
+        shuffle.Shuffle(_order.AsSpan());
+
+        var clock = Stopwatch.StartNew();
+        double lossSum = 0;
+        long rowsDone = 0;
+        int batches = BatchesPerEpoch;
+        double lastReport = -1;
+        for (int batch = 0; batch < batches; batch++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            int start = batch * _options.BatchSize;
+            int size = Math.Min(_options.BatchSize, Rows - start);
+            lossSum += Step(epoch, start, size);
+            rowsDone += size;
+            double now = clock.Elapsed.TotalSeconds;
+            if (observer is not null && (now - lastReport >= 0.2 || batch == batches - 1))
+            {
+                lastReport = now;
+                observer.OnBatch(new BatchProgress(epoch, batch + 1, batches, rowsDone, lossSum / rowsDone, now));
+            }
+        }
+        CheckFinite(epoch);
+        return Rows == 0 ? 0 : lossSum / Rows;
+    }
+
+    /// <summary>One optimisation step over order[start .. start + size); returns the sum of row losses.</summary>
+    private double Step(int epoch, int start, int size)
+    {
+        int dim = _dim, slots = _slots;
+        float keep = (float)(1 - _options.Dropout);
+        uint dropThreshold = (uint)Math.Min(uint.MaxValue, Math.Round(_options.Dropout * 4294967296.0));
+
+        // 1. Draw negatives and dropout masks (parallel, per-row streams).
+        _runner.For(size, RowChunk, (from, to) =>
+        {
+            for (int r = from; r < to; r++)
+            {
+                int position = start + r;
+                int row = _order[position];
+                int u = _rowUser[row];
+                _batchUser[r] = u;
+                _batchItems[r * slots] = _rowItem[row];
+                var rng = Xoshiro256.ForStream(_options.Seed, (ulong)epoch, (ulong)position, 1);
+                _sampler.Sample(ref rng, u, _batchItems.AsSpan(r * slots + 1, slots - 1));
+                if (_options.Dropout > 0)
+                {
+                    var maskRng = Xoshiro256.ForStream(_options.Seed, (ulong)epoch, (ulong)position, 2);
+                    Span<float> scale = _dropoutScale.AsSpan(r * dim, dim);
+                    for (int d = 0; d < dim; d++)
+                    {
+                        scale[d] = maskRng.NextUInt32() < dropThreshold ? 0f : 1f / keep;
+                    }
+                }
+            }
+        });
+
+        // 2. Index the batch's distinct users and items (serial, first-appearance order).
+        int stamp = ++_stamp;
+        int userCount = 0, itemCount = 0;
+        for (int r = 0; r < size; r++)
+        {
+            int u = _batchUser[r];
+            if (_userStamp[u] != stamp)
+            {
+                _userStamp[u] = stamp;
+                _userLocal[u] = userCount;
+                _distinctUsers[userCount++] = u;
+            }
+            _localUser[r] = _userLocal[u];
+            for (int k = 0; k < slots; k++)
+            {
+                int i = _batchItems[r * slots + k];
+                if (_itemStamp[i] != stamp)
+                {
+                    _itemStamp[i] = stamp;
+                    _itemLocal[i] = itemCount;
+                    _distinctItems[itemCount++] = i;
+                }
+                _localItem[r * slots + k] = _itemLocal[i];
+            }
+        }
+
+        // 3. Bring every row this step reads up to date.
+        _optimizer.CatchUp(0, _distinctUsers, userCount);
+        _optimizer.CatchUp(1, _distinctItems, itemCount);
+
+        // 4. Forward and backward per row (parallel; rows write only their own slices).
+        float rowWeight = 1f / size;
+        float[] users = _encoder.Users.Weights, items = _encoder.Items.Weights;
+        bool dropout = _options.Dropout > 0;
+        ScoreKind score = _encoder.Score;
+        _runner.For(size, RowChunk, (from, to) =>
+        {
+            for (int r = from; r < to; r++)
+            {
+                _rowLoss[r] = RowKernel.ForwardBackward(_loss, score, users.AsSpan(_batchUser[r] * dim, dim), items, dim,
+                    _batchItems.AsSpan(r * slots, slots), dropout ? _dropoutScale.AsSpan(r * dim, dim) : default, rowWeight,
+                    _userTilde.AsSpan(r * dim, dim), _userGradient.AsSpan(r * dim, dim),
+                    _scores.AsSpan(r * slots, slots), _coefA.AsSpan(r * slots, slots), _coefB.AsSpan(r * slots, slots));
+            }
+        });
+
+        // 5. Group rows by user and gradient slots by item, in row order (serial counting sort).
+        Array.Clear(_userRowStart, 0, userCount + 1);
+        for (int r = 0; r < size; r++)
+        {
+            _userRowStart[_localUser[r] + 1]++;
+        }
+        for (int q = 0; q < userCount; q++)
+        {
+            _userRowStart[q + 1] += _userRowStart[q];
+        }
+        Array.Copy(_userRowStart, _cursor, userCount);
+        for (int r = 0; r < size; r++)
+        {
+            _userRowList[_cursor[_localUser[r]]++] = r;
+        }
+
+        Array.Clear(_itemSlotStart, 0, itemCount + 1);
+        int activeSlots = size * slots;
+        for (int s = 0; s < activeSlots; s++)
+        {
+            if (_coefA[s] != 0f || _coefB[s] != 0f)
+            {
+                _itemSlotStart[_localItem[s] + 1]++;
+            }
+        }
+        int touched = 0;
+        for (int q = 0; q < itemCount; q++)
+        {
+            if (_itemSlotStart[q + 1] > 0)
+            {
+                _touchedItems[touched++] = q;
+            }
+            _itemSlotStart[q + 1] += _itemSlotStart[q];
+        }
+        Array.Copy(_itemSlotStart, _cursor, itemCount);
+        for (int s = 0; s < activeSlots; s++)
+        {
+            if (_coefA[s] != 0f || _coefB[s] != 0f)
+            {
+                _itemSlotList[_cursor[_localItem[s]]++] = s;
+            }
+        }
+
+        // 6. Sum the data gradients per user and per item in that fixed order (parallel over table rows).
+        _gradient.Clear();
+        _gradient.Counts[0] = userCount;
+        _gradient.Counts[1] = touched;
+        _runner.For(userCount, RowChunk, (from, to) =>
+        {
+            for (int q = from; q < to; q++)
+            {
+                _gradient.Rows[0][q] = _distinctUsers[q];
+                Span<float> g = _gradient.Value(0, q);
+                g.Clear();
+                for (int p = _userRowStart[q]; p < _userRowStart[q + 1]; p++)
+                {
+                    int r = _userRowList[p];
+                    VectorKernels.MultiplyAdd<float>(_userGradient.AsSpan(r * dim, dim), 1f, g);
+                }
+            }
+        });
+        _runner.For(touched, RowChunk * 4, (from, to) =>
+        {
+            for (int t = from; t < to; t++)
+            {
+                int q = _touchedItems[t];
+                int item = _distinctItems[q];
+                _gradient.Rows[1][t] = item;
+                Span<float> g = _gradient.Value(1, t);
+                g.Clear();
+                float bSum = 0;
+                for (int p = _itemSlotStart[q]; p < _itemSlotStart[q + 1]; p++)
+                {
+                    int s = _itemSlotList[p];
+                    // dL/de_i += a_s u~_row - b_s e_i
+                    VectorKernels.MultiplyAdd<float>(_userTilde.AsSpan(s / slots * dim, dim), _coefA[s], g);
+                    bSum += _coefB[s];
+                }
+                if (bSum != 0f)
+                {
+                    VectorKernels.MultiplyAdd<float>(items.AsSpan(item * dim, dim), -bSum, g);
+                }
+            }
+        });
+
+        // 7. Adam step.
+        _optimizer.Step(_gradient);
+
+        double sum = 0;
+        for (int r = 0; r < size; r++)
+        {
+            sum += _rowLoss[r];
+        }
+        return sum;
+    }
+
+    /// <summary>After each epoch one sum per table checks finiteness; the error names the likely fix.</summary>
+    private void CheckFinite(int epoch)
+    {
+        foreach ((string name, EmbeddingTable table) in new[] { ("user", _encoder.Users), ("item", _encoder.Items) })
+        {
+            double sum = 0;
+            foreach (float w in table.Weights)
+            {
+                sum += w;
+            }
+            if (!double.IsFinite(sum))
+            {
+                throw new TrainingDivergedException($"The {name} embeddings are not finite after epoch {epoch}: training diverged. Lower the learning rate (--lr) or enable gradient clipping (--clip-norm).");
+            }
+        }
+    }
+}
+
+/// <summary>Training produced non-finite parameters.</summary>
+public sealed class TrainingDivergedException : Exception
+{
+    public TrainingDivergedException(string message) : base(message)
+    {
+    }
+}

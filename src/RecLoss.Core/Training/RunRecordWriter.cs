@@ -1,0 +1,118 @@
+using System.Text.Json;
+using RecLoss.Core.Data;
+using RecLoss.Core.Evaluation;
+using RecLoss.Core.Losses;
+
+namespace RecLoss.Core.Training;
+
+/// <summary>Writes the run record run.json: config, data fingerprint, per-epoch loss, metrics and seconds, final metrics.</summary>
+/// <remarks>Written to a temporary file and renamed, so an existing record is never left half-written.</remarks>
+public static class RunRecordWriter
+{
+    public static void Write(string path, Dataset data, IRowLoss loss, IReadOnlyDictionary<string, object?> config, TrainingResult result,
+        string? commit, IReadOnlyList<(string Name, EvaluationResult Result)>? baselines = null)
+    {
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null)
+        {
+            Directory.CreateDirectory(folder);
+        }
+        string temp = path + ".tmp";
+        using (var stream = File.Create(temp))
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("tool", "recloss");
+            json.WriteString("commit", commit);
+            json.WriteString("createdUtc", DateTime.UtcNow.ToString("O"));
+            json.WriteString("machine", $"{Environment.MachineName}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+            json.WriteString("loss", loss.Name);
+            json.WriteStartObject("config");
+            foreach ((string key, object? value) in config)
+            {
+                json.WritePropertyName(key);
+                JsonSerializer.Serialize(json, value);
+            }
+            json.WriteEndObject();
+            json.WriteStartObject("data");
+            json.WriteString("name", data.Name);
+            json.WriteString("fingerprint", data.Fingerprint());
+            json.WriteNumber("users", data.UserCount);
+            json.WriteNumber("items", data.ItemCount);
+            json.WriteNumber("train", data.Train.Count);
+            json.WriteNumber("validation", data.Validation?.Count ?? 0);
+            json.WriteNumber("test", data.Test?.Count ?? 0);
+            json.WriteStartArray("notes");
+            foreach (string note in data.Report.Notes)
+            {
+                json.WriteStringValue(note);
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+            json.WriteStartArray("epochs");
+            foreach (EpochRecord epoch in result.Epochs)
+            {
+                WriteEpoch(json, epoch);
+            }
+            json.WriteEndArray();
+            json.WriteStartArray("final");
+            foreach (SelectedEpoch selected in result.Selections())
+            {
+                json.WriteStartObject();
+                json.WriteString("selection", selected.Selection);
+                WriteEpochBody(json, selected.Record);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            if (baselines is not null)
+            {
+                json.WriteStartObject("baselines");
+                foreach ((string name, EvaluationResult r) in baselines)
+                {
+                    WriteEvaluation(json, name, r);
+                }
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static void WriteEpoch(Utf8JsonWriter json, EpochRecord epoch)
+    {
+        json.WriteStartObject();
+        WriteEpochBody(json, epoch);
+        json.WriteEndObject();
+    }
+
+    private static void WriteEpochBody(Utf8JsonWriter json, EpochRecord epoch)
+    {
+        json.WriteNumber("epoch", epoch.Epoch);
+        json.WriteNumber("loss", epoch.Loss);
+        json.WriteNumber("trainSeconds", Math.Round(epoch.TrainSeconds, 3));
+        if (epoch.Validation is not null)
+        {
+            WriteEvaluation(json, "validation", epoch.Validation);
+        }
+        if (epoch.Test is not null)
+        {
+            WriteEvaluation(json, "test", epoch.Test);
+        }
+    }
+
+    private static void WriteEvaluation(Utf8JsonWriter json, string name, EvaluationResult result)
+    {
+        json.WriteStartObject(name);
+        json.WriteNumber("users", result.Users);
+        json.WriteNumber("seconds", Math.Round(result.Seconds, 3));
+        foreach (MetricsAtK m in result.Metrics)
+        {
+            json.WriteNumber($"recall@{m.K}", m.Recall);
+            json.WriteNumber($"ndcg@{m.K}", m.Ndcg);
+            json.WriteNumber($"precision@{m.K}", m.Precision);
+            json.WriteNumber($"hitrate@{m.K}", m.HitRate);
+            json.WriteNumber($"mrr@{m.K}", m.Mrr);
+        }
+        json.WriteEndObject();
+    }
+}

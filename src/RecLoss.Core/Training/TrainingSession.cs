@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using RecLoss.Core.Data;
+using RecLoss.Core.Encoders;
+using RecLoss.Core.Evaluation;
+using RecLoss.Core.Losses;
+using RecLoss.Core.Models;
+using RecLoss.Core.Optim;
+using RecLoss.Core.Sampling;
+
+namespace RecLoss.Core.Training;
+
+/// <summary>Runs epochs of some trainer.</summary>
+public interface IEpochRunner
+{
+    int Rows { get; }
+
+    int BatchesPerEpoch { get; }
+
+    /// <summary>Runs epoch <paramref name="epoch"/> (1-based); returns the mean row loss.</summary>
+    double RunEpoch(int epoch, ITrainingObserver? observer, CancellationToken cancellation);
+}
+
+/// <summary>One epoch's record: loss, seconds, and metrics when it was evaluated.</summary>
+public sealed record EpochRecord(int Epoch, double Loss, double TrainSeconds, EvaluationResult? Validation, EvaluationResult? Test);
+
+/// <summary>A chosen epoch and how it was chosen.</summary>
+/// <param name="Selection">"last", "best-validation" or "best-test (test-selected: optimistic)".</param>
+public sealed record SelectedEpoch(string Selection, EpochRecord Record);
+
+/// <summary>Everything a run produced.</summary>
+public sealed record TrainingResult(IReadOnlyList<EpochRecord> Epochs, SelectedEpoch Last, SelectedEpoch? BestValidation, SelectedEpoch? BestTest,
+    MatrixFactorization Encoder)
+{
+    public IEnumerable<SelectedEpoch> Selections()
+    {
+        yield return Last;
+        if (BestValidation is not null)
+        {
+            yield return BestValidation;
+        }
+        if (BestTest is not null)
+        {
+            yield return BestTest;
+        }
+    }
+}
+
+/// <summary>Options of a whole run: encoder, optimizer, trainer and evaluation.</summary>
+public sealed class SessionOptions
+{
+    public MatrixFactorizationOptions Encoder { get; init; } = new();
+    public AdamOptions Adam { get; init; } = new();
+    public TrainerOptions Trainer { get; init; } = new();
+    public EvaluatorOptions Evaluation { get; init; } = new();
+
+    /// <summary>K whose Recall selects the best epoch (must be one of the evaluation Ks).</summary>
+    public int SelectionK { get; init; } = 20;
+}
+
+/// <summary>Trains an MF encoder with a loss, evaluates every N epochs and keeps the record of every epoch.</summary>
+/// <remarks>
+/// The validation split (when present) is evaluated with train masked; the test split with train and validation
+/// masked. Three results are reported: the last epoch; the best epoch by validation Recall@K; and the best epoch by
+/// test Recall@K, which is what the reference code reports and is labelled as test-selected.
+/// </remarks>
+public sealed class TrainingSession
+{
+    private readonly SessionOptions _options;
+
+    public TrainingSession(SessionOptions options)
+    {
+        options.Trainer.Validate();
+        options.Adam.Validate();
+        if (!options.Evaluation.Ks.Contains(options.SelectionK))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.SelectionK, $"The selection K must be one of the evaluation Ks ({string.Join(",", options.Evaluation.Ks)}).");
+        }
+        _options = options;
+    }
+
+    public TrainingResult Run(Dataset data, IRowLoss loss, ITrainingObserver? observer = null, CancellationToken cancellation = default)
+    {
+        var runner = new ParallelRunner(_options.Trainer.Threads);
+        var encoder = new MatrixFactorization(data.UserCount, data.ItemCount, _options.Encoder, _options.Trainer.Seed);
+        var optimizer = new ReplayAdamOptimizer(_options.Adam, [encoder.Users, encoder.Items], runner);
+        INegativeSampler sampler = new UniformSampler(data.ItemCount, _options.Trainer.ExcludePositives ? data.Train : null);
+        IEpochRunner trainer = loss.Accept(new TrainerBuilder(_options.Trainer, encoder, optimizer, sampler, data.Train, runner));
+        var evaluator = new Evaluator(_options.Evaluation, runner);
+        InteractionMatrix testMask = data.Validation is null ? data.Train : data.Train.Union(data.Validation);
+
+        var records = new List<EpochRecord>();
+        for (int epoch = 1; epoch <= _options.Trainer.Epochs; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            double meanLoss = trainer.RunEpoch(epoch, observer, cancellation);
+            double seconds = clock.Elapsed.TotalSeconds;
+            EvaluationResult? validation = null, test = null;
+            if (epoch % _options.Trainer.EvaluateEvery == 0 || epoch == _options.Trainer.Epochs)
+            {
+                optimizer.CatchUpAll();
+                FactorModel model = FactorModel.From(encoder);
+                if (data.Validation is not null)
+                {
+                    validation = evaluator.Evaluate(model, data.Train, data.Validation);
+                }
+                if (data.Test is not null)
+                {
+                    test = evaluator.Evaluate(model, testMask, data.Test);
+                }
+            }
+            var record = new EpochRecord(epoch, meanLoss, seconds, validation, test);
+            records.Add(record);
+            observer?.OnEpoch(record);
+        }
+        optimizer.CatchUpAll();
+
+        int k = _options.SelectionK;
+        var last = new SelectedEpoch("last", records[^1]);
+        SelectedEpoch? bestValidation = records.Where(r => r.Validation is not null)
+            .MaxBy(r => r.Validation!.At(k).Recall) is { } v ? new SelectedEpoch("best-validation", v) : null;
+        SelectedEpoch? bestTest = records.Where(r => r.Test is not null)
+            .MaxBy(r => r.Test!.At(k).Recall) is { } t ? new SelectedEpoch("best-test (test-selected: optimistic)", t) : null;
+        return new TrainingResult(records, last, bestValidation, bestTest, encoder);
+    }
+
+    private sealed class TrainerBuilder(TrainerOptions options, MatrixFactorization encoder, AdamOptimizer optimizer,
+        INegativeSampler sampler, InteractionMatrix train, Optim.ParallelRunner runner) : IRowLossVisitor<IEpochRunner>
+    {
+        public IEpochRunner Visit<TLoss>(TLoss loss)
+            where TLoss : struct, IRowLoss => new MatrixFactorizationTrainer<TLoss>(loss, options, encoder, optimizer, sampler, train, runner);
+    }
+}
