@@ -143,6 +143,8 @@ internal static class TrainCommand
         }
         double meanSeconds = result.Epochs.Average(e => e.TrainSeconds);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\ntraining: {meanSeconds:F2} s per epoch on average ({data.Train.Count / meanSeconds / 1000:F0}k rows/s)"));
+        double epochs = result.Epochs.Count;
+        output.WriteLine("  per epoch by phase: " + string.Join(", ", result.PhaseSeconds.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Phase} {p.Seconds / epochs:F2}s"))));
 
         if (outDir is not null)
         {

@@ -31,15 +31,29 @@ internal readonly struct AdamKernel
 
     public float Lambda => _lambda;
 
-    /// <summary>G = data + lambda w, in place in <paramref name="gradient"/>; returns sum G^2 in double.</summary>
+    /// <summary>G = data + lambda w, in place in <paramref name="gradient"/>; returns sum G^2.</summary>
     public double AddL2(ReadOnlySpan<float> w, Span<float> gradient)
     {
-        double sum = 0;
-        for (int d = 0; d < w.Length; d++)
+        ref float wRef = ref MemoryMarshal.GetReference(w);
+        ref float gRef = ref MemoryMarshal.GetReference(gradient);
+        int d = 0;
+        float sum = 0;
+        if (Vector512.IsHardwareAccelerated)
         {
-            float g = gradient[d] + _lambda * w[d];
-            gradient[d] = g;
-            sum += (double)g * g;
+            Vector512<float> lambda = Vector512.Create(_lambda), acc = Vector512<float>.Zero;
+            for (; d <= w.Length - 16; d += 16)
+            {
+                Vector512<float> g = Vector512.LoadUnsafe(ref gRef, (nuint)d) + lambda * Vector512.LoadUnsafe(ref wRef, (nuint)d);
+                g.StoreUnsafe(ref gRef, (nuint)d);
+                acc += g * g;
+            }
+            sum = Vector512.Sum(acc);
+        }
+        for (; d < w.Length; d++)
+        {
+            float g = Unsafe.Add(ref gRef, d) + _lambda * Unsafe.Add(ref wRef, d);
+            Unsafe.Add(ref gRef, d) = g;
+            sum += g * g;
         }
         return sum;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics;
 using RecLoss.Core.Data;
 using RecLoss.Core.Encoders;
 using RecLoss.Core.Losses;
@@ -41,7 +42,8 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
     private readonly float[] _rowLoss;          // [B]
     private readonly int[] _localUser;          // [B]: index into the batch's distinct users
     private readonly int[] _localItem;          // [B, 1 + N]: index into the batch's distinct items
-    private readonly int[] _userStamp, _userLocal, _itemStamp, _itemLocal;
+    private readonly int[] _userStamp, _userLocal, _itemLocal;
+    private readonly ulong[] _itemBits;          // [ceil(items / 64)]: items read by the batch
     private readonly int[] _distinctUsers, _distinctItems;
     private readonly int[] _userRowStart, _userRowList;   // CSR: distinct user -> batch rows
     private readonly int[] _itemSlotStart, _itemSlotList; // CSR: distinct item -> slots with a gradient
@@ -94,7 +96,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _localItem = new int[b * _slots];
         _userStamp = new int[train.UserCount];
         _userLocal = new int[train.UserCount];
-        _itemStamp = new int[train.ItemCount];
+        _itemBits = new ulong[(train.ItemCount + 63) / 64];
         _itemLocal = new int[train.ItemCount];
         _distinctUsers = new int[b];
         _distinctItems = new int[Math.Min(b * _slots, train.ItemCount)];
@@ -144,9 +146,24 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         return Rows == 0 ? 0 : lossSum / Rows;
     }
 
+    /// <summary>Seconds spent in each phase of the step since construction: draw, index, catch-up, forward-backward, group, sum, adam.</summary>
+    public double[] PhaseSeconds { get; } = new double[7];
+
+    public IReadOnlyList<string> PhaseNames { get; } = ["draw", "index", "catch-up", "forward-backward", "group", "sum-gradients", "adam-step"];
+
+    private long _phaseClock;
+
+    private void EndPhase(int phase)
+    {
+        long now = Stopwatch.GetTimestamp();
+        PhaseSeconds[phase] += (now - _phaseClock) / (double)Stopwatch.Frequency;
+        _phaseClock = now;
+    }
+
     /// <summary>One optimisation step over order[start .. start + size); returns the sum of row losses.</summary>
     private double Step(int epoch, int start, int size)
     {
+        _phaseClock = Stopwatch.GetTimestamp();
         int dim = _dim, slots = _slots;
         float keep = (float)(1 - _options.Dropout);
         uint dropThreshold = (uint)Math.Min(uint.MaxValue, Math.Round(_options.Dropout * 4294967296.0));
@@ -175,7 +192,10 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             }
         });
 
-        // 2. Index the batch's distinct users and items (serial, first-appearance order).
+        EndPhase(0);
+
+        // 2. Index the batch's distinct users (first-appearance order) and items (ascending, so the catch-up walks
+        //    the item tables in address order); serial.
         int stamp = ++_stamp;
         int userCount = 0, itemCount = 0;
         for (int r = 0; r < size; r++)
@@ -188,22 +208,36 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
                 _distinctUsers[userCount++] = u;
             }
             _localUser[r] = _userLocal[u];
-            for (int k = 0; k < slots; k++)
+        }
+        int slotCount = size * slots;
+        Array.Clear(_itemBits);
+        for (int s = 0; s < slotCount; s++)
+        {
+            int i = _batchItems[s];
+            _itemBits[i >> 6] |= 1UL << i;
+        }
+        for (int word = 0; word < _itemBits.Length; word++)
+        {
+            ulong bits = _itemBits[word];
+            while (bits != 0)
             {
-                int i = _batchItems[r * slots + k];
-                if (_itemStamp[i] != stamp)
-                {
-                    _itemStamp[i] = stamp;
-                    _itemLocal[i] = itemCount;
-                    _distinctItems[itemCount++] = i;
-                }
-                _localItem[r * slots + k] = _itemLocal[i];
+                int i = (word << 6) + BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+                _itemLocal[i] = itemCount;
+                _distinctItems[itemCount++] = i;
             }
         }
+        for (int s = 0; s < slotCount; s++)
+        {
+            _localItem[s] = _itemLocal[_batchItems[s]];
+        }
+        EndPhase(1);
 
         // 3. Bring every row this step reads up to date.
         _optimizer.CatchUp(0, _distinctUsers, userCount);
         _optimizer.CatchUp(1, _distinctItems, itemCount);
+
+        EndPhase(2);
 
         // 4. Forward and backward per row (parallel; rows write only their own slices).
         float rowWeight = 1f / size;
@@ -220,6 +254,8 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
                     _scores.AsSpan(r * slots, slots), _coefA.AsSpan(r * slots, slots), _coefB.AsSpan(r * slots, slots));
             }
         });
+
+        EndPhase(3);
 
         // 5. Group rows by user and gradient slots by item, in row order (serial counting sort).
         Array.Clear(_userRowStart, 0, userCount + 1);
@@ -264,6 +300,8 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             }
         }
 
+        EndPhase(4);
+
         // 6. Sum the data gradients per user and per item in that fixed order (parallel over table rows).
         _gradient.Clear();
         _gradient.Counts[0] = userCount;
@@ -306,8 +344,11 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             }
         });
 
+        EndPhase(5);
+
         // 7. Adam step.
         _optimizer.Step(_gradient);
+        EndPhase(6);
 
         double sum = 0;
         for (int r = 0; r < size; r++)

@@ -16,6 +16,11 @@ public interface IEpochRunner
 
     int BatchesPerEpoch { get; }
 
+    /// <summary>Cumulative seconds per phase of a step, named by <see cref="PhaseNames"/>.</summary>
+    double[] PhaseSeconds { get; }
+
+    IReadOnlyList<string> PhaseNames { get; }
+
     /// <summary>Runs epoch <paramref name="epoch"/> (1-based); returns the mean row loss.</summary>
     double RunEpoch(int epoch, ITrainingObserver? observer, CancellationToken cancellation);
 }
@@ -28,8 +33,9 @@ public sealed record EpochRecord(int Epoch, double Loss, double TrainSeconds, Ev
 public sealed record SelectedEpoch(string Selection, EpochRecord Record);
 
 /// <summary>Everything a run produced.</summary>
+/// <param name="PhaseSeconds">Training seconds per step phase, summed over all epochs.</param>
 public sealed record TrainingResult(IReadOnlyList<EpochRecord> Epochs, SelectedEpoch Last, SelectedEpoch? BestValidation, SelectedEpoch? BestTest,
-    MatrixFactorization Encoder)
+    MatrixFactorization Encoder, IReadOnlyList<(string Phase, double Seconds)> PhaseSeconds)
 {
     public IEnumerable<SelectedEpoch> Selections()
     {
@@ -120,7 +126,8 @@ public sealed class TrainingSession
             .MaxBy(r => r.Validation!.At(k).Recall) is { } v ? new SelectedEpoch("best-validation", v) : null;
         SelectedEpoch? bestTest = records.Where(r => r.Test is not null)
             .MaxBy(r => r.Test!.At(k).Recall) is { } t ? new SelectedEpoch("best-test (test-selected: optimistic)", t) : null;
-        return new TrainingResult(records, last, bestValidation, bestTest, encoder);
+        var phases = trainer.PhaseNames.Select((name, i) => (name, trainer.PhaseSeconds[i])).ToArray();
+        return new TrainingResult(records, last, bestValidation, bestTest, encoder, phases);
     }
 
     private sealed class TrainerBuilder(TrainerOptions options, MatrixFactorization encoder, AdamOptimizer optimizer,
