@@ -10,7 +10,13 @@ namespace RecLoss.Core.Losses;
 /// </remarks>
 public readonly struct CosineContrastiveLoss : IRowLoss
 {
-    public CosineContrastiveLoss(double margin = Defaults.Margin, double negativeWeight = Defaults.NegativeWeight)
+    /// <summary>CCL with the reference defaults (a struct's parameterless constructor would otherwise zero them).</summary>
+    public CosineContrastiveLoss()
+        : this(Defaults.Margin, Defaults.NegativeWeight)
+    {
+    }
+
+    public CosineContrastiveLoss(double margin, double negativeWeight)
     {
         if (!(margin >= -1 && margin <= 1))
         {

@@ -15,6 +15,12 @@ public readonly struct MultiMarginLoss : IRowLoss
     private readonly double[] _margins;
     private readonly double[] _marginWeights;
 
+    /// <summary>MML with the paper's Yelp2018 settings (a struct's parameterless constructor would otherwise leave it empty).</summary>
+    public MultiMarginLoss()
+        : this(Defaults.Margins, Defaults.MarginWeights)
+    {
+    }
+
     public MultiMarginLoss(IReadOnlyList<double> margins, IReadOnlyList<double> marginWeights,
         double positiveWeight = Defaults.PositiveWeight, double negativeWeight = Defaults.NegativeWeight)
     {
@@ -56,7 +62,7 @@ public readonly struct MultiMarginLoss : IRowLoss
     }
 
     /// <summary>The paper's Yelp2018 configuration.</summary>
-    public static MultiMarginLoss Yelp2018 => new(Defaults.Margins, Defaults.MarginWeights);
+    public static MultiMarginLoss Yelp2018 => new();
 
     public IReadOnlyList<double> Margins => _margins;
 

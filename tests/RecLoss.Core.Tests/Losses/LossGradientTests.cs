@@ -1,0 +1,172 @@
+using RecLoss.Core.Encoders;
+using RecLoss.Core.Losses;
+using RecLoss.Numerics;
+
+namespace RecLoss.Core.Tests.Losses;
+
+/// <summary>Finite-difference checks of the fused row kernel (loss + cosine) in double, away from hinge kinks.</summary>
+public class LossGradientTests
+{
+    private const int Dim = 8;
+    private const int Negatives = 5;
+
+    public static TheoryData<string> Losses => new() { "mml", "ccl", "mml-one-margin" };
+
+    private static IRowLoss Create(string name) => name switch
+    {
+        "mml" => MultiMarginLoss.Yelp2018,
+        "ccl" => new CosineContrastiveLoss(0.2, 150),
+        _ => new MultiMarginLoss([0.3], [1.0], 1, 40),
+    };
+
+    [Theory]
+    [MemberData(nameof(Losses))]
+    public void ForwardBackward_Cosine_MatchesCentralDifferences(string lossName)
+    {
+        IRowLoss loss = Create(lossName);
+        int checkedPoints = 0;
+        for (int trial = 0; trial < 40 && checkedPoints < 8; trial++)
+        {
+            var rng = new Xoshiro256(1000 + (ulong)trial);
+            // Negatives correlated with the user so that scores spread across the margins.
+            double[] user = RandomVector(ref rng, Dim, 1.0);
+            double[] items = new double[(1 + Negatives) * Dim];
+            for (int k = 0; k < 1 + Negatives; k++)
+            {
+                double pull = rng.NextDouble() * 3;
+                for (int d = 0; d < Dim; d++)
+                {
+                    items[k * Dim + d] = pull * user[d] + rng.NextGaussian();
+                }
+            }
+            double[] dropout = Enumerable.Range(0, Dim).Select(d => d % 5 == 0 ? 0.0 : 1 / 0.9).ToArray();
+            int[] indices = Enumerable.Range(0, 1 + Negatives).ToArray();
+
+            var result = Run(loss, user, items, indices, dropout);
+            if (NearKink(loss, result.Scores))
+            {
+                continue;
+            }
+            checkedPoints++;
+            const double h = 1e-6;
+            // Gradient with respect to the user vector.
+            for (int d = 0; d < Dim; d++)
+            {
+                double numeric = CentralDifference(user, d, h, () => Run(loss, user, items, indices, dropout).Loss);
+                AssertClose(numeric, result.UserGradient[d], $"{lossName} trial {trial} dL/de_u[{d}]");
+            }
+            // Gradient with respect to the positive and every negative: a_k u~ - b_k e_k.
+            for (int k = 0; k < 1 + Negatives; k++)
+            {
+                for (int d = 0; d < Dim; d++)
+                {
+                    double analytic = result.CoefA[k] * result.UserTilde[d] - result.CoefB[k] * items[k * Dim + d];
+                    double numeric = CentralDifference(items, k * Dim + d, h, () => Run(loss, user, items, indices, dropout).Loss);
+                    AssertClose(numeric, analytic, $"{lossName} trial {trial} dL/de_{k}[{d}]");
+                }
+            }
+        }
+        Assert.True(checkedPoints >= 5, $"only {checkedPoints} points away from kinks");
+    }
+
+    [Fact]
+    public void MultiMargin_OneMarginOfWeightOne_EqualsCcl()
+    {
+        var rng = new Xoshiro256(7);
+        var mml = new MultiMarginLoss([0.7], [1.0], 1, 250);
+        var ccl = new CosineContrastiveLoss(0.7, 250);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            float positive = (float)(rng.NextDouble() * 2 - 1);
+            float[] negatives = Enumerable.Range(0, 17).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+            float[] gMml = new float[17], gCcl = new float[17];
+            float a = mml.Evaluate<float>(positive, negatives, out float dpMml, gMml);
+            float b = ccl.Evaluate<float>(positive, negatives, out float dpCcl, gCcl);
+            Assert.Equal(b, a);
+            Assert.Equal(dpCcl, dpMml);
+            Assert.Equal(gCcl, gMml);
+        }
+    }
+
+    [Fact]
+    public void MultiMargin_HandPickedScores_GiveFormulaValue()
+    {
+        var mml = new MultiMarginLoss([0.6, 0.9], [0.25, 0.75], 2, 8);
+        double[] negatives = [0.95, 0.7, 0.1];
+        double[] g = new double[3];
+        double value = mml.Evaluate<double>(0.5, negatives, out double dp, g);
+        // 2 (1 - 0.5) + 8/3 [0.25 (0.35) + 0.75 (0.05) + 0.25 (0.1)]
+        double expected = 2 * 0.5 + 8.0 / 3 * (0.25 * 0.35 + 0.75 * 0.05 + 0.25 * 0.1);
+        Assert.Equal(expected, value, 12);
+        Assert.Equal(-2, dp);
+        Assert.Equal(8.0 / 3 * 1.0, g[0], 12);
+        Assert.Equal(8.0 / 3 * 0.25, g[1], 12);
+        Assert.Equal(0, g[2]);
+    }
+
+    [Fact]
+    public void MultiMargin_MismatchedLists_Throw()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new MultiMarginLoss([0.6, 0.7], [1.0]));
+        Assert.Contains("2 margins but 1 margin weights", e.Message);
+    }
+
+    private sealed record RowResult(double Loss, double[] UserTilde, double[] UserGradient, double[] Scores, double[] CoefA, double[] CoefB);
+
+    private static RowResult Run(IRowLoss loss, double[] user, double[] items, int[] indices, double[] dropout) =>
+        loss.Accept(new Runner(user, items, indices, dropout));
+
+    private sealed class Runner(double[] user, double[] items, int[] indices, double[] dropout) : IRowLossVisitor<RowResult>
+    {
+        public RowResult Visit<TLoss>(TLoss loss)
+            where TLoss : struct, IRowLoss
+        {
+            int n = indices.Length;
+            var tilde = new double[Dim];
+            var grad = new double[Dim];
+            var scores = new double[n];
+            var a = new double[n];
+            var b = new double[n];
+            double value = RowKernel.ForwardBackward(loss, ScoreKind.Cosine, user, items, Dim, indices, dropout, 1.0, tilde, grad, scores, a, b);
+            return new RowResult(value, tilde, grad, scores, a, b);
+        }
+    }
+
+    private static bool NearKink(IRowLoss loss, double[] scores)
+    {
+        IEnumerable<double> kinks = loss switch
+        {
+            MultiMarginLoss m => m.Margins,
+            CosineContrastiveLoss c => [c.Margin],
+            _ => [],
+        };
+        return Math.Abs(scores[0] - 1) < 1e-3 || scores.Skip(1).Any(s => kinks.Any(m => Math.Abs(s - m) < 1e-3));
+    }
+
+    private static double CentralDifference(double[] x, int index, double h, Func<double> f)
+    {
+        double saved = x[index];
+        x[index] = saved + h;
+        double plus = f();
+        x[index] = saved - h;
+        double minus = f();
+        x[index] = saved;
+        return (plus - minus) / (2 * h);
+    }
+
+    private static void AssertClose(double expected, double actual, string what)
+    {
+        double tolerance = 1e-6 + 1e-5 * Math.Abs(expected);
+        Assert.True(Math.Abs(expected - actual) <= tolerance, $"{what}: numeric {expected:G10} vs analytic {actual:G10}");
+    }
+
+    private static double[] RandomVector(ref Xoshiro256 rng, int n, double scale)
+    {
+        var x = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            x[i] = scale * rng.NextGaussian();
+        }
+        return x;
+    }
+}

@@ -1,0 +1,73 @@
+using RecLoss.Core.Data;
+using RecLoss.Core.Evaluation;
+using RecLoss.Core.Losses;
+using RecLoss.Core.Models;
+using RecLoss.Core.Optim;
+using RecLoss.Core.Training;
+
+namespace RecLoss.Core.Tests.Training;
+
+public class TrainingTests
+{
+    private static Dataset SmallData() => SyntheticData.Generate(new SyntheticDataOptions { Users = 600, Items = 400, MeanInteractions = 25, Seed = 11 });
+
+    private static SessionOptions Options(int threads, int epochs, bool exclude = false) => new()
+    {
+        Adam = new AdamOptions { LearningRate = 1e-3 },
+        Trainer = new TrainerOptions { Epochs = epochs, BatchSize = 128, Negatives = 20, Threads = threads, Seed = 5, EvaluateEvery = epochs, ExcludePositives = exclude },
+        Encoder = new() { Dim = 32 },
+    };
+
+    [Fact]
+    public void Run_SameSeedDifferentThreadCounts_GivesIdenticalEmbeddings()
+    {
+        Dataset data = SmallData();
+        TrainingResult one = new TrainingSession(Options(1, 2)).Run(data, MultiMarginLoss.Yelp2018);
+        TrainingResult two = new TrainingSession(Options(2, 2)).Run(data, MultiMarginLoss.Yelp2018);
+        Assert.Equal(one.Encoder.Users.Weights, two.Encoder.Users.Weights);
+        Assert.Equal(one.Encoder.Items.Weights, two.Encoder.Items.Weights);
+        Assert.Equal(one.Epochs[^1].Loss, two.Epochs[^1].Loss);
+    }
+
+    [Fact]
+    public void Run_DifferentSeeds_GiveDifferentEmbeddings()
+    {
+        Dataset data = SmallData();
+        TrainingResult a = new TrainingSession(Options(2, 1)).Run(data, MultiMarginLoss.Yelp2018);
+        var other = Options(2, 1);
+        var b = new TrainingSession(new SessionOptions { Adam = other.Adam, Encoder = other.Encoder, Trainer = new TrainerOptions { Epochs = 1, BatchSize = 128, Negatives = 20, Seed = 6 } })
+            .Run(data, MultiMarginLoss.Yelp2018);
+        Assert.NotEqual(a.Encoder.Items.Weights, b.Encoder.Items.Weights);
+    }
+
+    [Theory]
+    [InlineData("mml")]
+    [InlineData("ccl")]
+    public void Run_GeneratedData_BeatsMostPopularClearly(string lossName)
+    {
+        Dataset data = SmallData();
+        IRowLoss loss = lossName == "mml" ? MultiMarginLoss.Yelp2018 : new CosineContrastiveLoss();
+        var o = Options(2, 15, exclude: true);
+        var options = new SessionOptions { Adam = o.Adam, Encoder = o.Encoder, Trainer = new TrainerOptions { Epochs = 15, BatchSize = 64, Negatives = 100, Seed = 5, EvaluateEvery = 15, ExcludePositives = true } };
+        TrainingResult result = new TrainingSession(options).Run(data, loss);
+        double model = result.Last.Record.Test!.At(20).Recall;
+        var evaluator = new Evaluator(new EvaluatorOptions(), new ParallelRunner(2));
+        double popular = evaluator.Evaluate(FactorModel.MostPopular(data.Train), data.Train, data.Test!).At(20).Recall;
+        Assert.True(model > 1.5 * popular, $"{lossName}: Recall@20 {model:F4} vs most-popular {popular:F4}");
+        Assert.True(result.Epochs[^1].Loss < result.Epochs[0].Loss, "the loss should fall");
+    }
+
+    [Fact]
+    public void Run_WithValidation_ReportsBestValidationAndLabelsTestSelection()
+    {
+        Dataset data = Splitter.CarveValidation(SmallData(), 0.1, 3);
+        var o = Options(2, 3);
+        var options = new SessionOptions { Adam = o.Adam, Encoder = o.Encoder, Trainer = new TrainerOptions { Epochs = 3, BatchSize = 128, Negatives = 20, Seed = 5 } };
+        TrainingResult result = new TrainingSession(options).Run(data, MultiMarginLoss.Yelp2018);
+        Assert.NotNull(result.BestValidation);
+        Assert.All(result.Epochs, e => Assert.NotNull(e.Validation));
+        Assert.Contains("test-selected", result.BestTest!.Selection);
+        double best = result.Epochs.Max(e => e.Validation!.At(20).Recall);
+        Assert.Equal(best, result.BestValidation!.Record.Validation!.At(20).Recall);
+    }
+}
