@@ -1,0 +1,121 @@
+using System.Text.Json;
+using RecLoss.Cli;
+
+namespace RecLoss.Cli.Tests;
+
+public sealed class CommandLineTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("recloss-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = CommandLine.Run(args, output, error, live: false);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private string SplitFolder(string train, string test)
+    {
+        string dir = Path.Combine(_folder, "split");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "train.txt"), train);
+        File.WriteAllText(Path.Combine(dir, "test.txt"), test);
+        return dir;
+    }
+
+    [Theory]
+    [InlineData("--margins", "0.6,0.7", "--margin-weights", "1", "give one weight per margin")]
+    [InlineData("--lr", "-1", "--epochs", "1", "--lr: -1 is out of range")]
+    [InlineData("--ks", "0,20", "--epochs", "1", "--ks: 0 is out of range")]
+    [InlineData("--margin", "0.5", "--epochs", "1", "--margin does not apply to --loss mml")]
+    [InlineData("--loss", "nope", "--epochs", "1", "'nope' is not a loss")]
+    [InlineData("--epochs", "two", "--seed", "1", "--epochs: 'two' is not an integer")]
+    [InlineData("--bogus", "1", "--epochs", "1", "does not take --bogus")]
+    public void Train_InvalidOption_ExitsTwoWithMessage(string a, string b, string c, string d, string expected)
+    {
+        (int code, _, string err) = Run("train", a, b, c, d);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+        Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
+    public void Train_MalformedData_ExitsThreeNamingTheLine()
+    {
+        string dir = SplitFolder("0 1 2\n1 2 oops\n", "0 3\n");
+        (int code, _, string err) = Run("train", "--data", dir, "--epochs", "1");
+        Assert.Equal(3, code);
+        Assert.Contains("train.txt:2:", err);
+        Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
+    public void Stats_SplitFolder_PrintsCounts()
+    {
+        string dir = SplitFolder("0 1 2\n1 2\n", "0 3\n1 0\n");
+        (int code, string output, _) = Run("stats", "--data", dir);
+        Assert.Equal(0, code);
+        Assert.Contains("users                    2", output);
+        Assert.Contains("interactions             5", output);
+    }
+
+    [Fact]
+    public void Stats_DelimitedOptionOnFolder_IsRejected()
+    {
+        string dir = SplitFolder("0 1\n", "0 2\n");
+        (int code, _, string err) = Run("stats", "--data", dir, "--rating-column", "r");
+        Assert.Equal(2, code);
+        Assert.Contains("--rating-column applies to a delimited file", err);
+    }
+
+    [Fact]
+    public void Train_GeneratedData_WritesRunRecord()
+    {
+        string outDir = Path.Combine(_folder, "run");
+        (int code, string output, string err) = Run("train", "--epochs", "2", "--negatives", "10", "--batch-size", "1024", "--lr", "1e-3", "--out", outDir);
+        Assert.True(code == 0, err);
+        Assert.Contains("most-popular", output);
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "run.json")));
+        JsonElement root = json.RootElement;
+        Assert.Equal("mml", root.GetProperty("loss").GetString());
+        Assert.Equal(2, root.GetProperty("epochs").GetArrayLength());
+        Assert.Equal(10, root.GetProperty("config").GetProperty("negatives").GetInt32());
+        Assert.Equal(16, root.GetProperty("data").GetProperty("fingerprint").GetString()!.Length);
+        JsonElement final = root.GetProperty("final");
+        Assert.Equal("last", final[0].GetProperty("selection").GetString());
+        Assert.True(final[0].GetProperty("test").GetProperty("recall@20").GetDouble() > 0);
+        Assert.False(File.Exists(Path.Combine(outDir, "run.json.tmp")));
+    }
+
+    [Fact]
+    public void Train_DelimitedFileWithValidation_ReportsBestValidation()
+    {
+        var lines = new List<string> { "user,item,stamp" };
+        for (int u = 0; u < 40; u++)
+        {
+            for (int i = 0; i < 12; i++)
+            {
+                lines.Add($"u{u},i{(u * 7 + i * 3) % 50},{i}");
+            }
+        }
+        string path = Path.Combine(_folder, "log.csv");
+        File.WriteAllLines(path, lines);
+        (int code, string output, string err) = Run("train", "--data", path, "--user-column", "user", "--item-column", "item",
+            "--timestamp-column", "stamp", "--split", "temporal", "--validation-ratio", "0.2", "--epochs", "2", "--negatives", "5", "--ks", "5,20");
+        Assert.True(code == 0, err);
+        Assert.Contains("best-validation", output);
+        Assert.Contains("test-selected", output);
+    }
+
+    [Fact]
+    public void Help_ListsCommands()
+    {
+        (int code, string output, _) = Run("help");
+        Assert.Equal(0, code);
+        Assert.Contains("demo", output);
+        Assert.Contains("stats", output);
+    }
+}
