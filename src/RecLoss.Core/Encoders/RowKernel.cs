@@ -25,8 +25,9 @@ public static class RowKernel
     /// <param name="coefA">[1 + N] output: a_k.</param>
     /// <param name="coefB">[1 + N] output: b_k.</param>
     /// <param name="rowWeight">Factor on every gradient (1/B for the batch mean); the returned loss is not scaled.</param>
+    /// <param name="itemInverseNorms">[items] 1/max(|e_i|, 1e-12) when the caller has it (cosine), or empty to compute it here.</param>
     public static T ForwardBackward<T, TLoss>(in TLoss loss, ScoreKind score, ReadOnlySpan<T> user, ReadOnlySpan<T> items, int dim,
-        ReadOnlySpan<int> itemIndices, ReadOnlySpan<T> dropoutScale, T rowWeight,
+        ReadOnlySpan<int> itemIndices, ReadOnlySpan<T> dropoutScale, T rowWeight, ReadOnlySpan<T> itemInverseNorms,
         Span<T> userTilde, Span<T> userGradient, Span<T> scores, Span<T> coefA, Span<T> coefB)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TLoss : struct, IRowLoss
@@ -53,10 +54,22 @@ public static class RowKernel
         }
 
         // coefB temporarily holds 1/|e_k| (cosine) so the norms are computed once.
+        const int PrefetchDistance = 4;
+        bool cachedNorms = !itemInverseNorms.IsEmpty;
         for (int k = 0; k < count; k++)
         {
+            if (k + PrefetchDistance < count)
+            {
+                Prefetch.Row(items, itemIndices[k + PrefetchDistance] * dim, dim);
+            }
             ReadOnlySpan<T> e = items.Slice(itemIndices[k] * dim, dim);
-            if (score == ScoreKind.Cosine)
+            if (score == ScoreKind.Cosine && cachedNorms)
+            {
+                T inverseNorm = itemInverseNorms[itemIndices[k]];
+                scores[k] = VectorKernels.Dot(userTilde, e) * inverseNorm;
+                coefB[k] = inverseNorm;
+            }
+            else if (score == ScoreKind.Cosine)
             {
                 T dot = VectorKernels.DotAndSumOfSquares(userTilde, e, out T ss);
                 T inverseNorm = T.One / T.Max(T.Sqrt(ss), epsilon);

@@ -102,6 +102,10 @@ internal readonly struct AdamKernel
 
     /// <summary>Replays steps with no data gradient (G = 0 + lambda w) for one row, keeping it in registers.</summary>
     /// <param name="steps">The scalars of the steps to replay, in order.</param>
+    /// <remarks>
+    /// Four 16-lane blocks advance together through the steps, so four independent sqrt/divide chains are in flight;
+    /// a long replay is then bound by the divider's throughput rather than its latency.
+    /// </remarks>
     public void Replay(Span<float> w, Span<float> m, Span<float> v, ReadOnlySpan<AdamStepScalars> steps)
     {
         ref float wRef = ref MemoryMarshal.GetReference(w);
@@ -111,6 +115,27 @@ internal readonly struct AdamKernel
         if (Vector512.IsHardwareAccelerated)
         {
             Vector512<float> lambda = Vector512.Create(_lambda);
+            for (; d <= w.Length - 64; d += 64)
+            {
+                nuint o0 = (nuint)d, o1 = o0 + 16, o2 = o0 + 32, o3 = o0 + 48;
+                Vector512<float> w0 = Vector512.LoadUnsafe(ref wRef, o0), w1 = Vector512.LoadUnsafe(ref wRef, o1);
+                Vector512<float> w2 = Vector512.LoadUnsafe(ref wRef, o2), w3 = Vector512.LoadUnsafe(ref wRef, o3);
+                Vector512<float> m0 = Vector512.LoadUnsafe(ref mRef, o0), m1 = Vector512.LoadUnsafe(ref mRef, o1);
+                Vector512<float> m2 = Vector512.LoadUnsafe(ref mRef, o2), m3 = Vector512.LoadUnsafe(ref mRef, o3);
+                Vector512<float> v0 = Vector512.LoadUnsafe(ref vRef, o0), v1 = Vector512.LoadUnsafe(ref vRef, o1);
+                Vector512<float> v2 = Vector512.LoadUnsafe(ref vRef, o2), v3 = Vector512.LoadUnsafe(ref vRef, o3);
+                foreach (AdamStepScalars s in steps)
+                {
+                    Vector512<float> clip = Vector512.Create(s.Clip);
+                    Update(ref w0, ref m0, ref v0, (Vector512<float>.Zero + lambda * w0) * clip, s);
+                    Update(ref w1, ref m1, ref v1, (Vector512<float>.Zero + lambda * w1) * clip, s);
+                    Update(ref w2, ref m2, ref v2, (Vector512<float>.Zero + lambda * w2) * clip, s);
+                    Update(ref w3, ref m3, ref v3, (Vector512<float>.Zero + lambda * w3) * clip, s);
+                }
+                w0.StoreUnsafe(ref wRef, o0); w1.StoreUnsafe(ref wRef, o1); w2.StoreUnsafe(ref wRef, o2); w3.StoreUnsafe(ref wRef, o3);
+                m0.StoreUnsafe(ref mRef, o0); m1.StoreUnsafe(ref mRef, o1); m2.StoreUnsafe(ref mRef, o2); m3.StoreUnsafe(ref mRef, o3);
+                v0.StoreUnsafe(ref vRef, o0); v1.StoreUnsafe(ref vRef, o1); v2.StoreUnsafe(ref vRef, o2); v3.StoreUnsafe(ref vRef, o3);
+            }
             for (; d <= w.Length - 16; d += 16)
             {
                 Vector512<float> wv = Vector512.LoadUnsafe(ref wRef, (nuint)d);

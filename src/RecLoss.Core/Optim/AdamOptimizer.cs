@@ -45,6 +45,9 @@ public abstract class AdamOptimizer
     /// <summary>Brings rows[0..count) of a table up to date with every step taken so far.</summary>
     public abstract void CatchUp(int table, int[] rows, int count);
 
+    /// <summary>Brings the given rows up to date on the calling thread (for callers that parallelise themselves).</summary>
+    public abstract void CatchUpSerial(int table, ReadOnlySpan<int> rows);
+
     /// <summary>Brings every row up to date.</summary>
     public abstract void CatchUpAll();
 

@@ -21,6 +21,10 @@ public sealed class DenseAdamOptimizer : AdamOptimizer
     {
     }
 
+    public override void CatchUpSerial(int table, ReadOnlySpan<int> rows)
+    {
+    }
+
     public override void CatchUpAll()
     {
     }

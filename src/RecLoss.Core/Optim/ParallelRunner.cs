@@ -32,4 +32,29 @@ public sealed class ParallelRunner
         }
         Parallel.For(0, chunks, _options, c => body(c * chunkSize, Math.Min(count, (c + 1) * chunkSize)));
     }
+
+    /// <summary>
+    /// As <see cref="For"/>, and also passes a worker index in [0, Threads): consecutive chunks are grouped into one
+    /// group per worker, so a worker may keep scratch state whose merge is order-independent (such as a bitmap).
+    /// </summary>
+    public void ForWorkers(int count, int chunkSize, Action<int, int, int> body)
+    {
+        int chunks = (count + chunkSize - 1) / chunkSize;
+        int groups = Math.Min(Threads, chunks);
+        if (groups <= 1)
+        {
+            for (int c = 0; c < chunks; c++)
+            {
+                body(c * chunkSize, Math.Min(count, (c + 1) * chunkSize), 0);
+            }
+            return;
+        }
+        Parallel.For(0, groups, _options, w =>
+        {
+            for (int c = (int)((long)w * chunks / groups); c < (int)((long)(w + 1) * chunks / groups); c++)
+            {
+                body(c * chunkSize, Math.Min(count, (c + 1) * chunkSize), w);
+            }
+        });
+    }
 }

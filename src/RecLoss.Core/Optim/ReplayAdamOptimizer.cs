@@ -38,6 +38,14 @@ public sealed class ReplayAdamOptimizer : AdamOptimizer
         });
     }
 
+    public override void CatchUpSerial(int table, ReadOnlySpan<int> rows)
+    {
+        foreach (int row in rows)
+        {
+            CatchUpRow(table, row);
+        }
+    }
+
     public override void CatchUpAll()
     {
         for (int t = 0; t < Tables.Length; t++)

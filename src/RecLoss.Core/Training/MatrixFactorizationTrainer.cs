@@ -41,9 +41,11 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
     private readonly float[] _scores, _coefA, _coefB; // [B, 1 + N]
     private readonly float[] _rowLoss;          // [B]
     private readonly int[] _localUser;          // [B]: index into the batch's distinct users
-    private readonly int[] _localItem;          // [B, 1 + N]: index into the batch's distinct items
+    private readonly int[] _activeSlots;        // [B, 1 + N]: per row chunk, the slots with a gradient, in order
+    private readonly int[] _activeCount;        // [chunks]
+    private readonly ulong[][] _workerBits;     // [workers][ceil(items / 64)]: items drawn by each worker
+    private readonly float[] _itemInverseNorm;  // [items]: 1/|e_i|, valid for the items of the current batch
     private readonly int[] _userStamp, _userLocal, _itemLocal;
-    private readonly ulong[] _itemBits;          // [ceil(items / 64)]: items read by the batch
     private readonly int[] _distinctUsers, _distinctItems;
     private readonly int[] _userRowStart, _userRowList;   // CSR: distinct user -> batch rows
     private readonly int[] _itemSlotStart, _itemSlotList; // CSR: distinct item -> slots with a gradient
@@ -93,10 +95,12 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _coefB = new float[b * _slots];
         _rowLoss = new float[b];
         _localUser = new int[b];
-        _localItem = new int[b * _slots];
+        _activeSlots = new int[b * _slots];
+        _activeCount = new int[(b + RowChunk - 1) / RowChunk];
+        _workerBits = Enumerable.Range(0, runner.Threads).Select(_ => new ulong[(train.ItemCount + 63) / 64]).ToArray();
+        _itemInverseNorm = new float[train.ItemCount];
         _userStamp = new int[train.UserCount];
         _userLocal = new int[train.UserCount];
-        _itemBits = new ulong[(train.ItemCount + 63) / 64];
         _itemLocal = new int[train.ItemCount];
         _distinctUsers = new int[b];
         _distinctItems = new int[Math.Min(b * _slots, train.ItemCount)];
@@ -168,9 +172,10 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         float keep = (float)(1 - _options.Dropout);
         uint dropThreshold = (uint)Math.Min(uint.MaxValue, Math.Round(_options.Dropout * 4294967296.0));
 
-        // 1. Draw negatives and dropout masks (parallel, per-row streams).
-        _runner.For(size, RowChunk, (from, to) =>
+        // 1. Draw negatives and dropout masks (parallel, per-row streams); each worker marks the items it drew.
+        _runner.ForWorkers(size, RowChunk, (from, to, worker) =>
         {
+            ulong[] bits = _workerBits[worker];
             for (int r = from; r < to; r++)
             {
                 int position = start + r;
@@ -180,6 +185,10 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
                 _batchItems[r * slots] = _rowItem[row];
                 var rng = Xoshiro256.ForStream(_options.Seed, (ulong)epoch, (ulong)position, 1);
                 _sampler.Sample(ref rng, u, _batchItems.AsSpan(r * slots + 1, slots - 1));
+                foreach (int i in _batchItems.AsSpan(r * slots, slots))
+                {
+                    bits[i >> 6] |= 1UL << i;
+                }
                 if (_options.Dropout > 0)
                 {
                     var maskRng = Xoshiro256.ForStream(_options.Seed, (ulong)epoch, (ulong)position, 2);
@@ -191,11 +200,10 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
                 }
             }
         });
-
         EndPhase(0);
 
         // 2. Index the batch's distinct users (first-appearance order) and items (ascending, so the catch-up walks
-        //    the item tables in address order); serial.
+        //    the item tables in address order); serial. OR-ing the workers' bitmaps is order-independent.
         int stamp = ++_stamp;
         int userCount = 0, itemCount = 0;
         for (int r = 0; r < size; r++)
@@ -209,16 +217,14 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             }
             _localUser[r] = _userLocal[u];
         }
-        int slotCount = size * slots;
-        Array.Clear(_itemBits);
-        for (int s = 0; s < slotCount; s++)
+        for (int word = 0; word < _workerBits[0].Length; word++)
         {
-            int i = _batchItems[s];
-            _itemBits[i >> 6] |= 1UL << i;
-        }
-        for (int word = 0; word < _itemBits.Length; word++)
-        {
-            ulong bits = _itemBits[word];
+            ulong bits = 0;
+            foreach (ulong[] workerBits in _workerBits)
+            {
+                bits |= workerBits[word];
+                workerBits[word] = 0;
+            }
             while (bits != 0)
             {
                 int i = (word << 6) + BitOperations.TrailingZeroCount(bits);
@@ -227,37 +233,54 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
                 _distinctItems[itemCount++] = i;
             }
         }
-        for (int s = 0; s < slotCount; s++)
-        {
-            _localItem[s] = _itemLocal[_batchItems[s]];
-        }
         EndPhase(1);
 
-        // 3. Bring every row this step reads up to date.
-        _optimizer.CatchUp(0, _distinctUsers, userCount);
-        _optimizer.CatchUp(1, _distinctItems, itemCount);
-
+        // 3. Bring every row this step reads up to date, and cache the items' inverse norms while they are hot.
+        float[] users = _encoder.Users.Weights, items = _encoder.Items.Weights;
+        ScoreKind score = _encoder.Score;
+        _runner.For(userCount, RowChunk * 4, (from, to) => _optimizer.CatchUpSerial(0, _distinctUsers.AsSpan(from, to - from)));
+        _runner.For(itemCount, RowChunk * 16, (from, to) =>
+        {
+            ReadOnlySpan<int> rows = _distinctItems.AsSpan(from, to - from);
+            _optimizer.CatchUpSerial(1, rows);
+            if (score == ScoreKind.Cosine)
+            {
+                foreach (int i in rows)
+                {
+                    _itemInverseNorm[i] = 1f / MathF.Max(MathF.Sqrt(VectorKernels.SumOfSquares<float>(items.AsSpan(i * dim, dim))), 1e-12f);
+                }
+            }
+        });
         EndPhase(2);
 
-        // 4. Forward and backward per row (parallel; rows write only their own slices).
+        // 4. Forward and backward per row (parallel; rows write only their own slices). Each chunk lists, in slot
+        //    order, the slots whose item receives a gradient.
         float rowWeight = 1f / size;
-        float[] users = _encoder.Users.Weights, items = _encoder.Items.Weights;
         bool dropout = _options.Dropout > 0;
-        ScoreKind score = _encoder.Score;
         _runner.For(size, RowChunk, (from, to) =>
         {
+            int active = 0;
+            int listStart = from * slots;
             for (int r = from; r < to; r++)
             {
                 _rowLoss[r] = RowKernel.ForwardBackward(_loss, score, users.AsSpan(_batchUser[r] * dim, dim), items, dim,
                     _batchItems.AsSpan(r * slots, slots), dropout ? _dropoutScale.AsSpan(r * dim, dim) : default, rowWeight,
+                    score == ScoreKind.Cosine ? _itemInverseNorm : default,
                     _userTilde.AsSpan(r * dim, dim), _userGradient.AsSpan(r * dim, dim),
                     _scores.AsSpan(r * slots, slots), _coefA.AsSpan(r * slots, slots), _coefB.AsSpan(r * slots, slots));
+                for (int s = r * slots; s < (r + 1) * slots; s++)
+                {
+                    if (_coefA[s] != 0f || _coefB[s] != 0f)
+                    {
+                        _activeSlots[listStart + active++] = s;
+                    }
+                }
             }
+            _activeCount[from / RowChunk] = active;
         });
-
         EndPhase(3);
 
-        // 5. Group rows by user and gradient slots by item, in row order (serial counting sort).
+        // 5. Group rows by user and active slots by item, in row then slot order (serial counting sorts).
         Array.Clear(_userRowStart, 0, userCount + 1);
         for (int r = 0; r < size; r++)
         {
@@ -273,13 +296,14 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             _userRowList[_cursor[_localUser[r]]++] = r;
         }
 
+        int chunks = (size + RowChunk - 1) / RowChunk;
         Array.Clear(_itemSlotStart, 0, itemCount + 1);
-        int activeSlots = size * slots;
-        for (int s = 0; s < activeSlots; s++)
+        for (int c = 0; c < chunks; c++)
         {
-            if (_coefA[s] != 0f || _coefB[s] != 0f)
+            int listStart = c * RowChunk * slots;
+            for (int n = 0; n < _activeCount[c]; n++)
             {
-                _itemSlotStart[_localItem[s] + 1]++;
+                _itemSlotStart[_itemLocal[_batchItems[_activeSlots[listStart + n]]] + 1]++;
             }
         }
         int touched = 0;
@@ -292,14 +316,15 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             _itemSlotStart[q + 1] += _itemSlotStart[q];
         }
         Array.Copy(_itemSlotStart, _cursor, itemCount);
-        for (int s = 0; s < activeSlots; s++)
+        for (int c = 0; c < chunks; c++)
         {
-            if (_coefA[s] != 0f || _coefB[s] != 0f)
+            int listStart = c * RowChunk * slots;
+            for (int n = 0; n < _activeCount[c]; n++)
             {
-                _itemSlotList[_cursor[_localItem[s]]++] = s;
+                int s = _activeSlots[listStart + n];
+                _itemSlotList[_cursor[_itemLocal[_batchItems[s]]]++] = s;
             }
         }
-
         EndPhase(4);
 
         // 6. Sum the data gradients per user and per item in that fixed order (parallel over table rows).
@@ -343,7 +368,6 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
                 }
             }
         });
-
         EndPhase(5);
 
         // 7. Adam step.

@@ -10,7 +10,11 @@ public class LossGradientTests
     private const int Dim = 8;
     private const int Negatives = 5;
 
-    public static TheoryData<string> Losses => new() { "mml", "ccl", "mml-one-margin" };
+    public static TheoryData<string, bool> Losses => new()
+    {
+        { "mml", false }, { "ccl", false }, { "mml-one-margin", false },
+        { "mml", true }, { "ccl", true },
+    };
 
     private static IRowLoss Create(string name) => name switch
     {
@@ -21,7 +25,7 @@ public class LossGradientTests
 
     [Theory]
     [MemberData(nameof(Losses))]
-    public void ForwardBackward_Cosine_MatchesCentralDifferences(string lossName)
+    public void ForwardBackward_Cosine_MatchesCentralDifferences(string lossName, bool cached)
     {
         IRowLoss loss = Create(lossName);
         int checkedPoints = 0;
@@ -42,7 +46,7 @@ public class LossGradientTests
             double[] dropout = Enumerable.Range(0, Dim).Select(d => d % 5 == 0 ? 0.0 : 1 / 0.9).ToArray();
             int[] indices = Enumerable.Range(0, 1 + Negatives).ToArray();
 
-            var result = Run(loss, user, items, indices, dropout);
+            var result = Run(loss, user, items, indices, dropout, cached);
             if (NearKink(loss, result.Scores))
             {
                 continue;
@@ -52,7 +56,7 @@ public class LossGradientTests
             // Gradient with respect to the user vector.
             for (int d = 0; d < Dim; d++)
             {
-                double numeric = CentralDifference(user, d, h, () => Run(loss, user, items, indices, dropout).Loss);
+                double numeric = CentralDifference(user, d, h, () => Run(loss, user, items, indices, dropout, cached).Loss);
                 AssertClose(numeric, result.UserGradient[d], $"{lossName} trial {trial} dL/de_u[{d}]");
             }
             // Gradient with respect to the positive and every negative: a_k u~ - b_k e_k.
@@ -61,7 +65,7 @@ public class LossGradientTests
                 for (int d = 0; d < Dim; d++)
                 {
                     double analytic = result.CoefA[k] * result.UserTilde[d] - result.CoefB[k] * items[k * Dim + d];
-                    double numeric = CentralDifference(items, k * Dim + d, h, () => Run(loss, user, items, indices, dropout).Loss);
+                    double numeric = CentralDifference(items, k * Dim + d, h, () => Run(loss, user, items, indices, dropout, cached).Loss);
                     AssertClose(numeric, analytic, $"{lossName} trial {trial} dL/de_{k}[{d}]");
                 }
             }
@@ -113,10 +117,10 @@ public class LossGradientTests
 
     private sealed record RowResult(double Loss, double[] UserTilde, double[] UserGradient, double[] Scores, double[] CoefA, double[] CoefB);
 
-    private static RowResult Run(IRowLoss loss, double[] user, double[] items, int[] indices, double[] dropout) =>
-        loss.Accept(new Runner(user, items, indices, dropout));
+    private static RowResult Run(IRowLoss loss, double[] user, double[] items, int[] indices, double[] dropout, bool cached) =>
+        loss.Accept(new Runner(user, items, indices, dropout, cached));
 
-    private sealed class Runner(double[] user, double[] items, int[] indices, double[] dropout) : IRowLossVisitor<RowResult>
+    private sealed class Runner(double[] user, double[] items, int[] indices, double[] dropout, bool cached) : IRowLossVisitor<RowResult>
     {
         public RowResult Visit<TLoss>(TLoss loss)
             where TLoss : struct, IRowLoss
@@ -127,7 +131,10 @@ public class LossGradientTests
             var scores = new double[n];
             var a = new double[n];
             var b = new double[n];
-            double value = RowKernel.ForwardBackward(loss, ScoreKind.Cosine, user, items, Dim, indices, dropout, 1.0, tilde, grad, scores, a, b);
+            double[] inverseNorms = cached
+                ? Enumerable.Range(0, items.Length / Dim).Select(i => 1 / Math.Sqrt(items.Skip(i * Dim).Take(Dim).Sum(x => x * x))).ToArray()
+                : [];
+            double value = RowKernel.ForwardBackward(loss, ScoreKind.Cosine, user, items, Dim, indices, dropout, 1.0, inverseNorms, tilde, grad, scores, a, b);
             return new RowResult(value, tilde, grad, scores, a, b);
         }
     }
