@@ -14,6 +14,7 @@ public static class CommandLine
           demo     train MF + MML on generated data and compare with most-popular (no files needed)
           train    train and evaluate on a data set (recloss help train)
           stats    data set statistics (recloss help stats)
+          bench    seconds per epoch, throughput, evaluation time and memory (recloss help bench)
           help     this text, or 'recloss help <command>'
         """;
 
@@ -35,13 +36,15 @@ public static class CommandLine
             }
             string verb = args[0];
             var rest = args.Skip(1).ToArray();
-            var flags = new HashSet<string> { "exclude-positives" };
+            var flags = new HashSet<string> { "exclude-positives", "skip-machine" };
             switch (verb)
             {
                 case "demo":
                     return DemoCommand.Run(new ArgumentReader(rest, flags), output, error, live, cancellation.Token);
                 case "train":
                     return TrainCommand.Run(new ArgumentReader(rest, flags), output, error, live, cancellation.Token);
+                case "bench":
+                    return BenchCommand.Run(new ArgumentReader(rest, flags), output, cancellation.Token);
                 case "stats":
                     return StatsCommand.Run(new ArgumentReader(rest, flags), output);
                 case "help" or "--help" or "-h":
@@ -50,11 +53,12 @@ public static class CommandLine
                         "train" => TrainCommand.Help,
                         "stats" => StatsCommand.Help,
                         "demo" => DemoCommand.Help,
+                        "bench" => BenchCommand.Help,
                         _ => Usage,
                     });
                     return ExitCodes.Success;
                 default:
-                    error.WriteLine($"error: unknown command '{verb}' (expected demo, train, stats or help)");
+                    error.WriteLine($"error: unknown command '{verb}' (expected demo, train, stats, bench or help)");
                     return ExitCodes.UsageError;
             }
         }

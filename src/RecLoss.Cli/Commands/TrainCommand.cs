@@ -51,7 +51,8 @@ internal static class TrainCommand
     }
 
     /// <summary>Reads the model, optimizer, trainer and evaluation options; <paramref name="fallback"/> supplies other defaults.</summary>
-    public static SessionOptions ReadSessionOptions(ArgumentReader args, IRowLoss loss, SessionOptions? fallback)
+    /// <param name="readNegatives">False when the caller reads --negatives itself (bench takes a list).</param>
+    public static SessionOptions ReadSessionOptions(ArgumentReader args, IRowLoss loss, SessionOptions? fallback, bool readNegatives = true)
     {
         SessionOptions d = fallback ?? new SessionOptions();
         string scoreText = args.String("score", loss.DefaultScore == ScoreKind.Cosine ? "cosine" : "dot");
@@ -88,7 +89,7 @@ internal static class TrainCommand
             {
                 Epochs = args.Int("epochs", d.Trainer.Epochs, 1),
                 BatchSize = args.Int("batch-size", d.Trainer.BatchSize, 1),
-                Negatives = args.Int("negatives", d.Trainer.Negatives, 1, 100_000),
+                Negatives = readNegatives ? args.Int("negatives", d.Trainer.Negatives, 1, 100_000) : d.Trainer.Negatives,
                 Dropout = args.Double("dropout", d.Trainer.Dropout, 0, 0.99),
                 ExcludePositives = args.Flag("exclude-positives") || d.Trainer.ExcludePositives,
                 Seed = (ulong)args.Int("seed", (int)d.Trainer.Seed, 0),

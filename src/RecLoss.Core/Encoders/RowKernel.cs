@@ -54,7 +54,7 @@ public static class RowKernel
         }
 
         // coefB temporarily holds 1/|e_k| (cosine) so the norms are computed once.
-        const int PrefetchDistance = 4;
+        const int PrefetchDistance = 8;
         bool cachedNorms = !itemInverseNorms.IsEmpty;
         for (int k = 0; k < count; k++)
         {

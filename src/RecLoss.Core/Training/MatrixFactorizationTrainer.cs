@@ -150,6 +150,9 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         return Rows == 0 ? 0 : lossSum / Rows;
     }
 
+    /// <summary>Work done since construction, for throughput figures.</summary>
+    public TrainerCounters Counters { get; } = new();
+
     /// <summary>Seconds spent in each phase of the step since construction: draw, index, catch-up, forward-backward, group, sum, adam.</summary>
     public double[] PhaseSeconds { get; } = new double[7];
 
@@ -251,6 +254,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
                 }
             }
         });
+        Counters.RowsCaughtUp += userCount + itemCount;
         EndPhase(2);
 
         // 4. Forward and backward per row (parallel; rows write only their own slices). Each chunk lists, in slot
@@ -371,6 +375,9 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         EndPhase(5);
 
         // 7. Adam step.
+        Counters.RowsStepped += userCount + touched;
+        Counters.Rows += size;
+        Counters.Slots += (long)size * slots;
         _optimizer.Step(_gradient);
         EndPhase(6);
 
@@ -398,6 +405,22 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             }
         }
     }
+}
+
+/// <summary>Counts of the work a trainer did.</summary>
+public sealed class TrainerCounters
+{
+    /// <summary>Training rows processed.</summary>
+    public long Rows { get; set; }
+
+    /// <summary>(row, item) scores computed: rows x (1 + negatives).</summary>
+    public long Slots { get; set; }
+
+    /// <summary>Table rows brought up to date before being read (each may replay several steps).</summary>
+    public long RowsCaughtUp { get; set; }
+
+    /// <summary>Table rows given a data-gradient Adam step.</summary>
+    public long RowsStepped { get; set; }
 }
 
 /// <summary>Training produced non-finite parameters.</summary>

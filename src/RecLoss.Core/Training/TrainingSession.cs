@@ -21,6 +21,8 @@ public interface IEpochRunner
 
     IReadOnlyList<string> PhaseNames { get; }
 
+    TrainerCounters Counters { get; }
+
     /// <summary>Runs epoch <paramref name="epoch"/> (1-based); returns the mean row loss.</summary>
     double RunEpoch(int epoch, ITrainingObserver? observer, CancellationToken cancellation);
 }
@@ -84,13 +86,22 @@ public sealed class TrainingSession
         _options = options;
     }
 
+    /// <summary>The parts of a run, built from the options: encoder, optimizer, trainer, and the runner they share.</summary>
+    public sealed record Parts(MatrixFactorization Encoder, AdamOptimizer Optimizer, IEpochRunner Trainer, ParallelRunner Runner);
+
+    public static Parts Build(Dataset data, IRowLoss loss, SessionOptions options)
+    {
+        var runner = new ParallelRunner(options.Trainer.Threads);
+        var encoder = new MatrixFactorization(data.UserCount, data.ItemCount, options.Encoder, options.Trainer.Seed);
+        var optimizer = new ReplayAdamOptimizer(options.Adam, [encoder.Users, encoder.Items], runner);
+        INegativeSampler sampler = new UniformSampler(data.ItemCount, options.Trainer.ExcludePositives ? data.Train : null);
+        IEpochRunner trainer = loss.Accept(new TrainerBuilder(options.Trainer, encoder, optimizer, sampler, data.Train, runner));
+        return new Parts(encoder, optimizer, trainer, runner);
+    }
+
     public TrainingResult Run(Dataset data, IRowLoss loss, ITrainingObserver? observer = null, CancellationToken cancellation = default)
     {
-        var runner = new ParallelRunner(_options.Trainer.Threads);
-        var encoder = new MatrixFactorization(data.UserCount, data.ItemCount, _options.Encoder, _options.Trainer.Seed);
-        var optimizer = new ReplayAdamOptimizer(_options.Adam, [encoder.Users, encoder.Items], runner);
-        INegativeSampler sampler = new UniformSampler(data.ItemCount, _options.Trainer.ExcludePositives ? data.Train : null);
-        IEpochRunner trainer = loss.Accept(new TrainerBuilder(_options.Trainer, encoder, optimizer, sampler, data.Train, runner));
+        (MatrixFactorization encoder, AdamOptimizer optimizer, IEpochRunner trainer, ParallelRunner runner) = Build(data, loss, _options);
         var evaluator = new Evaluator(_options.Evaluation, runner);
         InteractionMatrix testMask = data.Validation is null ? data.Train : data.Train.Union(data.Validation);
 

@@ -1,0 +1,82 @@
+using System.Globalization;
+using RecLoss.Core.Data;
+using RecLoss.Core.Losses;
+using RecLoss.Core.Training;
+using RecLoss.Numerics;
+
+namespace RecLoss.Cli.Commands;
+
+/// <summary>recloss bench: seconds per epoch, throughput, evaluation time and memory for several negative counts.</summary>
+internal static class BenchCommand
+{
+    public const string Help = """
+        recloss bench [--data PATH] [--negatives LIST] [--epochs N] [train options] [--skip-machine]
+          Trains each configuration for --epochs epochs (default 3) and prints the median seconds per epoch, training
+          rows/s, GFLOP/s of the scoring dot products, GB/s of the optimizer's row traffic, the full-ranking evaluation
+          time at K = 20 (median of 3), the process's peak working set, and seconds per epoch of every phase.
+          Then it measures this machine's floor: FMA peak, memory bandwidth (triad) and sqrt/divide rate.
+          --negatives LIST    negatives per row, one configuration each (default 10,100,800)
+          Without --data it runs on the generated demo data.
+        """;
+
+    public static int Run(ArgumentReader args, TextWriter output, CancellationToken cancellation)
+    {
+        string? path = args.String("data");
+        Dataset data = path is null ? DemoCommand.GenerateData(args) : DataArguments.Load(args, path);
+        int[] negatives = args.IntList("negatives", 1) ?? [10, 100, 800];
+        int epochs = args.Int("epochs", 3, 1);
+        bool skipMachine = args.Flag("skip-machine");
+        IRowLoss loss = LossArguments.Read(args);
+        SessionOptions baseOptions = TrainCommand.ReadSessionOptions(args, loss, null, readNegatives: false);
+        args.EnsureAllUsed("bench");
+        var c = CultureInfo.InvariantCulture;
+        int threads = baseOptions.Trainer.Threads == 0 ? Environment.ProcessorCount : baseOptions.Trainer.Threads;
+
+        output.WriteLine(string.Create(c, $"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; threads {threads}"));
+        output.WriteLine(string.Create(c, $"data {data.Name}: {data.UserCount:N0} users, {data.ItemCount:N0} items, {data.Train.Count:N0} train rows; loss {TrainCommand.Describe(loss)}; batch {baseOptions.Trainer.BatchSize}, dim {baseOptions.Encoder.Dim}, {epochs} timed epochs"));
+        output.WriteLine();
+        output.WriteLine("  negatives  s/epoch (median)   rows/s   scoring GFLOP/s   optimizer GB/s   eval K=20 s   peak MiB");
+        var results = new List<BenchmarkResult>();
+        foreach (int n in negatives)
+        {
+            var options = new SessionOptions
+            {
+                Encoder = baseOptions.Encoder,
+                Adam = baseOptions.Adam,
+                Evaluation = baseOptions.Evaluation,
+                SelectionK = baseOptions.SelectionK,
+                Trainer = new TrainerOptions
+                {
+                    Epochs = epochs,
+                    BatchSize = baseOptions.Trainer.BatchSize,
+                    Negatives = n,
+                    Dropout = baseOptions.Trainer.Dropout,
+                    ExcludePositives = baseOptions.Trainer.ExcludePositives,
+                    Seed = baseOptions.Trainer.Seed,
+                    Threads = baseOptions.Trainer.Threads,
+                },
+            };
+            BenchmarkResult r = TrainingBenchmark.Run(data, loss, options, epochs, cancellation);
+            results.Add(r);
+            output.WriteLine(string.Create(c,
+                $"  {n,9} {r.MedianEpochSeconds,16:F2} {r.RowsPerSecond / 1000,7:F0}k {r.ScoringGflops,17:F1} {r.OptimizerGBps,16:F1} {r.EvaluationSeconds,13:F2} {r.PeakWorkingSetBytes / 1048576.0,10:F0}"));
+            output.Flush();
+        }
+        output.WriteLine();
+        output.WriteLine("  seconds per epoch by phase:");
+        output.WriteLine("  negatives " + string.Concat(results[0].Phases.Select(p => p.Phase.PadLeft(17))));
+        foreach (BenchmarkResult r in results)
+        {
+            output.WriteLine(string.Create(c, $"  {r.Negatives,9} ") + string.Concat(r.Phases.Select(p => p.SecondsPerEpoch.ToString("F2", c).PadLeft(17))));
+        }
+        // The machine's floor last, so that its buffers do not count in the peak working sets above.
+        output.WriteLine();
+        if (!skipMachine)
+        {
+            output.WriteLine(string.Create(c, $"  FMA peak       {MachineFloor.FmaGflops(threads),8:F1} GFLOP/s"));
+            output.WriteLine(string.Create(c, $"  triad          {MachineFloor.TriadGBps(threads),8:F1} GB/s"));
+            output.WriteLine(string.Create(c, $"  sqrt+divide    {MachineFloor.DivideSqrtRate(threads) / 1e9,8:F2} G element-steps/s (the compute floor of dense Adam)"));
+        }
+        return ExitCodes.Success;
+    }
+}
