@@ -155,3 +155,34 @@ public class Xoshiro256Tests
         Assert.Equal(first, c.NextUInt64());
     }
 }
+
+public class GatherDotTests
+{
+    [Theory]
+    [InlineData(64, 0)]
+    [InlineData(64, 3)]
+    [InlineData(64, 101)]
+    [InlineData(64, 801)]
+    [InlineData(32, 17)]
+    [InlineData(7, 9)]
+    public void Compute_MatchesDotPerRow(int dim, int count)
+    {
+        var rng = new Xoshiro256((ulong)(dim * 1000 + count));
+        const int rows = 300;
+        float[] table = Enumerable.Range(0, rows * dim).Select(_ => (float)rng.NextGaussian()).ToArray();
+        float[] x = Enumerable.Range(0, dim).Select(_ => (float)rng.NextGaussian()).ToArray();
+        int[] indices = Enumerable.Range(0, count).Select(_ => rng.NextInt(rows)).ToArray();
+        float[] destination = Enumerable.Repeat(float.NaN, count + 1).ToArray();
+        GatherDot.Compute(x, table, indices, destination.AsSpan(0, count));
+        for (int k = 0; k < count; k++)
+        {
+            double expected = 0;
+            for (int d = 0; d < dim; d++)
+            {
+                expected += (double)x[d] * table[indices[k] * dim + d];
+            }
+            Assert.True(Math.Abs(expected - destination[k]) <= 1e-4 * dim, $"{k}: {expected} vs {destination[k]}");
+        }
+        Assert.True(float.IsNaN(destination[count]));
+    }
+}

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using RecLoss.Core.Losses;
 using RecLoss.Numerics;
 
@@ -54,31 +55,38 @@ public static class RowKernel
         }
 
         // coefB temporarily holds 1/|e_k| (cosine) so the norms are computed once.
-        const int PrefetchDistance = 8;
         bool cachedNorms = !itemInverseNorms.IsEmpty;
-        for (int k = 0; k < count; k++)
+        if (typeof(T) == typeof(float))
         {
-            if (k + PrefetchDistance < count)
+            // Float path: all dot products in one gathered pass (see GatherDot), then the norms.
+            GatherDot.Compute(MemoryMarshal.Cast<T, float>(userTilde), MemoryMarshal.Cast<T, float>(items), itemIndices, MemoryMarshal.Cast<T, float>(scores));
+            for (int k = 0; k < count; k++)
             {
-                Prefetch.Row(items, itemIndices[k + PrefetchDistance] * dim, dim);
+                if (score == ScoreKind.Cosine)
+                {
+                    T inverseNorm = cachedNorms ? itemInverseNorms[itemIndices[k]]
+                        : T.One / T.Max(T.Sqrt(VectorKernels.SumOfSquares(items.Slice(itemIndices[k] * dim, dim))), epsilon);
+                    scores[k] *= inverseNorm;
+                    coefB[k] = inverseNorm;
+                }
             }
-            ReadOnlySpan<T> e = items.Slice(itemIndices[k] * dim, dim);
-            if (score == ScoreKind.Cosine && cachedNorms)
+        }
+        else
+        {
+            for (int k = 0; k < count; k++)
             {
-                T inverseNorm = itemInverseNorms[itemIndices[k]];
-                scores[k] = VectorKernels.Dot(userTilde, e) * inverseNorm;
-                coefB[k] = inverseNorm;
-            }
-            else if (score == ScoreKind.Cosine)
-            {
-                T dot = VectorKernels.DotAndSumOfSquares(userTilde, e, out T ss);
-                T inverseNorm = T.One / T.Max(T.Sqrt(ss), epsilon);
-                scores[k] = dot * inverseNorm;
-                coefB[k] = inverseNorm;
-            }
-            else
-            {
-                scores[k] = VectorKernels.Dot(userTilde, e);
+                ReadOnlySpan<T> e = items.Slice(itemIndices[k] * dim, dim);
+                if (score == ScoreKind.Cosine)
+                {
+                    T dot = VectorKernels.DotAndSumOfSquares(userTilde, e, out T ss);
+                    T inverseNorm = cachedNorms ? itemInverseNorms[itemIndices[k]] : T.One / T.Max(T.Sqrt(ss), epsilon);
+                    scores[k] = dot * inverseNorm;
+                    coefB[k] = inverseNorm;
+                }
+                else
+                {
+                    scores[k] = VectorKernels.Dot(userTilde, e);
+                }
             }
         }
 
