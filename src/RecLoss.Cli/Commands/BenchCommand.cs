@@ -35,7 +35,7 @@ internal static class BenchCommand
         output.WriteLine(string.Create(c, $"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; threads {threads}"));
         output.WriteLine(string.Create(c, $"data {data.Name}: {data.UserCount:N0} users, {data.ItemCount:N0} items, {data.Train.Count:N0} train rows; loss {TrainCommand.Describe(loss)}; batch {baseOptions.Trainer.BatchSize}, dim {baseOptions.Encoder.Dim}, {epochs} timed epochs"));
         output.WriteLine();
-        output.WriteLine("  negatives  s/epoch (median)   rows/s   scoring GFLOP/s   optimizer GB/s   eval K=20 s   peak MiB");
+        output.WriteLine("  negatives  s/epoch (median)   rows/s   scoring GFLOP/s   optimizer GB/s   eval K=20 s   peak MiB   alloc MiB/epoch");
         var results = new List<BenchmarkResult>();
         foreach (int n in negatives)
         {
@@ -59,7 +59,7 @@ internal static class BenchCommand
             BenchmarkResult r = TrainingBenchmark.Run(data, loss, options, epochs, cancellation);
             results.Add(r);
             output.WriteLine(string.Create(c,
-                $"  {n,9} {r.MedianEpochSeconds,16:F2} {r.RowsPerSecond / 1000,7:F0}k {r.ScoringGflops,17:F1} {r.OptimizerGBps,16:F1} {r.EvaluationSeconds,13:F2} {r.PeakWorkingSetBytes / 1048576.0,10:F0}"));
+                $"  {n,9} {r.MedianEpochSeconds,16:F2} {r.RowsPerSecond / 1000,7:F0}k {r.ScoringGflops,17:F1} {r.OptimizerGBps,16:F1} {r.EvaluationSeconds,13:F2} {r.PeakWorkingSetBytes / 1048576.0,10:F0} {r.AllocatedBytesPerEpoch / 1048576.0,17:F1}"));
             output.Flush();
         }
         output.WriteLine();

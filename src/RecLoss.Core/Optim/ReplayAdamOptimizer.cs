@@ -20,11 +20,19 @@ public sealed class ReplayAdamOptimizer : AdamOptimizer
     private double _idleNormSquared;      // sum over all rows of |0 + lambda w|^2 at the last full catch-up
     private double[] _rowNorms = new double[1024];
 
+    // State of the step in progress, read by the cached chunk bodies (a step allocates nothing).
+    private SparseGradient? _gradient;
+    private int _table, _offset;
+    private AdamStepScalars _scalars;
+    private readonly Action<int, int> _addL2Rows, _applyRows;
+
     public ReplayAdamOptimizer(AdamOptions options, EmbeddingTable[] tables, ParallelRunner runner)
         : base(options, tables, runner)
     {
         _lastStep = tables.Select(t => new int[t.Rows]).ToArray();
         _idleNormSquared = IdleNormSquared();
+        _addL2Rows = AddL2Rows;
+        _applyRows = ApplyRows;
     }
 
     public override void CatchUp(int table, int[] rows, int count)
@@ -96,42 +104,49 @@ public sealed class ReplayAdamOptimizer : AdamOptimizer
             _rowNorms = new double[Math.Max(total, _rowNorms.Length * 2)];
         }
         // G = data + lambda w for the rows with a data gradient; they must be current.
-        int offset = 0;
-        for (int t = 0; t < Tables.Length; t++)
+        _gradient = gradient;
+        _offset = 0;
+        for (_table = 0; _table < Tables.Length; _table++)
         {
-            int table = t, baseIndex = offset;
-            Runner.For(gradient.Counts[t], RowChunk, (start, end) =>
-            {
-                for (int p = start; p < end; p++)
-                {
-                    int row = gradient.Rows[table][p];
-                    if (_lastStep[table][row] != StepCount)
-                    {
-                        throw new InvalidOperationException($"Row {row} of table {table} was not caught up before the step.");
-                    }
-                    _rowNorms[baseIndex + p] = Kernel.AddL2(Tables[table].Row(row), gradient.Value(table, p));
-                }
-            });
-            offset += gradient.Counts[t];
+            Runner.For(gradient.Counts[_table], RowChunk, _addL2Rows);
+            _offset += gradient.Counts[_table];
         }
         double normSquared = _idleNormSquared;
         for (int p = 0; p < total; p++)
         {
             normSquared += _rowNorms[p];
         }
-        AdamStepScalars scalars = BeginStep(normSquared);
-        for (int t = 0; t < Tables.Length; t++)
+        _scalars = BeginStep(normSquared);
+        for (_table = 0; _table < Tables.Length; _table++)
         {
-            int table = t, dim = Tables[t].Dim;
-            Runner.For(gradient.Counts[t], RowChunk, (start, end) =>
+            Runner.For(gradient.Counts[_table], RowChunk, _applyRows);
+        }
+        _gradient = null;
+    }
+
+    private void AddL2Rows(int start, int end)
+    {
+        SparseGradient gradient = _gradient!;
+        for (int p = start; p < end; p++)
+        {
+            int row = gradient.Rows[_table][p];
+            if (_lastStep[_table][row] != StepCount)
             {
-                for (int p = start; p < end; p++)
-                {
-                    int row = gradient.Rows[table][p];
-                    Kernel.Apply(Tables[table].Row(row), FirstMoments[table].AsSpan(row * dim, dim), SecondMoments[table].AsSpan(row * dim, dim), gradient.Value(table, p), scalars);
-                    _lastStep[table][row] = StepCount;
-                }
-            });
+                throw new InvalidOperationException($"Row {row} of table {_table} was not caught up before the step.");
+            }
+            _rowNorms[_offset + p] = Kernel.AddL2(Tables[_table].Row(row), gradient.Value(_table, p));
+        }
+    }
+
+    private void ApplyRows(int start, int end)
+    {
+        SparseGradient gradient = _gradient!;
+        int dim = Tables[_table].Dim;
+        for (int p = start; p < end; p++)
+        {
+            int row = gradient.Rows[_table][p];
+            Kernel.Apply(Tables[_table].Row(row), FirstMoments[_table].AsSpan(row * dim, dim), SecondMoments[_table].AsSpan(row * dim, dim), gradient.Value(_table, p), _scalars);
+            _lastStep[_table][row] = StepCount;
         }
     }
 }

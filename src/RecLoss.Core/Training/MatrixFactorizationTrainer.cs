@@ -54,6 +54,14 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
     private readonly SparseGradient _gradient;
     private int _stamp;
 
+    // Per-step state read by the chunk bodies; the bodies are delegates created once, so a step allocates nothing.
+    private int _epoch, _batchStart;
+    private float _rowWeight;
+    private readonly float _keepScale;
+    private readonly uint _dropThreshold;
+    private readonly Action<int, int, int> _drawRows;
+    private readonly Action<int, int> _catchUpUsers, _catchUpItems, _forwardRows, _sumUserGradients, _sumItemGradients;
+
     public MatrixFactorizationTrainer(TLoss loss, TrainerOptions options, MatrixFactorization encoder, AdamOptimizer optimizer,
         INegativeSampler sampler, InteractionMatrix train, ParallelRunner runner)
     {
@@ -111,6 +119,14 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _touchedItems = new int[_distinctItems.Length];
         _cursor = new int[Math.Max(b, _distinctItems.Length) + 1];
         _gradient = new SparseGradient(_dim, b, _distinctItems.Length);
+        _keepScale = (float)(1 / (1 - options.Dropout));
+        _dropThreshold = (uint)Math.Min(uint.MaxValue, Math.Round(options.Dropout * 4294967296.0));
+        _drawRows = DrawRows;
+        _catchUpUsers = CatchUpUsers;
+        _catchUpItems = CatchUpItems;
+        _forwardRows = ForwardRows;
+        _sumUserGradients = SumUserGradients;
+        _sumItemGradients = SumItemGradients;
     }
 
     public int Rows => _rowUser.Length;
@@ -127,7 +143,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         var shuffle = Xoshiro256.ForStream(_options.Seed, 0x5F0FF1E, (ulong)epoch);
         shuffle.Shuffle(_order.AsSpan());
 
-        var clock = Stopwatch.StartNew();
+        long epochStart = Stopwatch.GetTimestamp();
         double lossSum = 0;
         long rowsDone = 0;
         int batches = BatchesPerEpoch;
@@ -139,7 +155,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             int size = Math.Min(_options.BatchSize, Rows - start);
             lossSum += Step(epoch, start, size);
             rowsDone += size;
-            double now = clock.Elapsed.TotalSeconds;
+            double now = Stopwatch.GetElapsedTime(epochStart).TotalSeconds;
             if (observer is not null && (now - lastReport >= 0.2 || batch == batches - 1))
             {
                 lastReport = now;
@@ -171,38 +187,13 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
     private double Step(int epoch, int start, int size)
     {
         _phaseClock = Stopwatch.GetTimestamp();
-        int dim = _dim, slots = _slots;
-        float keep = (float)(1 - _options.Dropout);
-        uint dropThreshold = (uint)Math.Min(uint.MaxValue, Math.Round(_options.Dropout * 4294967296.0));
+        int slots = _slots;
+        _epoch = epoch;
+        _batchStart = start;
+        _rowWeight = 1f / size;
 
         // 1. Draw negatives and dropout masks (parallel, per-row streams); each worker marks the items it drew.
-        _runner.ForWorkers(size, RowChunk, (from, to, worker) =>
-        {
-            ulong[] bits = _workerBits[worker];
-            for (int r = from; r < to; r++)
-            {
-                int position = start + r;
-                int row = _order[position];
-                int u = _rowUser[row];
-                _batchUser[r] = u;
-                _batchItems[r * slots] = _rowItem[row];
-                var rng = Xoshiro256.ForStream(_options.Seed, (ulong)epoch, (ulong)position, 1);
-                _sampler.Sample(ref rng, u, _batchItems.AsSpan(r * slots + 1, slots - 1));
-                foreach (int i in _batchItems.AsSpan(r * slots, slots))
-                {
-                    bits[i >> 6] |= 1UL << i;
-                }
-                if (_options.Dropout > 0)
-                {
-                    var maskRng = Xoshiro256.ForStream(_options.Seed, (ulong)epoch, (ulong)position, 2);
-                    Span<float> scale = _dropoutScale.AsSpan(r * dim, dim);
-                    for (int d = 0; d < dim; d++)
-                    {
-                        scale[d] = maskRng.NextUInt32() < dropThreshold ? 0f : 1f / keep;
-                    }
-                }
-            }
-        });
+        _runner.ForWorkers(size, RowChunk, _drawRows);
         EndPhase(0);
 
         // 2. Index the batch's distinct users (first-appearance order) and items (ascending, so the catch-up walks
@@ -239,49 +230,14 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         EndPhase(1);
 
         // 3. Bring every row this step reads up to date, and cache the items' inverse norms while they are hot.
-        float[] users = _encoder.Users.Weights, items = _encoder.Items.Weights;
-        ScoreKind score = _encoder.Score;
-        _runner.For(userCount, RowChunk * 4, (from, to) => _optimizer.CatchUpSerial(0, _distinctUsers.AsSpan(from, to - from)));
-        _runner.For(itemCount, RowChunk * 16, (from, to) =>
-        {
-            ReadOnlySpan<int> rows = _distinctItems.AsSpan(from, to - from);
-            _optimizer.CatchUpSerial(1, rows);
-            if (score == ScoreKind.Cosine)
-            {
-                foreach (int i in rows)
-                {
-                    _itemInverseNorm[i] = 1f / MathF.Max(MathF.Sqrt(VectorKernels.SumOfSquares<float>(items.AsSpan(i * dim, dim))), 1e-12f);
-                }
-            }
-        });
+        _runner.For(userCount, RowChunk * 4, _catchUpUsers);
+        _runner.For(itemCount, RowChunk * 16, _catchUpItems);
         Counters.RowsCaughtUp += userCount + itemCount;
         EndPhase(2);
 
         // 4. Forward and backward per row (parallel; rows write only their own slices). Each chunk lists, in slot
         //    order, the slots whose item receives a gradient.
-        float rowWeight = 1f / size;
-        bool dropout = _options.Dropout > 0;
-        _runner.For(size, RowChunk, (from, to) =>
-        {
-            int active = 0;
-            int listStart = from * slots;
-            for (int r = from; r < to; r++)
-            {
-                _rowLoss[r] = RowKernel.ForwardBackward(_loss, score, users.AsSpan(_batchUser[r] * dim, dim), items, dim,
-                    _batchItems.AsSpan(r * slots, slots), dropout ? _dropoutScale.AsSpan(r * dim, dim) : default, rowWeight,
-                    score == ScoreKind.Cosine ? _itemInverseNorm : default,
-                    _userTilde.AsSpan(r * dim, dim), _userGradient.AsSpan(r * dim, dim),
-                    _scores.AsSpan(r * slots, slots), _coefA.AsSpan(r * slots, slots), _coefB.AsSpan(r * slots, slots));
-                for (int s = r * slots; s < (r + 1) * slots; s++)
-                {
-                    if (_coefA[s] != 0f || _coefB[s] != 0f)
-                    {
-                        _activeSlots[listStart + active++] = s;
-                    }
-                }
-            }
-            _activeCount[from / RowChunk] = active;
-        });
+        _runner.For(size, RowChunk, _forwardRows);
         EndPhase(3);
 
         // 5. Group rows by user and active slots by item, in row then slot order (serial counting sorts).
@@ -335,43 +291,8 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _gradient.Clear();
         _gradient.Counts[0] = userCount;
         _gradient.Counts[1] = touched;
-        _runner.For(userCount, RowChunk, (from, to) =>
-        {
-            for (int q = from; q < to; q++)
-            {
-                _gradient.Rows[0][q] = _distinctUsers[q];
-                Span<float> g = _gradient.Value(0, q);
-                g.Clear();
-                for (int p = _userRowStart[q]; p < _userRowStart[q + 1]; p++)
-                {
-                    int r = _userRowList[p];
-                    VectorKernels.MultiplyAdd<float>(_userGradient.AsSpan(r * dim, dim), 1f, g);
-                }
-            }
-        });
-        _runner.For(touched, RowChunk * 4, (from, to) =>
-        {
-            for (int t = from; t < to; t++)
-            {
-                int q = _touchedItems[t];
-                int item = _distinctItems[q];
-                _gradient.Rows[1][t] = item;
-                Span<float> g = _gradient.Value(1, t);
-                g.Clear();
-                float bSum = 0;
-                for (int p = _itemSlotStart[q]; p < _itemSlotStart[q + 1]; p++)
-                {
-                    int s = _itemSlotList[p];
-                    // dL/de_i += a_s u~_row - b_s e_i
-                    VectorKernels.MultiplyAdd<float>(_userTilde.AsSpan(s / slots * dim, dim), _coefA[s], g);
-                    bSum += _coefB[s];
-                }
-                if (bSum != 0f)
-                {
-                    VectorKernels.MultiplyAdd<float>(items.AsSpan(item * dim, dim), -bSum, g);
-                }
-            }
-        });
+        _runner.For(userCount, RowChunk, _sumUserGradients);
+        _runner.For(touched, RowChunk * 4, _sumItemGradients);
         EndPhase(5);
 
         // 7. Adam step.
@@ -389,11 +310,129 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         return sum;
     }
 
+    private void DrawRows(int from, int to, int worker)
+    {
+        int dim = _dim, slots = _slots;
+
+        ulong[] bits = _workerBits[worker];
+        for (int r = from; r < to; r++)
+        {
+            int position = _batchStart + r;
+            int row = _order[position];
+            int u = _rowUser[row];
+            _batchUser[r] = u;
+            _batchItems[r * slots] = _rowItem[row];
+            var rng = Xoshiro256.ForStream(_options.Seed, (ulong)_epoch, (ulong)position, 1);
+            _sampler.Sample(ref rng, u, _batchItems.AsSpan(r * slots + 1, slots - 1));
+            foreach (int i in _batchItems.AsSpan(r * slots, slots))
+            {
+                bits[i >> 6] |= 1UL << i;
+            }
+            if (_options.Dropout > 0)
+            {
+                var maskRng = Xoshiro256.ForStream(_options.Seed, (ulong)_epoch, (ulong)position, 2);
+                Span<float> scale = _dropoutScale.AsSpan(r * dim, dim);
+                for (int d = 0; d < dim; d++)
+                {
+                    scale[d] = maskRng.NextUInt32() < _dropThreshold ? 0f : _keepScale;
+                }
+            }
+        }
+    }
+
+    private void CatchUpItems(int from, int to)
+    {
+        int dim = _dim;
+        float[] items = _encoder.Items.Weights;
+
+        ReadOnlySpan<int> rows = _distinctItems.AsSpan(from, to - from);
+        _optimizer.CatchUpSerial(1, rows);
+        if (_encoder.Score == ScoreKind.Cosine)
+        {
+            foreach (int i in rows)
+            {
+                _itemInverseNorm[i] = 1f / MathF.Max(MathF.Sqrt(VectorKernels.SumOfSquares<float>(items.AsSpan(i * dim, dim))), 1e-12f);
+            }
+        }
+    }
+
+    private void ForwardRows(int from, int to)
+    {
+        int dim = _dim, slots = _slots;
+        float[] users = _encoder.Users.Weights, items = _encoder.Items.Weights;
+
+        int active = 0;
+        int listStart = from * slots;
+        for (int r = from; r < to; r++)
+        {
+            _rowLoss[r] = RowKernel.ForwardBackward(_loss, _encoder.Score, users.AsSpan(_batchUser[r] * dim, dim), items, dim,
+                _batchItems.AsSpan(r * slots, slots), _options.Dropout > 0 ? _dropoutScale.AsSpan(r * dim, dim) : default, _rowWeight,
+                _encoder.Score == ScoreKind.Cosine ? _itemInverseNorm : default,
+                _userTilde.AsSpan(r * dim, dim), _userGradient.AsSpan(r * dim, dim),
+                _scores.AsSpan(r * slots, slots), _coefA.AsSpan(r * slots, slots), _coefB.AsSpan(r * slots, slots));
+            for (int s = r * slots; s < (r + 1) * slots; s++)
+            {
+                if (_coefA[s] != 0f || _coefB[s] != 0f)
+                {
+                    _activeSlots[listStart + active++] = s;
+                }
+            }
+        }
+        _activeCount[from / RowChunk] = active;
+    }
+
+    private void SumUserGradients(int from, int to)
+    {
+        int dim = _dim;
+        for (int q = from; q < to; q++)
+        {
+            _gradient.Rows[0][q] = _distinctUsers[q];
+            Span<float> g = _gradient.Value(0, q);
+            g.Clear();
+            for (int p = _userRowStart[q]; p < _userRowStart[q + 1]; p++)
+            {
+                int r = _userRowList[p];
+                VectorKernels.MultiplyAdd<float>(_userGradient.AsSpan(r * dim, dim), 1f, g);
+            }
+        }
+    }
+
+    private void SumItemGradients(int from, int to)
+    {
+        int dim = _dim, slots = _slots;
+        float[] items = _encoder.Items.Weights;
+
+        for (int t = from; t < to; t++)
+        {
+            int q = _touchedItems[t];
+            int item = _distinctItems[q];
+            _gradient.Rows[1][t] = item;
+            Span<float> g = _gradient.Value(1, t);
+            g.Clear();
+            float bSum = 0;
+            for (int p = _itemSlotStart[q]; p < _itemSlotStart[q + 1]; p++)
+            {
+                int s = _itemSlotList[p];
+                // dL/de_i += a_s u~_row - b_s e_i
+                VectorKernels.MultiplyAdd<float>(_userTilde.AsSpan(s / slots * dim, dim), _coefA[s], g);
+                bSum += _coefB[s];
+            }
+            if (bSum != 0f)
+            {
+                VectorKernels.MultiplyAdd<float>(items.AsSpan(item * dim, dim), -bSum, g);
+            }
+        }
+    }
+
+    private void CatchUpUsers(int from, int to) => _optimizer.CatchUpSerial(0, _distinctUsers.AsSpan(from, to - from));
+
     /// <summary>After each epoch one sum per table checks finiteness; the error names the likely fix.</summary>
     private void CheckFinite(int epoch)
     {
-        foreach ((string name, EmbeddingTable table) in new[] { ("user", _encoder.Users), ("item", _encoder.Items) })
+        for (int t = 0; t < 2; t++)
         {
+            EmbeddingTable table = t == 0 ? _encoder.Users : _encoder.Items;
+            string name = t == 0 ? "user" : "item";
             double sum = 0;
             foreach (float w in table.Weights)
             {

@@ -12,8 +12,9 @@ namespace RecLoss.Core.Training;
 /// <param name="OptimizerGBps">Bytes of w, m and v read and written by rows caught up or stepped (6 x 4 x dim each) per second of those phases.</param>
 /// <param name="EvaluationSeconds">Median full-ranking evaluation of the test split at K = 20.</param>
 /// <param name="PeakWorkingSetBytes">The process's peak working set after this configuration.</param>
+/// <param name="AllocatedBytesPerEpoch">Managed bytes allocated per training epoch (all threads).</param>
 public sealed record BenchmarkResult(int Negatives, IReadOnlyList<double> EpochSeconds, double RowsPerSecond, double ScoringGflops, double OptimizerGBps,
-    double EvaluationSeconds, long PeakWorkingSetBytes, IReadOnlyList<(string Phase, double SecondsPerEpoch)> Phases)
+    double EvaluationSeconds, long PeakWorkingSetBytes, double AllocatedBytesPerEpoch, IReadOnlyList<(string Phase, double SecondsPerEpoch)> Phases)
 {
     public double MedianEpochSeconds => Median(EpochSeconds);
 
@@ -35,12 +36,14 @@ public static class TrainingBenchmark
         }
         TrainingSession.Parts parts = TrainingSession.Build(data, loss, options);
         var seconds = new List<double>();
+        long allocatedTotalBefore = GC.GetTotalAllocatedBytes(precise: true);
         for (int epoch = 1; epoch <= epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
             parts.Trainer.RunEpoch(epoch, null, cancellation);
             seconds.Add(clock.Elapsed.TotalSeconds);
         }
+        double allocatedPerEpoch = (GC.GetTotalAllocatedBytes(precise: true) - allocatedTotalBefore) / (double)epochs;
         parts.Optimizer.CatchUpAll();
         var evaluator = new Evaluator(new EvaluatorOptions { Ks = [20] }, parts.Runner);
         FactorModel model = FactorModel.From(parts.Encoder);
@@ -66,6 +69,7 @@ public static class TrainingBenchmark
             optimizerBytes / (Phase("catch-up") + Phase("adam-step")) / 1e9,
             BenchmarkResult.Median(evaluationSeconds),
             Process.GetCurrentProcess().PeakWorkingSet64,
+            allocatedPerEpoch,
             names.Select((n, i) => (n, phase[i] / epochs)).ToArray());
     }
 }

@@ -71,3 +71,19 @@ public class TrainingTests
         Assert.Equal(best, result.BestValidation!.Record.Validation!.At(20).Recall);
     }
 }
+
+public class AllocationTests
+{
+    [Fact]
+    public void RunEpoch_AfterWarmUp_AllocatesNothing()
+    {
+        Dataset data = SyntheticData.Generate(new SyntheticDataOptions { Users = 300, Items = 200, MeanInteractions = 20, Seed = 2 });
+        var options = new SessionOptions { Trainer = new TrainerOptions { Epochs = 2, BatchSize = 64, Negatives = 30, Threads = 1 } };
+        TrainingSession.Parts parts = TrainingSession.Build(data, MultiMarginLoss.Yelp2018, options);
+        parts.Trainer.RunEpoch(1, null, CancellationToken.None);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        parts.Trainer.RunEpoch(2, null, CancellationToken.None);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated == 0, $"an epoch of {parts.Trainer.BatchesPerEpoch} steps allocated {allocated} bytes");
+    }
+}
