@@ -1,4 +1,5 @@
 using RecLoss.Core.Encoders;
+using RecLoss.Numerics;
 
 namespace RecLoss.Core.Optim;
 
@@ -48,9 +49,19 @@ public sealed class ReplayAdamOptimizer : AdamOptimizer
 
     public override void CatchUpSerial(int table, ReadOnlySpan<int> rows)
     {
-        foreach (int row in rows)
+        // Rows come in data-dependent order: ask for w, m and v of a row a few places ahead.
+        const int PrefetchDistance = 4;
+        int dim = Tables[table].Dim;
+        for (int p = 0; p < rows.Length; p++)
         {
-            CatchUpRow(table, row);
+            if (p + PrefetchDistance < rows.Length)
+            {
+                int ahead = rows[p + PrefetchDistance] * dim;
+                Prefetch.Row<float>(Tables[table].Weights, ahead, dim);
+                Prefetch.Row<float>(FirstMoments[table], ahead, dim);
+                Prefetch.Row<float>(SecondMoments[table], ahead, dim);
+            }
+            CatchUpRow(table, rows[p]);
         }
     }
 
