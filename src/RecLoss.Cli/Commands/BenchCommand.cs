@@ -45,6 +45,7 @@ internal static class BenchCommand
                 Adam = baseOptions.Adam,
                 Evaluation = baseOptions.Evaluation,
                 SelectionK = baseOptions.SelectionK,
+                Optimizer = baseOptions.Optimizer,
                 Trainer = new TrainerOptions
                 {
                     Epochs = epochs,

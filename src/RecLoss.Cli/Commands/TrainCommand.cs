@@ -22,6 +22,8 @@ internal static class TrainCommand
           --exclude-positives      never draw a user's own train items as negatives (the reference does)
           --batch-size N           rows per step (default 512)
           --epochs N               epochs (default 100)
+          --optimizer adam|sparse-adam  adam: dense Adam as the reference, every row every step (default);
+                                   sparse-adam: only rows with a gradient step (faster, NOT the reference; see docs/PERFORMANCE.md)
           --lr X                   Adam learning rate, > 0 (default 1e-4)
           --beta1 X --beta2 X      Adam moment decays in [0, 1) (default 0.9, 0.999)
           --adam-eps X             Adam epsilon, > 0 (default 1e-8)
@@ -62,6 +64,13 @@ internal static class TrainCommand
             "dot" => ScoreKind.Dot,
             _ => throw new UsageException($"--score: '{scoreText}' is not a score (expected cosine or dot)"),
         };
+        string optimizerText = args.String("optimizer", d.Optimizer == OptimizerKind.SparseAdam ? "sparse-adam" : "adam");
+        OptimizerKind optimizer = optimizerText switch
+        {
+            "adam" => OptimizerKind.Adam,
+            "sparse-adam" => OptimizerKind.SparseAdam,
+            _ => throw new UsageException($"--optimizer: '{optimizerText}' is not an optimizer (expected adam or sparse-adam)"),
+        };
         int[] ks = args.IntList("ks", 1) ?? d.Evaluation.Ks.ToArray();
         int selectK = args.Int("select-k", d.SelectionK, 1);
         if (!ks.Contains(selectK))
@@ -98,6 +107,7 @@ internal static class TrainCommand
             },
             Evaluation = new EvaluatorOptions { Ks = ks },
             SelectionK = selectK,
+            Optimizer = optimizer,
         };
         return options;
     }
@@ -110,7 +120,7 @@ internal static class TrainCommand
             $"data {data.Name}: {stats.Users:N0} users, {stats.Items:N0} items, train {data.Train.Count:N0}, validation {data.Validation?.Count ?? 0:N0}, test {data.Test?.Count ?? 0:N0}"));
         Render.Notes(output, data.Report);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"model MF dim {options.Encoder.Dim} {options.Encoder.Score.ToString().ToLowerInvariant()} | loss {Describe(loss)} | {options.Trainer.Negatives} negatives ({(options.Trainer.ExcludePositives ? "positives excluded" : "uniform over all items")}) | batch {options.Trainer.BatchSize} | Adam lr {options.Adam.LearningRate:G3} l2 {options.Adam.L2:G3} clip {options.Adam.ClipNorm:G3} | dropout {options.Trainer.Dropout:G3} | seed {options.Trainer.Seed} | threads {(options.Trainer.Threads == 0 ? Environment.ProcessorCount : options.Trainer.Threads)}"));
+            $"model MF dim {options.Encoder.Dim} {options.Encoder.Score.ToString().ToLowerInvariant()} | loss {Describe(loss)} | {options.Trainer.Negatives} negatives ({(options.Trainer.ExcludePositives ? "positives excluded" : "uniform over all items")}) | batch {options.Trainer.BatchSize} | {(options.Optimizer == OptimizerKind.SparseAdam ? "sparse Adam" : "Adam")} lr {options.Adam.LearningRate:G3} l2 {options.Adam.L2:G3} clip {options.Adam.ClipNorm:G3} | dropout {options.Trainer.Dropout:G3} | seed {options.Trainer.Seed} | threads {(options.Trainer.Threads == 0 ? Environment.ProcessorCount : options.Trainer.Threads)}"));
 
         var session = new TrainingSession(options);
         TrainingResult result = session.Run(data, loss, new ConsoleTrainingObserver(progress, output, live, options.Trainer.Epochs), cancellation);
@@ -179,7 +189,7 @@ internal static class TrainCommand
         ["seed"] = o.Trainer.Seed,
         ["threads"] = o.Trainer.Threads,
         ["evaluateEvery"] = o.Trainer.EvaluateEvery,
-        ["optimizer"] = "adam (dense semantics, deferred replay)",
+        ["optimizer"] = o.Optimizer == OptimizerKind.SparseAdam ? "sparse-adam" : "adam (dense semantics, deferred replay)",
         ["lr"] = o.Adam.LearningRate,
         ["beta1"] = o.Adam.Beta1,
         ["beta2"] = o.Adam.Beta2,

@@ -53,6 +53,16 @@ public sealed record TrainingResult(IReadOnlyList<EpochRecord> Epochs, SelectedE
     }
 }
 
+/// <summary>Which Adam.</summary>
+public enum OptimizerKind
+{
+    /// <summary>Dense Adam, every row every step (the reference), computed by deferred replay.</summary>
+    Adam,
+
+    /// <summary>Sparse Adam: only rows with a data gradient step (faster; different results).</summary>
+    SparseAdam,
+}
+
 /// <summary>Options of a whole run: encoder, optimizer, trainer and evaluation.</summary>
 public sealed class SessionOptions
 {
@@ -60,6 +70,9 @@ public sealed class SessionOptions
     public AdamOptions Adam { get; init; } = new();
     public TrainerOptions Trainer { get; init; } = new();
     public EvaluatorOptions Evaluation { get; init; } = new();
+
+    /// <summary>Dense Adam as the reference (default), or sparse Adam, which is faster but not the reference's optimizer.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
 
     /// <summary>K whose Recall selects the best epoch (must be one of the evaluation Ks).</summary>
     public int SelectionK { get; init; } = 20;
@@ -93,7 +106,9 @@ public sealed class TrainingSession
     {
         var runner = new ParallelRunner(options.Trainer.Threads);
         var encoder = new MatrixFactorization(data.UserCount, data.ItemCount, options.Encoder, options.Trainer.Seed);
-        var optimizer = new ReplayAdamOptimizer(options.Adam, [encoder.Users, encoder.Items], runner);
+        AdamOptimizer optimizer = options.Optimizer == OptimizerKind.SparseAdam
+            ? new SparseAdamOptimizer(options.Adam, [encoder.Users, encoder.Items], runner)
+            : new ReplayAdamOptimizer(options.Adam, [encoder.Users, encoder.Items], runner);
         INegativeSampler sampler = new UniformSampler(data.ItemCount, options.Trainer.ExcludePositives ? data.Train : null);
         IEpochRunner trainer = loss.Accept(new TrainerBuilder(options.Trainer, encoder, optimizer, sampler, data.Train, runner));
         return new Parts(encoder, optimizer, trainer, runner);

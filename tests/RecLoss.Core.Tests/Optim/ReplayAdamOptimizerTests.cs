@@ -111,3 +111,57 @@ public class ReplayAdamOptimizerTests
         Assert.Throws<InvalidOperationException>(() => optimizer.Step(gradient));
     }
 }
+
+public class SparseAdamOptimizerTests
+{
+    [Fact]
+    public void Step_IdleRows_StayExactlyAsTheyWere()
+    {
+        var table = new EmbeddingTable(4, 16);
+        table.InitializeNormal(0.1, 3, 1);
+        float[] before = (float[])table.Weights.Clone();
+        var optimizer = new SparseAdamOptimizer(new AdamOptions { L2 = 1e-2 }, [table], new ParallelRunner(2));
+        var gradient = new SparseGradient(16, 4);
+        for (int step = 0; step < 50; step++)
+        {
+            gradient.Counts[0] = 1;
+            gradient.Rows[0][0] = 2;
+            gradient.Value(0, 0).Fill(0.5f);
+            optimizer.Step(gradient);
+        }
+        for (int row = 0; row < 4; row++)
+        {
+            bool same = table.Row(row).SequenceEqual(before.AsSpan(row * 16, 16));
+            Assert.Equal(row != 2, same);
+        }
+    }
+
+    [Fact]
+    public void Step_OneRowTable_EqualsDenseAdam()
+    {
+        // With a single row that always has a gradient, sparse and dense Adam are the same optimizer.
+        EmbeddingTable Make()
+        {
+            var t = new EmbeddingTable(1, 16);
+            t.InitializeNormal(0.1, 4, 1);
+            return t;
+        }
+        EmbeddingTable sparse = Make(), dense = Make();
+        var options = new AdamOptions { L2 = 1e-2, ClipNorm = 1 };
+        var sparseOptimizer = new SparseAdamOptimizer(options, [sparse], new ParallelRunner(1));
+        var denseOptimizer = new DenseAdamOptimizer(options, [dense], new ParallelRunner(1));
+        var rng = new Xoshiro256(5);
+        for (int step = 0; step < 100; step++)
+        {
+            float[] g = Enumerable.Range(0, 16).Select(_ => (float)rng.NextGaussian()).ToArray();
+            foreach ((AdamOptimizer optimizer, SparseGradient gradient) in new[] { ((AdamOptimizer)sparseOptimizer, new SparseGradient(16, 1)), (denseOptimizer, new SparseGradient(16, 1)) })
+            {
+                gradient.Counts[0] = 1;
+                gradient.Rows[0][0] = 0;
+                g.CopyTo(gradient.Value(0, 0));
+                optimizer.Step(gradient);
+            }
+        }
+        Assert.Equal(dense.Weights, sparse.Weights);
+    }
+}
