@@ -11,21 +11,26 @@ public static class MachineFloor
     /// <summary>GFLOP/s of independent 512-bit (or 256-bit) FMA chains on <paramref name="threads"/> threads.</summary>
     public static double FmaGflops(int threads, double seconds = 0.5)
     {
-        long iterations = 1 << 22;
-        double elapsed;
-        do
-        {
-            var clock = Stopwatch.StartNew();
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ => Sink(FmaLoop(iterations)));
-            elapsed = clock.Elapsed.TotalSeconds;
-            if (elapsed < seconds)
-            {
-                iterations *= 2;
-            }
-        }
-        while (elapsed < seconds);
+        (long iterations, double elapsed) = TimeOnThreads(threads, 1 << 22, seconds, FmaLoop);
         int lanes = Vector512.IsHardwareAccelerated ? 16 : 8;
         return threads * iterations * 10.0 * lanes * 2 / elapsed / 1e9;
+    }
+
+    /// <summary>Runs <paramref name="loop"/>(n) on every thread, doubling n until a run lasts <paramref name="seconds"/>.</summary>
+    private static (long Iterations, double Seconds) TimeOnThreads(int threads, long iterations, double seconds, Func<long, float> loop)
+    {
+        while (true)
+        {
+            var clock = Stopwatch.StartNew();
+            long n = iterations;
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ => Sink(loop(n)));
+            double elapsed = clock.Elapsed.TotalSeconds;
+            if (elapsed >= seconds)
+            {
+                return (iterations, elapsed);
+            }
+            iterations *= 2;
+        }
     }
 
     /// <summary>GB/s of a parallel triad a = b + s c over arrays of <paramref name="megabytes"/> each (3 streams counted).</summary>
@@ -56,19 +61,7 @@ public static class MachineFloor
     /// <summary>Element-steps per second of a register-resident Adam-like update (one sqrt and one divide per element).</summary>
     public static double DivideSqrtRate(int threads, double seconds = 0.5)
     {
-        long steps = 1 << 16;
-        double elapsed;
-        do
-        {
-            var clock = Stopwatch.StartNew();
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ => Sink(DivSqrtLoop(steps)));
-            elapsed = clock.Elapsed.TotalSeconds;
-            if (elapsed < seconds)
-            {
-                steps *= 2;
-            }
-        }
-        while (elapsed < seconds);
+        (long steps, double elapsed) = TimeOnThreads(threads, 1 << 16, seconds, DivSqrtLoop);
         return threads * steps * 64.0 / elapsed;
     }
 

@@ -54,6 +54,79 @@ public abstract class AdamOptimizer
     /// <summary>Takes one step; the gradient holds data gradients only (the L2 term is added here).</summary>
     public abstract void Step(SparseGradient gradient);
 
+    private const int RowChunk = 256;
+    private double[] _rowNorms = new double[1024];
+    private SparseGradient? _gradient;
+    private int _table, _offset;
+    private AdamStepScalars _scalars;
+    private Action<int, int>? _addL2Rows, _applyRows;
+
+    /// <summary>Called for each row with a data gradient before the step reads it (e.g. to check it is current).</summary>
+    protected virtual void BeforeRowStep(int table, int row)
+    {
+    }
+
+    /// <summary>Called for each row after the step updated it.</summary>
+    protected virtual void AfterRowStep(int table, int row)
+    {
+    }
+
+    /// <summary>
+    /// The step for the rows with a data gradient: <c>G = data + lambda w</c>, the global norm (these rows plus
+    /// <paramref name="otherNormSquared"/> for the rest), the clip factor, and the Adam update of these rows.
+    /// </summary>
+    protected void StepGradientRows(SparseGradient gradient, double otherNormSquared)
+    {
+        _addL2Rows ??= AddL2Rows;
+        _applyRows ??= ApplyRows;
+        int total = gradient.Counts.Sum();
+        if (_rowNorms.Length < total)
+        {
+            _rowNorms = new double[Math.Max(total, _rowNorms.Length * 2)];
+        }
+        _gradient = gradient;
+        _offset = 0;
+        for (_table = 0; _table < Tables.Length; _table++)
+        {
+            Runner.For(gradient.Counts[_table], RowChunk, _addL2Rows);
+            _offset += gradient.Counts[_table];
+        }
+        double normSquared = otherNormSquared;
+        for (int p = 0; p < total; p++)
+        {
+            normSquared += _rowNorms[p];
+        }
+        _scalars = BeginStep(normSquared);
+        for (_table = 0; _table < Tables.Length; _table++)
+        {
+            Runner.For(gradient.Counts[_table], RowChunk, _applyRows);
+        }
+        _gradient = null;
+    }
+
+    private void AddL2Rows(int start, int end)
+    {
+        SparseGradient gradient = _gradient!;
+        for (int p = start; p < end; p++)
+        {
+            int row = gradient.Rows[_table][p];
+            BeforeRowStep(_table, row);
+            _rowNorms[_offset + p] = Kernel.AddL2(Tables[_table].Row(row), gradient.Value(_table, p));
+        }
+    }
+
+    private void ApplyRows(int start, int end)
+    {
+        SparseGradient gradient = _gradient!;
+        int dim = Tables[_table].Dim;
+        for (int p = start; p < end; p++)
+        {
+            int row = gradient.Rows[_table][p];
+            Kernel.Apply(Tables[_table].Row(row), FirstMoments[_table].AsSpan(row * dim, dim), SecondMoments[_table].AsSpan(row * dim, dim), gradient.Value(_table, p), _scalars);
+            AfterRowStep(_table, row);
+        }
+    }
+
     /// <summary>Records step t's scalars from the squared global gradient norm and returns them.</summary>
     protected AdamStepScalars BeginStep(double globalNormSquared)
     {

@@ -19,21 +19,13 @@ public sealed class ReplayAdamOptimizer : AdamOptimizer
 
     private readonly int[][] _lastStep;   // per table, [rows]: the last step applied to the row
     private double _idleNormSquared;      // sum over all rows of |0 + lambda w|^2 at the last full catch-up
-    private double[] _rowNorms = new double[1024];
-
-    // State of the step in progress, read by the cached chunk bodies (a step allocates nothing).
-    private SparseGradient? _gradient;
-    private int _table, _offset;
-    private AdamStepScalars _scalars;
-    private readonly Action<int, int> _addL2Rows, _applyRows;
 
     public ReplayAdamOptimizer(AdamOptions options, EmbeddingTable[] tables, ParallelRunner runner)
         : base(options, tables, runner)
     {
         _lastStep = tables.Select(t => new int[t.Rows]).ToArray();
         _idleNormSquared = IdleNormSquared();
-        _addL2Rows = AddL2Rows;
-        _applyRows = ApplyRows;
+
     }
 
     public override void CatchUp(int table, int[] rows, int count)
@@ -107,57 +99,15 @@ public sealed class ReplayAdamOptimizer : AdamOptimizer
         _lastStep[table][row] = StepCount;
     }
 
-    public override void Step(SparseGradient gradient)
-    {
-        int total = gradient.Counts.Sum();
-        if (_rowNorms.Length < total)
-        {
-            _rowNorms = new double[Math.Max(total, _rowNorms.Length * 2)];
-        }
-        // G = data + lambda w for the rows with a data gradient; they must be current.
-        _gradient = gradient;
-        _offset = 0;
-        for (_table = 0; _table < Tables.Length; _table++)
-        {
-            Runner.For(gradient.Counts[_table], RowChunk, _addL2Rows);
-            _offset += gradient.Counts[_table];
-        }
-        double normSquared = _idleNormSquared;
-        for (int p = 0; p < total; p++)
-        {
-            normSquared += _rowNorms[p];
-        }
-        _scalars = BeginStep(normSquared);
-        for (_table = 0; _table < Tables.Length; _table++)
-        {
-            Runner.For(gradient.Counts[_table], RowChunk, _applyRows);
-        }
-        _gradient = null;
-    }
+    public override void Step(SparseGradient gradient) => StepGradientRows(gradient, _idleNormSquared);
 
-    private void AddL2Rows(int start, int end)
+    protected override void BeforeRowStep(int table, int row)
     {
-        SparseGradient gradient = _gradient!;
-        for (int p = start; p < end; p++)
+        if (_lastStep[table][row] != StepCount)
         {
-            int row = gradient.Rows[_table][p];
-            if (_lastStep[_table][row] != StepCount)
-            {
-                throw new InvalidOperationException($"Row {row} of table {_table} was not caught up before the step.");
-            }
-            _rowNorms[_offset + p] = Kernel.AddL2(Tables[_table].Row(row), gradient.Value(_table, p));
+            throw new InvalidOperationException($"Row {row} of table {table} was not caught up before the step.");
         }
     }
 
-    private void ApplyRows(int start, int end)
-    {
-        SparseGradient gradient = _gradient!;
-        int dim = Tables[_table].Dim;
-        for (int p = start; p < end; p++)
-        {
-            int row = gradient.Rows[_table][p];
-            Kernel.Apply(Tables[_table].Row(row), FirstMoments[_table].AsSpan(row * dim, dim), SecondMoments[_table].AsSpan(row * dim, dim), gradient.Value(_table, p), _scalars);
-            _lastStep[_table][row] = StepCount;
-        }
-    }
+    protected override void AfterRowStep(int table, int row) => _lastStep[table][row] = StepCount;
 }
