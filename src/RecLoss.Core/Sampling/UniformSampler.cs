@@ -39,10 +39,13 @@ public sealed class UniformSampler : INegativeSampler
     {
         if (_positives is null)
         {
+            // A local copy lets the JIT keep the generator's state in registers through the loop.
+            Xoshiro256 local = rng;
             for (int k = 0; k < destination.Length; k++)
             {
-                destination[k] = rng.NextInt(_itemCount);
+                destination[k] = local.NextInt(_itemCount);
             }
+            rng = local;
             return;
         }
         ReadOnlySpan<int> row = _positives.Row(userIndex);
