@@ -60,7 +60,10 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
     private readonly float _keepScale;
     private readonly uint _dropThreshold;
     private readonly Action<int, int, int> _drawRows;
-    private readonly Action<int, int> _catchUpUsers, _catchUpItems, _forwardRows, _sumUserGradients, _sumItemGradients;
+    private const int UserCatchUpChunk = 16, ItemCatchUpChunk = 256;
+    private readonly int[] _catchUpPlan;
+    private int _userCount, _itemCount;
+    private readonly Action<int, int> _catchUpMixed, _forwardRows, _sumUserGradients, _sumItemGradients;
 
     public MatrixFactorizationTrainer(TLoss loss, TrainerOptions options, MatrixFactorization encoder, AdamOptimizer optimizer,
         INegativeSampler sampler, InteractionMatrix train, ParallelRunner runner)
@@ -122,8 +125,8 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _keepScale = (float)(1 / (1 - options.Dropout));
         _dropThreshold = (uint)Math.Min(uint.MaxValue, Math.Round(options.Dropout * 4294967296.0));
         _drawRows = DrawRows;
-        _catchUpUsers = CatchUpUsers;
-        _catchUpItems = CatchUpItems;
+        _catchUpMixed = CatchUpMixed;
+        _catchUpPlan = new int[(b + UserCatchUpChunk - 1) / UserCatchUpChunk + (_distinctItems.Length + ItemCatchUpChunk - 1) / ItemCatchUpChunk + 1];
         _forwardRows = ForwardRows;
         _sumUserGradients = SumUserGradients;
         _sumItemGradients = SumItemGradients;
@@ -230,8 +233,25 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         EndPhase(1);
 
         // 3. Bring every row this step reads up to date, and cache the items' inverse norms while they are hot.
-        _runner.For(userCount, RowChunk * 4, _catchUpUsers);
-        _runner.For(itemCount, RowChunk * 16, _catchUpItems);
+        // Users (long replays: compute-bound) are spread among items (short replays: memory-bound) in one loop, so
+        // the two kinds of work overlap on the cores. Plan entry >= 0: an item chunk start; < 0: ~(user chunk start).
+        int userChunks = (userCount + UserCatchUpChunk - 1) / UserCatchUpChunk;
+        int itemChunks = (itemCount + ItemCatchUpChunk - 1) / ItemCatchUpChunk;
+        int planned = 0;
+        for (int c = 0, nextUser = 0; c < itemChunks || nextUser < userChunks; c++)
+        {
+            while (nextUser < userChunks && (c >= itemChunks || (long)nextUser * itemChunks <= (long)c * userChunks))
+            {
+                _catchUpPlan[planned++] = ~(nextUser++ * UserCatchUpChunk);
+            }
+            if (c < itemChunks)
+            {
+                _catchUpPlan[planned++] = c * ItemCatchUpChunk;
+            }
+        }
+        _userCount = userCount;
+        _itemCount = itemCount;
+        _runner.For(planned, 1, _catchUpMixed);
         Counters.RowsCaughtUp += userCount + itemCount;
         EndPhase(2);
 
@@ -424,7 +444,22 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         }
     }
 
-    private void CatchUpUsers(int from, int to) => _optimizer.CatchUpSerial(0, _distinctUsers.AsSpan(from, to - from));
+    private void CatchUpMixed(int from, int to)
+    {
+        for (int c = from; c < to; c++)
+        {
+            int entry = _catchUpPlan[c];
+            if (entry < 0)
+            {
+                int start = ~entry;
+                _optimizer.CatchUpSerial(0, _distinctUsers.AsSpan(start, Math.Min(UserCatchUpChunk, _userCount - start)));
+            }
+            else
+            {
+                CatchUpItems(entry, Math.Min(entry + ItemCatchUpChunk, _itemCount));
+            }
+        }
+    }
 
     /// <summary>After each epoch one sum per table checks finiteness; the error names the likely fix.</summary>
     private void CheckFinite(int epoch)
