@@ -172,6 +172,18 @@ public sealed class LoaderTests : IDisposable
     }
 }
 
+/// <summary>A fact that is skipped, with the reason, when ../shared/data is not beside the repository.</summary>
+public sealed class SharedDataFactAttribute : FactAttribute
+{
+    public SharedDataFactAttribute()
+    {
+        if (SharedDataTests.SharedData() is null)
+        {
+            Skip = "../shared/data (the benchmark copies) is not beside the repository";
+        }
+    }
+}
+
 /// <summary>Checks against the shared benchmark copies; skipped with a message when ../shared/data is absent.</summary>
 public class SharedDataTests
 {
@@ -190,15 +202,10 @@ public class SharedDataTests
         return null;
     }
 
-    [Fact]
+    [SharedDataFact]
     public void Yelp2018_Statistics_MatchDataReadme()
     {
-        string? root = SharedData();
-        if (root is null)
-        {
-            Console.WriteLine("SKIPPED Yelp2018_Statistics_MatchDataReadme: ../shared/data not found");
-            return;
-        }
+        string root = SharedData()!;
         Dataset data = SplitFileLoader.Load(Path.Combine(root, "yelp2018"));
         Assert.Equal(31668, data.UserCount);
         Assert.Equal(38048, data.ItemCount);
@@ -210,15 +217,25 @@ public class SharedDataTests
         Assert.Empty(data.Report.Notes);
     }
 
-    [Fact]
+    [SharedDataFact]
+    public void Gowalla_Statistics_MatchDataReadme()
+    {
+        string root = SharedData()!;
+        Dataset data = SplitFileLoader.Load(Path.Combine(root, "gowalla"));
+        Assert.Equal(29858, data.UserCount);
+        Assert.Equal(40981, data.ItemCount);
+        Assert.Equal(810128, data.Train.Count);
+        Assert.Equal(217242, data.Test!.Count);
+        SplitStatistics test = SplitStatistics.Of("test", data.Test);
+        Assert.Equal(1, test.MinPerUser);
+        Assert.Equal(203, test.MaxPerUser);
+        Assert.Equal(38546, test.DistinctItems);
+    }
+
+    [SharedDataFact]
     public void MovieLens100k_LoadsAsDelimitedFile()
     {
-        string? root = SharedData();
-        if (root is null)
-        {
-            Console.WriteLine("SKIPPED MovieLens100k_LoadsAsDelimitedFile: ../shared/data not found");
-            return;
-        }
+        string root = SharedData()!;
         InteractionLog log = DelimitedFileLoader.Load(Path.Combine(root, "ml-100k", "ml-100k.inter"),
             new DelimitedFileOptions { RatingColumn = "rating", TimestampColumn = "timestamp" });
         Assert.Equal(55375, log.Count);
