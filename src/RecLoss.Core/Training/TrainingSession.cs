@@ -157,7 +157,7 @@ public sealed class TrainingSession
     }
 
     private sealed class TrainerBuilder(TrainerOptions options, MatrixFactorization encoder, AdamOptimizer optimizer,
-        INegativeSampler sampler, InteractionMatrix train, Optim.ParallelRunner runner) : IRowLossVisitor<IEpochRunner>
+        INegativeSampler sampler, InteractionMatrix train, ParallelRunner runner) : IRowLossVisitor<IEpochRunner>
     {
         public IEpochRunner Visit<TLoss>(TLoss loss)
             where TLoss : struct, IRowLoss => new MatrixFactorizationTrainer<TLoss>(loss, options, encoder, optimizer, sampler, train, runner);
