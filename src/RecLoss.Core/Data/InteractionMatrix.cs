@@ -101,22 +101,6 @@ public sealed class InteractionMatrix
         return new InteractionMatrix(userCount, itemCount, compactPtr, colIdx);
     }
 
-    /// <summary>The same pairs, seen with a larger id space (ids appearing only in another split widen it).</summary>
-    public InteractionMatrix Resize(int userCount, int itemCount)
-    {
-        if (userCount < UserCount || itemCount < ItemCount)
-        {
-            throw new ArgumentException("Resize can only grow the id space.");
-        }
-        var rowPtr = new int[userCount + 1];
-        Array.Copy(_rowPtr, rowPtr, _rowPtr.Length);
-        for (int u = UserCount + 1; u <= userCount; u++)
-        {
-            rowPtr[u] = _colIdx.Length;
-        }
-        return new InteractionMatrix(userCount, itemCount, rowPtr, _colIdx);
-    }
-
     /// <summary>Number of pairs present in both matrices.</summary>
     public int OverlapCount(InteractionMatrix other)
     {
