@@ -7,8 +7,8 @@ namespace RecLoss.Numerics;
 /// <summary>Register-tiled product of a block of user rows with a transposed block of item columns.</summary>
 /// <remarks>
 /// Computes <c>destination[u, i] = sum_d users[u, d] * itemsT[d, i]</c>. Items lie along SIMD lanes so that each
-/// step is one broadcast and one fused multiply-add, with no horizontal reduction. The micro-tile is 4 users x 32
-/// items (8 accumulators); the scalar loop is the fallback and the test oracle.
+/// step is one broadcast and one fused multiply-add, with no horizontal reduction. The micro-tile is 4 users x 2
+/// vectors of items (8 accumulators: 32 items with AVX-512, 16 with AVX2); the scalar loop is the fallback and the test oracle.
 /// </remarks>
 public static class BlockedScoring
 {
@@ -30,15 +30,11 @@ public static class BlockedScoring
         }
         if (Vector512.IsHardwareAccelerated)
         {
-            int u = 0;
-            for (; u + 4 <= userCount; u += 4)
-            {
-                ScoreTile4(users.Slice(u * dim), dim, itemsT, itemStride, destination.Slice(u * itemStride));
-            }
-            for (; u < userCount; u++)
-            {
-                ScoreTile1(users.Slice(u * dim, dim), itemsT, itemStride, destination.Slice(u * itemStride, itemStride));
-            }
+            ScoreTiles<Lanes512, Vector512<float>>(users, userCount, dim, itemsT, itemStride, destination);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            ScoreTiles<Lanes256, Vector256<float>>(users, userCount, dim, itemsT, itemStride, destination);
         }
         else
         {
@@ -65,61 +61,80 @@ public static class BlockedScoring
         }
     }
 
+    private static void ScoreTiles<TL, TV>(ReadOnlySpan<float> users, int userCount, int dim, ReadOnlySpan<float> itemsT, int itemStride, Span<float> destination)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        int u = 0;
+        for (; u + 4 <= userCount; u += 4)
+        {
+            ScoreTile4<TL, TV>(users.Slice(u * dim), dim, itemsT, itemStride, destination.Slice(u * itemStride));
+        }
+        for (; u < userCount; u++)
+        {
+            ScoreTile1<TL, TV>(users.Slice(u * dim, dim), itemsT, itemStride, destination.Slice(u * itemStride, itemStride));
+        }
+    }
+
+    /// <summary>4 users x 2 vectors of items per pass (8 accumulators fit the 16 registers of AVX2 and AVX-512 alike).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoreTile4(ReadOnlySpan<float> users, int dim, ReadOnlySpan<float> itemsT, int itemStride, Span<float> destination)
+    private static void ScoreTile4<TL, TV>(ReadOnlySpan<float> users, int dim, ReadOnlySpan<float> itemsT, int itemStride, Span<float> destination)
+        where TL : struct, ILanes<TV> where TV : struct
     {
         ref float uRef = ref MemoryMarshal.GetReference(users);
         ref float bRef = ref MemoryMarshal.GetReference(itemsT);
         ref float dRef = ref MemoryMarshal.GetReference(destination);
-        for (int i = 0; i < itemStride; i += ItemTile)
+        int n = TL.Count;
+        for (int i = 0; i < itemStride; i += 2 * n)
         {
-            Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
-            Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
+            TV c00 = TL.Zero, c01 = TL.Zero, c10 = TL.Zero, c11 = TL.Zero;
+            TV c20 = TL.Zero, c21 = TL.Zero, c30 = TL.Zero, c31 = TL.Zero;
             for (int d = 0; d < dim; d++)
             {
                 nuint offset = (nuint)(d * itemStride + i);
-                Vector512<float> b0 = Vector512.LoadUnsafe(ref bRef, offset);
-                Vector512<float> b1 = Vector512.LoadUnsafe(ref bRef, offset + 16);
-                Vector512<float> a0 = Vector512.Create(Unsafe.Add(ref uRef, d));
-                Vector512<float> a1 = Vector512.Create(Unsafe.Add(ref uRef, dim + d));
-                Vector512<float> a2 = Vector512.Create(Unsafe.Add(ref uRef, 2 * dim + d));
-                Vector512<float> a3 = Vector512.Create(Unsafe.Add(ref uRef, 3 * dim + d));
-                c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-                c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-                c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-                c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-                c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-                c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-                c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
+                TV b0 = TL.Load(ref bRef, offset);
+                TV b1 = TL.Load(ref bRef, offset + (nuint)n);
+                TV a0 = TL.Broadcast(Unsafe.Add(ref uRef, d));
+                TV a1 = TL.Broadcast(Unsafe.Add(ref uRef, dim + d));
+                TV a2 = TL.Broadcast(Unsafe.Add(ref uRef, 2 * dim + d));
+                TV a3 = TL.Broadcast(Unsafe.Add(ref uRef, 3 * dim + d));
+                c00 = TL.FusedMultiplyAdd(a0, b0, c00);
+                c01 = TL.FusedMultiplyAdd(a0, b1, c01);
+                c10 = TL.FusedMultiplyAdd(a1, b0, c10);
+                c11 = TL.FusedMultiplyAdd(a1, b1, c11);
+                c20 = TL.FusedMultiplyAdd(a2, b0, c20);
+                c21 = TL.FusedMultiplyAdd(a2, b1, c21);
+                c30 = TL.FusedMultiplyAdd(a3, b0, c30);
+                c31 = TL.FusedMultiplyAdd(a3, b1, c31);
             }
-            c00.StoreUnsafe(ref dRef, (nuint)i);
-            c01.StoreUnsafe(ref dRef, (nuint)(i + 16));
-            c10.StoreUnsafe(ref dRef, (nuint)(itemStride + i));
-            c11.StoreUnsafe(ref dRef, (nuint)(itemStride + i + 16));
-            c20.StoreUnsafe(ref dRef, (nuint)(2 * itemStride + i));
-            c21.StoreUnsafe(ref dRef, (nuint)(2 * itemStride + i + 16));
-            c30.StoreUnsafe(ref dRef, (nuint)(3 * itemStride + i));
-            c31.StoreUnsafe(ref dRef, (nuint)(3 * itemStride + i + 16));
+            TL.Store(c00, ref dRef, (nuint)i);
+            TL.Store(c01, ref dRef, (nuint)(i + n));
+            TL.Store(c10, ref dRef, (nuint)(itemStride + i));
+            TL.Store(c11, ref dRef, (nuint)(itemStride + i + n));
+            TL.Store(c20, ref dRef, (nuint)(2 * itemStride + i));
+            TL.Store(c21, ref dRef, (nuint)(2 * itemStride + i + n));
+            TL.Store(c30, ref dRef, (nuint)(3 * itemStride + i));
+            TL.Store(c31, ref dRef, (nuint)(3 * itemStride + i + n));
         }
     }
 
-    private static void ScoreTile1(ReadOnlySpan<float> user, ReadOnlySpan<float> itemsT, int itemStride, Span<float> destination)
+    private static void ScoreTile1<TL, TV>(ReadOnlySpan<float> user, ReadOnlySpan<float> itemsT, int itemStride, Span<float> destination)
+        where TL : struct, ILanes<TV> where TV : struct
     {
         ref float bRef = ref MemoryMarshal.GetReference(itemsT);
         ref float dRef = ref MemoryMarshal.GetReference(destination);
-        for (int i = 0; i < itemStride; i += ItemTile)
+        int n = TL.Count;
+        for (int i = 0; i < itemStride; i += 2 * n)
         {
-            Vector512<float> c0 = default, c1 = default;
+            TV c0 = TL.Zero, c1 = TL.Zero;
             for (int d = 0; d < user.Length; d++)
             {
                 nuint offset = (nuint)(d * itemStride + i);
-                Vector512<float> a = Vector512.Create(user[d]);
-                c0 = Vector512.FusedMultiplyAdd(a, Vector512.LoadUnsafe(ref bRef, offset), c0);
-                c1 = Vector512.FusedMultiplyAdd(a, Vector512.LoadUnsafe(ref bRef, offset + 16), c1);
+                TV a = TL.Broadcast(user[d]);
+                c0 = TL.FusedMultiplyAdd(a, TL.Load(ref bRef, offset), c0);
+                c1 = TL.FusedMultiplyAdd(a, TL.Load(ref bRef, offset + (nuint)n), c1);
             }
-            c0.StoreUnsafe(ref dRef, (nuint)i);
-            c1.StoreUnsafe(ref dRef, (nuint)(i + 16));
+            TL.Store(c0, ref dRef, (nuint)i);
+            TL.Store(c1, ref dRef, (nuint)(i + n));
         }
     }
 }

@@ -7,9 +7,9 @@ namespace RecLoss.Numerics;
 
 /// <summary>Dot products of one vector with many gathered rows of a table: <c>destination[k] = x . table[rows[k]]</c>.</summary>
 /// <remarks>
-/// The 64-wide case (the papers' dimension) keeps x in four registers and scores four rows at once, so four
+/// The 64-wide case (the papers' dimension) scores four rows at once (each slice of x loaded once for all four), so four
 /// independent FMA chains are in flight and the four horizontal sums share one transposed add tree. Other widths,
-/// and machines without 512-bit vectors, use <see cref="VectorKernels.Dot{T}"/> per row. Rows are prefetched ahead
+/// and machines without 256-bit vectors, use <see cref="VectorKernels.Dot{T}"/> per row. Rows are prefetched ahead
 /// because their order is data-dependent.
 /// </remarks>
 public static class GatherDot
@@ -26,25 +26,11 @@ public static class GatherDot
         int k = 0;
         if (dim == 64 && Vector512.IsHardwareAccelerated)
         {
-            ref float xRef = ref MemoryMarshal.GetReference(x);
-            Vector512<float> x0 = Vector512.LoadUnsafe(ref xRef, 0), x1 = Vector512.LoadUnsafe(ref xRef, 16);
-            Vector512<float> x2 = Vector512.LoadUnsafe(ref xRef, 32), x3 = Vector512.LoadUnsafe(ref xRef, 48);
-            for (; k + 4 <= rows.Length; k += 4)
-            {
-                if (k + PrefetchDistance + 4 <= rows.Length)
-                {
-                    for (int p = 0; p < 4; p++)
-                    {
-                        Prefetch.Row(table, rows[k + PrefetchDistance + p] * 64, 64);
-                    }
-                }
-                Vector512<float> a = Dot64(table, rows[k], x0, x1, x2, x3);
-                Vector512<float> b = Dot64(table, rows[k + 1], x0, x1, x2, x3);
-                Vector512<float> c = Dot64(table, rows[k + 2], x0, x1, x2, x3);
-                Vector512<float> d = Dot64(table, rows[k + 3], x0, x1, x2, x3);
-                Vector128<float> sums = Sum4(a, b, c, d);
-                sums.StoreUnsafe(ref MemoryMarshal.GetReference(destination), (nuint)k);
-            }
+            k = Compute64<Lanes512, Vector512<float>>(x, table, rows, destination);
+        }
+        else if (dim == 64 && Vector256.IsHardwareAccelerated)
+        {
+            k = Compute64<Lanes256, Vector256<float>>(x, table, rows, destination);
         }
         for (; k < rows.Length; k++)
         {
@@ -52,24 +38,48 @@ public static class GatherDot
         }
     }
 
+    /// <summary>Rows four at a time while four remain; returns how many were done.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Dot64(ReadOnlySpan<float> table, int row, Vector512<float> x0, Vector512<float> x1, Vector512<float> x2, Vector512<float> x3)
+    private static int Compute64<TL, TV>(ReadOnlySpan<float> x, ReadOnlySpan<float> table, ReadOnlySpan<int> rows, Span<float> destination)
+        where TL : struct, ILanes<TV> where TV : struct
     {
-        ref float e = ref Unsafe.Add(ref MemoryMarshal.GetReference(table), row * 64);
-        Vector512<float> acc = x0 * Vector512.LoadUnsafe(ref e, 0);
-        acc = Vector512.FusedMultiplyAdd(x1, Vector512.LoadUnsafe(ref e, 16), acc);
-        acc = Vector512.FusedMultiplyAdd(x2, Vector512.LoadUnsafe(ref e, 32), acc);
-        return Vector512.FusedMultiplyAdd(x3, Vector512.LoadUnsafe(ref e, 48), acc);
+        ref float xRef = ref MemoryMarshal.GetReference(x);
+        ref float tRef = ref MemoryMarshal.GetReference(table);
+        ref float dRef = ref MemoryMarshal.GetReference(destination);
+        int k = 0;
+        for (; k + 4 <= rows.Length; k += 4)
+        {
+            if (k + PrefetchDistance + 4 <= rows.Length)
+            {
+                for (int p = 0; p < 4; p++)
+                {
+                    Prefetch.Row(table, rows[k + PrefetchDistance + p] * 64, 64);
+                }
+            }
+            ref float e0 = ref Unsafe.Add(ref tRef, rows[k] * 64);
+            ref float e1 = ref Unsafe.Add(ref tRef, rows[k + 1] * 64);
+            ref float e2 = ref Unsafe.Add(ref tRef, rows[k + 2] * 64);
+            ref float e3 = ref Unsafe.Add(ref tRef, rows[k + 3] * 64);
+            TV xj = TL.Load(ref xRef, 0);
+            TV a = TL.Multiply(xj, TL.Load(ref e0, 0)), b = TL.Multiply(xj, TL.Load(ref e1, 0));
+            TV c = TL.Multiply(xj, TL.Load(ref e2, 0)), d = TL.Multiply(xj, TL.Load(ref e3, 0));
+            for (nuint j = (nuint)TL.Count; j < 64; j += (nuint)TL.Count)
+            {
+                xj = TL.Load(ref xRef, j);
+                a = TL.FusedMultiplyAdd(xj, TL.Load(ref e0, j), a);
+                b = TL.FusedMultiplyAdd(xj, TL.Load(ref e1, j), b);
+                c = TL.FusedMultiplyAdd(xj, TL.Load(ref e2, j), c);
+                d = TL.FusedMultiplyAdd(xj, TL.Load(ref e3, j), d);
+            }
+            Sum4(TL.Fold(a), TL.Fold(b), TL.Fold(c), TL.Fold(d)).StoreUnsafe(ref dRef, (nuint)k);
+        }
+        return k;
     }
 
     /// <summary>[sum(a), sum(b), sum(c), sum(d)] through one shared add tree.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+    private static Vector128<float> Sum4(Vector128<float> a4, Vector128<float> b4, Vector128<float> c4, Vector128<float> d4)
     {
-        Vector256<float> a2 = a.GetLower() + a.GetUpper(), b2 = b.GetLower() + b.GetUpper();
-        Vector256<float> c2 = c.GetLower() + c.GetUpper(), d2 = d.GetLower() + d.GetUpper();
-        Vector128<float> a4 = a2.GetLower() + a2.GetUpper(), b4 = b2.GetLower() + b2.GetUpper();
-        Vector128<float> c4 = c2.GetLower() + c2.GetUpper(), d4 = d2.GetLower() + d2.GetUpper();
         if (Sse3.IsSupported)
         {
             return Sse3.HorizontalAdd(Sse3.HorizontalAdd(a4, b4), Sse3.HorizontalAdd(c4, d4));

@@ -74,50 +74,49 @@ public static class MachineFloor
         }
     }
 
-    private static float FmaLoop(long iterations)
+    private static float FmaLoop(long iterations) =>
+        Vector512.IsHardwareAccelerated ? FmaLoop<Lanes512, Vector512<float>>(iterations) : FmaLoop<Lanes256, Vector256<float>>(iterations);
+
+    private static float FmaLoop<TL, TV>(long iterations) where TL : struct, ILanes<TV> where TV : struct
     {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512<float> a0 = Vector512.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0;
-            Vector512<float> m = Vector512.Create(0.999999f), s = Vector512.Create(1e-7f);
-            for (long i = 0; i < iterations; i++)
-            {
-                a0 = Vector512.FusedMultiplyAdd(a0, m, s); a1 = Vector512.FusedMultiplyAdd(a1, m, s);
-                a2 = Vector512.FusedMultiplyAdd(a2, m, s); a3 = Vector512.FusedMultiplyAdd(a3, m, s);
-                a4 = Vector512.FusedMultiplyAdd(a4, m, s); a5 = Vector512.FusedMultiplyAdd(a5, m, s);
-                a6 = Vector512.FusedMultiplyAdd(a6, m, s); a7 = Vector512.FusedMultiplyAdd(a7, m, s);
-                a8 = Vector512.FusedMultiplyAdd(a8, m, s); a9 = Vector512.FusedMultiplyAdd(a9, m, s);
-            }
-            return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9);
-        }
-        Vector256<float> b0 = Vector256.Create(1f), b1 = b0, b2 = b0, b3 = b0, b4 = b0, b5 = b0, b6 = b0, b7 = b0, b8 = b0, b9 = b0;
-        Vector256<float> bm = Vector256.Create(0.999999f), bs = Vector256.Create(1e-7f);
+        TV a0 = TL.Broadcast(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0;
+        TV m = TL.Broadcast(0.999999f), s = TL.Broadcast(1e-7f);
         for (long i = 0; i < iterations; i++)
         {
-            b0 = Vector256.FusedMultiplyAdd(b0, bm, bs); b1 = Vector256.FusedMultiplyAdd(b1, bm, bs);
-            b2 = Vector256.FusedMultiplyAdd(b2, bm, bs); b3 = Vector256.FusedMultiplyAdd(b3, bm, bs);
-            b4 = Vector256.FusedMultiplyAdd(b4, bm, bs); b5 = Vector256.FusedMultiplyAdd(b5, bm, bs);
-            b6 = Vector256.FusedMultiplyAdd(b6, bm, bs); b7 = Vector256.FusedMultiplyAdd(b7, bm, bs);
-            b8 = Vector256.FusedMultiplyAdd(b8, bm, bs); b9 = Vector256.FusedMultiplyAdd(b9, bm, bs);
+            a0 = TL.FusedMultiplyAdd(a0, m, s); a1 = TL.FusedMultiplyAdd(a1, m, s);
+            a2 = TL.FusedMultiplyAdd(a2, m, s); a3 = TL.FusedMultiplyAdd(a3, m, s);
+            a4 = TL.FusedMultiplyAdd(a4, m, s); a5 = TL.FusedMultiplyAdd(a5, m, s);
+            a6 = TL.FusedMultiplyAdd(a6, m, s); a7 = TL.FusedMultiplyAdd(a7, m, s);
+            a8 = TL.FusedMultiplyAdd(a8, m, s); a9 = TL.FusedMultiplyAdd(a9, m, s);
         }
-        return Vector256.Sum(b0 + b1 + b2 + b3 + b4 + b5 + b6 + b7 + b8 + b9);
+        return TL.Sum(TL.Add(TL.Add(TL.Add(TL.Add(a0, a1), TL.Add(a2, a3)), TL.Add(TL.Add(a4, a5), TL.Add(a6, a7))), TL.Add(a8, a9)));
     }
 
-    // Four independent 16-lane rows (64 elements), each step: v' = b v + c; w' = w - s m / (sqrt(v') + e).
-    private static float DivSqrtLoop(long steps)
+    private static float DivSqrtLoop(long steps) =>
+        Vector512.IsHardwareAccelerated ? DivSqrtLoop<Lanes512, Vector512<float>>(steps) : DivSqrtLoop<Lanes256, Vector256<float>>(steps);
+
+    // 64 elements in four independent chains, each step: v' = b v + c; w' = w - s m / (sqrt(v') + e).
+    private static float DivSqrtLoop<TL, TV>(long steps) where TL : struct, ILanes<TV> where TV : struct
     {
-        Vector512<float> w0 = Vector512.Create(1f), w1 = w0, w2 = w0, w3 = w0;
-        Vector512<float> v0 = Vector512.Create(1e-6f), v1 = v0, v2 = v0, v3 = v0;
-        Vector512<float> m = Vector512.Create(1e-4f), b = Vector512.Create(0.999f), c = Vector512.Create(1e-12f);
-        Vector512<float> s = Vector512.Create(1e-4f), e = Vector512.Create(1e-8f);
-        for (long i = 0; i < steps; i++)
+        float sum = 0;
+        for (int half = 0; half < 64 / (4 * TL.Count); half++)
         {
-            v0 = b * v0 + c; v1 = b * v1 + c; v2 = b * v2 + c; v3 = b * v3 + c;
-            w0 -= s * m / (Vector512.Sqrt(v0) + e);
-            w1 -= s * m / (Vector512.Sqrt(v1) + e);
-            w2 -= s * m / (Vector512.Sqrt(v2) + e);
-            w3 -= s * m / (Vector512.Sqrt(v3) + e);
+            TV w0 = TL.Broadcast(1f), w1 = w0, w2 = w0, w3 = w0;
+            TV v0 = TL.Broadcast(1e-6f), v1 = v0, v2 = v0, v3 = v0;
+            TV m = TL.Broadcast(1e-4f), b = TL.Broadcast(0.999f), c = TL.Broadcast(1e-12f);
+            TV s = TL.Broadcast(1e-4f), e = TL.Broadcast(1e-8f);
+            TV sm = TL.Multiply(s, m);
+            for (long i = 0; i < steps; i++)
+            {
+                v0 = TL.Add(TL.Multiply(b, v0), c); v1 = TL.Add(TL.Multiply(b, v1), c);
+                v2 = TL.Add(TL.Multiply(b, v2), c); v3 = TL.Add(TL.Multiply(b, v3), c);
+                w0 = TL.Subtract(w0, TL.Divide(sm, TL.Add(TL.Sqrt(v0), e)));
+                w1 = TL.Subtract(w1, TL.Divide(sm, TL.Add(TL.Sqrt(v1), e)));
+                w2 = TL.Subtract(w2, TL.Divide(sm, TL.Add(TL.Sqrt(v2), e)));
+                w3 = TL.Subtract(w3, TL.Divide(sm, TL.Add(TL.Sqrt(v3), e)));
+            }
+            sum += TL.Sum(TL.Add(TL.Add(w0, w1), TL.Add(w2, w3)));
         }
-        return Vector512.Sum(w0 + w1 + w2 + w3);
+        return sum;
     }
 }

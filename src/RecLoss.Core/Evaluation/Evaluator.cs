@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using RecLoss.Core.Data;
 using RecLoss.Core.Models;
@@ -187,23 +188,36 @@ public sealed class Evaluator
         }
         if (Vector512.IsHardwareAccelerated)
         {
-            for (; i + 16 <= row.Length; i += 16)
-            {
-                // Ties with the worst entry may still enter (lower index), hence >=.
-                ulong bits = Vector512.GreaterThanOrEqual(Vector512.Create(row.Slice(i, 16)), Vector512.Create(heapScores[0])).ExtractMostSignificantBits();
-                while (bits != 0)
-                {
-                    int lane = BitOperations.TrailingZeroCount(bits);
-                    bits &= bits - 1;
-                    count = TopKHeap.Push(heapScores, heapItems, count, row[i + lane], blockStart + i + lane);
-                }
-            }
+            count = PushAbove<Lanes512, Vector512<float>>(row, blockStart, heapScores, heapItems, count, ref i);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            count = PushAbove<Lanes256, Vector256<float>>(row, blockStart, heapScores, heapItems, count, ref i);
         }
         for (; i < row.Length; i++)
         {
             if (row[i] >= heapScores[0])
             {
                 count = TopKHeap.Push(heapScores, heapItems, count, row[i], blockStart + i);
+            }
+        }
+        return count;
+    }
+
+    /// <summary>Whole vectors of the row from <paramref name="i"/> on: only lanes at or above the heap's worst entry are pushed.</summary>
+    private static int PushAbove<TL, TV>(ReadOnlySpan<float> row, int blockStart, Span<float> heapScores, Span<int> heapItems, int count, ref int i)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
+        ref float rowRef = ref MemoryMarshal.GetReference(row);
+        for (; i + TL.Count <= row.Length; i += TL.Count)
+        {
+            // Ties with the worst entry may still enter (lower index), hence >=.
+            ulong bits = TL.GreaterThanOrEqualMask(TL.Load(ref rowRef, (nuint)i), TL.Broadcast(heapScores[0]));
+            while (bits != 0)
+            {
+                int lane = BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+                count = TopKHeap.Push(heapScores, heapItems, count, row[i + lane], blockStart + i + lane);
             }
         }
         return count;

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using RecLoss.Numerics;
 
 namespace RecLoss.Core.Optim;
 
@@ -34,20 +35,29 @@ internal readonly struct AdamKernel
     /// <summary>G = data + lambda w, in place in <paramref name="gradient"/>; returns sum G^2.</summary>
     public double AddL2(ReadOnlySpan<float> w, Span<float> gradient)
     {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            return AddL2<Lanes512, Vector512<float>>(w, gradient);
+        }
+        return Vector256.IsHardwareAccelerated ? AddL2<Lanes256, Vector256<float>>(w, gradient) : AddL2<NoLanes, float>(w, gradient);
+    }
+
+    private double AddL2<TL, TV>(ReadOnlySpan<float> w, Span<float> gradient) where TL : struct, ILanes<TV> where TV : struct
+    {
         ref float wRef = ref MemoryMarshal.GetReference(w);
         ref float gRef = ref MemoryMarshal.GetReference(gradient);
         int d = 0;
         float sum = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (TL.Count > 1)
         {
-            Vector512<float> lambda = Vector512.Create(_lambda), acc = Vector512<float>.Zero;
-            for (; d <= w.Length - 16; d += 16)
+            TV lambda = TL.Broadcast(_lambda), acc = TL.Zero;
+            for (; d <= w.Length - TL.Count; d += TL.Count)
             {
-                Vector512<float> g = Vector512.LoadUnsafe(ref gRef, (nuint)d) + lambda * Vector512.LoadUnsafe(ref wRef, (nuint)d);
-                g.StoreUnsafe(ref gRef, (nuint)d);
-                acc += g * g;
+                TV g = TL.Add(TL.Load(ref gRef, (nuint)d), TL.Multiply(lambda, TL.Load(ref wRef, (nuint)d)));
+                TL.Store(g, ref gRef, (nuint)d);
+                acc = TL.Add(acc, TL.Multiply(g, g));
             }
-            sum = Vector512.Sum(acc);
+            sum = TL.Sum(acc);
         }
         for (; d < w.Length; d++)
         {
@@ -74,23 +84,41 @@ internal readonly struct AdamKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Apply(Span<float> w, Span<float> m, Span<float> v, ReadOnlySpan<float> gradient, AdamStepScalars s)
     {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Apply<Lanes512, Vector512<float>>(w, m, v, gradient, s);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            Apply<Lanes256, Vector256<float>>(w, m, v, gradient, s);
+        }
+        else
+        {
+            Apply<NoLanes, float>(w, m, v, gradient, s);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Apply<TL, TV>(Span<float> w, Span<float> m, Span<float> v, ReadOnlySpan<float> gradient, AdamStepScalars s)
+        where TL : struct, ILanes<TV> where TV : struct
+    {
         ref float wRef = ref MemoryMarshal.GetReference(w);
         ref float mRef = ref MemoryMarshal.GetReference(m);
         ref float vRef = ref MemoryMarshal.GetReference(v);
         ref float gRef = ref MemoryMarshal.GetReference(gradient);
         int d = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (TL.Count > 1)
         {
-            for (; d <= w.Length - 16; d += 16)
+            for (; d <= w.Length - TL.Count; d += TL.Count)
             {
-                Vector512<float> wv = Vector512.LoadUnsafe(ref wRef, (nuint)d);
-                Vector512<float> mv = Vector512.LoadUnsafe(ref mRef, (nuint)d);
-                Vector512<float> vv = Vector512.LoadUnsafe(ref vRef, (nuint)d);
-                Vector512<float> g = Vector512.LoadUnsafe(ref gRef, (nuint)d) * Vector512.Create(s.Clip);
-                Update(ref wv, ref mv, ref vv, g, s);
-                wv.StoreUnsafe(ref wRef, (nuint)d);
-                mv.StoreUnsafe(ref mRef, (nuint)d);
-                vv.StoreUnsafe(ref vRef, (nuint)d);
+                TV wv = TL.Load(ref wRef, (nuint)d);
+                TV mv = TL.Load(ref mRef, (nuint)d);
+                TV vv = TL.Load(ref vRef, (nuint)d);
+                TV g = TL.Multiply(TL.Load(ref gRef, (nuint)d), TL.Broadcast(s.Clip));
+                Update<TL, TV>(ref wv, ref mv, ref vv, g, s);
+                TL.Store(wv, ref wRef, (nuint)d);
+                TL.Store(mv, ref mRef, (nuint)d);
+                TL.Store(vv, ref vRef, (nuint)d);
             }
         }
         for (; d < w.Length; d++)
@@ -103,52 +131,64 @@ internal readonly struct AdamKernel
     /// <summary>Replays steps with no data gradient (G = 0 + lambda w) for one row, keeping it in registers.</summary>
     /// <param name="steps">The scalars of the steps to replay, in order.</param>
     /// <remarks>
-    /// Four 16-lane blocks advance together through the steps, so four independent sqrt/divide chains are in flight;
+    /// Four vector blocks advance together through the steps, so four independent sqrt/divide chains are in flight;
     /// a long replay is then bound by the divider's throughput rather than its latency.
     /// </remarks>
     public void Replay(Span<float> w, Span<float> m, Span<float> v, ReadOnlySpan<AdamStepScalars> steps)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Replay<Lanes512, Vector512<float>>(w, m, v, steps);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            Replay<Lanes256, Vector256<float>>(w, m, v, steps);
+        }
+        else
+        {
+            Replay<NoLanes, float>(w, m, v, steps);
+        }
+    }
+
+    private void Replay<TL, TV>(Span<float> w, Span<float> m, Span<float> v, ReadOnlySpan<AdamStepScalars> steps)
+        where TL : struct, ILanes<TV> where TV : struct
     {
         ref float wRef = ref MemoryMarshal.GetReference(w);
         ref float mRef = ref MemoryMarshal.GetReference(m);
         ref float vRef = ref MemoryMarshal.GetReference(v);
         int d = 0;
-        if (Vector512.IsHardwareAccelerated)
+        int n = TL.Count;
+        if (n > 1)
         {
-            Vector512<float> lambda = Vector512.Create(_lambda);
-            for (; d <= w.Length - 64; d += 64)
+            TV lambda = TL.Broadcast(_lambda);
+            for (; d <= w.Length - 4 * n; d += 4 * n)
             {
-                nuint o0 = (nuint)d, o1 = o0 + 16, o2 = o0 + 32, o3 = o0 + 48;
-                Vector512<float> w0 = Vector512.LoadUnsafe(ref wRef, o0), w1 = Vector512.LoadUnsafe(ref wRef, o1);
-                Vector512<float> w2 = Vector512.LoadUnsafe(ref wRef, o2), w3 = Vector512.LoadUnsafe(ref wRef, o3);
-                Vector512<float> m0 = Vector512.LoadUnsafe(ref mRef, o0), m1 = Vector512.LoadUnsafe(ref mRef, o1);
-                Vector512<float> m2 = Vector512.LoadUnsafe(ref mRef, o2), m3 = Vector512.LoadUnsafe(ref mRef, o3);
-                Vector512<float> v0 = Vector512.LoadUnsafe(ref vRef, o0), v1 = Vector512.LoadUnsafe(ref vRef, o1);
-                Vector512<float> v2 = Vector512.LoadUnsafe(ref vRef, o2), v3 = Vector512.LoadUnsafe(ref vRef, o3);
+                nuint o0 = (nuint)d, o1 = o0 + (nuint)n, o2 = o1 + (nuint)n, o3 = o2 + (nuint)n;
+                TV w0 = TL.Load(ref wRef, o0), w1 = TL.Load(ref wRef, o1), w2 = TL.Load(ref wRef, o2), w3 = TL.Load(ref wRef, o3);
+                TV m0 = TL.Load(ref mRef, o0), m1 = TL.Load(ref mRef, o1), m2 = TL.Load(ref mRef, o2), m3 = TL.Load(ref mRef, o3);
+                TV v0 = TL.Load(ref vRef, o0), v1 = TL.Load(ref vRef, o1), v2 = TL.Load(ref vRef, o2), v3 = TL.Load(ref vRef, o3);
                 foreach (AdamStepScalars s in steps)
                 {
-                    Vector512<float> clip = Vector512.Create(s.Clip);
-                    Update(ref w0, ref m0, ref v0, (Vector512<float>.Zero + lambda * w0) * clip, s);
-                    Update(ref w1, ref m1, ref v1, (Vector512<float>.Zero + lambda * w1) * clip, s);
-                    Update(ref w2, ref m2, ref v2, (Vector512<float>.Zero + lambda * w2) * clip, s);
-                    Update(ref w3, ref m3, ref v3, (Vector512<float>.Zero + lambda * w3) * clip, s);
+                    TV clip = TL.Broadcast(s.Clip);
+                    Update<TL, TV>(ref w0, ref m0, ref v0, TL.Multiply(TL.Add(TL.Zero, TL.Multiply(lambda, w0)), clip), s);
+                    Update<TL, TV>(ref w1, ref m1, ref v1, TL.Multiply(TL.Add(TL.Zero, TL.Multiply(lambda, w1)), clip), s);
+                    Update<TL, TV>(ref w2, ref m2, ref v2, TL.Multiply(TL.Add(TL.Zero, TL.Multiply(lambda, w2)), clip), s);
+                    Update<TL, TV>(ref w3, ref m3, ref v3, TL.Multiply(TL.Add(TL.Zero, TL.Multiply(lambda, w3)), clip), s);
                 }
-                w0.StoreUnsafe(ref wRef, o0); w1.StoreUnsafe(ref wRef, o1); w2.StoreUnsafe(ref wRef, o2); w3.StoreUnsafe(ref wRef, o3);
-                m0.StoreUnsafe(ref mRef, o0); m1.StoreUnsafe(ref mRef, o1); m2.StoreUnsafe(ref mRef, o2); m3.StoreUnsafe(ref mRef, o3);
-                v0.StoreUnsafe(ref vRef, o0); v1.StoreUnsafe(ref vRef, o1); v2.StoreUnsafe(ref vRef, o2); v3.StoreUnsafe(ref vRef, o3);
+                TL.Store(w0, ref wRef, o0); TL.Store(w1, ref wRef, o1); TL.Store(w2, ref wRef, o2); TL.Store(w3, ref wRef, o3);
+                TL.Store(m0, ref mRef, o0); TL.Store(m1, ref mRef, o1); TL.Store(m2, ref mRef, o2); TL.Store(m3, ref mRef, o3);
+                TL.Store(v0, ref vRef, o0); TL.Store(v1, ref vRef, o1); TL.Store(v2, ref vRef, o2); TL.Store(v3, ref vRef, o3);
             }
-            for (; d <= w.Length - 16; d += 16)
+            for (; d <= w.Length - n; d += n)
             {
-                Vector512<float> wv = Vector512.LoadUnsafe(ref wRef, (nuint)d);
-                Vector512<float> mv = Vector512.LoadUnsafe(ref mRef, (nuint)d);
-                Vector512<float> vv = Vector512.LoadUnsafe(ref vRef, (nuint)d);
+                TV wv = TL.Load(ref wRef, (nuint)d), mv = TL.Load(ref mRef, (nuint)d), vv = TL.Load(ref vRef, (nuint)d);
                 foreach (AdamStepScalars s in steps)
                 {
-                    Vector512<float> g = (Vector512<float>.Zero + lambda * wv) * Vector512.Create(s.Clip);
-                    Update(ref wv, ref mv, ref vv, g, s);
+                    Update<TL, TV>(ref wv, ref mv, ref vv, TL.Multiply(TL.Add(TL.Zero, TL.Multiply(lambda, wv)), TL.Broadcast(s.Clip)), s);
                 }
-                wv.StoreUnsafe(ref wRef, (nuint)d);
-                mv.StoreUnsafe(ref mRef, (nuint)d);
-                vv.StoreUnsafe(ref vRef, (nuint)d);
+                TL.Store(wv, ref wRef, (nuint)d);
+                TL.Store(mv, ref mRef, (nuint)d);
+                TL.Store(vv, ref vRef, (nuint)d);
             }
         }
         for (; d < w.Length; d++)
@@ -165,12 +205,12 @@ internal readonly struct AdamKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Update(ref Vector512<float> w, ref Vector512<float> m, ref Vector512<float> v, Vector512<float> g, AdamStepScalars s)
+    private void Update<TL, TV>(ref TV w, ref TV m, ref TV v, TV g, AdamStepScalars s) where TL : struct, ILanes<TV> where TV : struct
     {
-        m = Vector512.Create(_beta1) * m + Vector512.Create(_oneMinusBeta1) * g;
-        v = Vector512.Create(_beta2) * v + Vector512.Create(_oneMinusBeta2) * (g * g);
-        Vector512<float> denominator = Vector512.Sqrt(v) * Vector512.Create(s.InverseSqrtBias2) + Vector512.Create(_epsilon);
-        w -= Vector512.Create(s.StepSize) * m / denominator;
+        m = TL.Add(TL.Multiply(TL.Broadcast(_beta1), m), TL.Multiply(TL.Broadcast(_oneMinusBeta1), g));
+        v = TL.Add(TL.Multiply(TL.Broadcast(_beta2), v), TL.Multiply(TL.Broadcast(_oneMinusBeta2), TL.Multiply(g, g)));
+        TV denominator = TL.Add(TL.Multiply(TL.Sqrt(v), TL.Broadcast(s.InverseSqrtBias2)), TL.Broadcast(_epsilon));
+        w = TL.Subtract(w, TL.Divide(TL.Multiply(TL.Broadcast(s.StepSize), m), denominator));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
