@@ -87,6 +87,33 @@ public class BlockedScoringTests
         }
     }
 
+    [Theory]
+    [InlineData(5, 64, 70)]
+    [InlineData(4, 3, 32)]
+    public void PackThenScore_EqualsDotProductsOfRows(int users, int dim, int items)
+    {
+        var rng = new Xoshiro256(9);
+        float[] u = Enumerable.Range(0, users * dim).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        float[] rows = Enumerable.Range(0, items * dim).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        int stride = (items + BlockedScoring.ItemTile - 1) / BlockedScoring.ItemTile * BlockedScoring.ItemTile;
+        var panels = new float[stride * dim];
+        Assert.Equal(stride, BlockedScoring.Pack(rows, items, dim, panels));
+        var scores = new float[users * stride];
+        BlockedScoring.Score(u, users, dim, panels, stride, scores);
+        for (int a = 0; a < users; a++)
+        {
+            for (int i = 0; i < stride; i++)
+            {
+                double expected = 0;
+                for (int d = 0; d < dim && i < items; d++)
+                {
+                    expected += (double)u[a * dim + d] * rows[i * dim + d];
+                }
+                Assert.True(Math.Abs(scores[a * stride + i] - expected) <= 1e-5 * dim, $"user {a} item {i}: {scores[a * stride + i]} vs {expected}");
+            }
+        }
+    }
+
     [Fact]
     public void Score_StrideNotMultipleOfTile_Throws() =>
         Assert.Throws<ArgumentException>(() => BlockedScoring.Score(new float[4], 1, 4, new float[4 * 33], 33, new float[33]));

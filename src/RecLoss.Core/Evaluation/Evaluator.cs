@@ -21,23 +21,23 @@ public sealed class EvaluatorOptions
     /// <summary>Cut-offs K (each >= 1).</summary>
     public IReadOnlyList<int> Ks { get; init; } = Defaults.Ks;
 
-    /// <summary>Items scored per block (a multiple of 32); a block of transposed items should fit the L2 cache.</summary>
+    /// <summary>Items scored per block (a multiple of 32); a block of packed items should fit the L2 cache.</summary>
     public int ItemBlock { get; init; } = Defaults.ItemBlock;
 
-    /// <summary>Users per parallel job.</summary>
+    /// <summary>Users per parallel job (a multiple of the 6-user scoring tile keeps every user on the fast path).</summary>
     public int UserBlock { get; init; } = Defaults.UserBlock;
 
     public static class Defaults
     {
         public static readonly int[] Ks = [10, 20, 50];
         public const int ItemBlock = 1024;
-        public const int UserBlock = 64;
+        public const int UserBlock = 60;
     }
 }
 
 /// <summary>Full ranking over all items with known positives masked; Recall, NDCG, Precision, HitRate and MRR at several K.</summary>
 /// <remarks>
-/// Scores come from a register-tiled product of user rows with blocks of transposed item rows
+/// Scores come from a register-tiled product of user rows with blocks of packed item rows
 /// (<see cref="BlockedScoring"/>); masked items are set to -inf and a size-K heap per user filters each block while it
 /// is hot in cache. Users without truth items are skipped and counted. Ties rank the lower item index first.
 /// </remarks>
@@ -68,7 +68,7 @@ public sealed class Evaluator
         int[] users = Enumerable.Range(0, truth.UserCount).Where(u => truth.RowLength(u) > 0).ToArray();
         var total = new RankingMetrics(_options.Ks);
         int maxK = total.MaxK;
-        float[][] itemBlocks = TransposeItems(model, _options.ItemBlock);
+        float[][] itemBlocks = PackItems(model, _options.ItemBlock);
         int jobs = (users.Length + _options.UserBlock - 1) / _options.UserBlock;
         var partial = new RankingMetrics[jobs];
         _runner.For(jobs, 1, (start, end) =>
@@ -90,7 +90,7 @@ public sealed class Evaluator
     /// <summary>Top-K item indices per user, best first, with the mask applied (for serving and the CLI).</summary>
     public int[][] Recommend(FactorModel model, InteractionMatrix? mask, ReadOnlySpan<int> users, int k)
     {
-        float[][] itemBlocks = TransposeItems(model, _options.ItemBlock);
+        float[][] itemBlocks = PackItems(model, _options.ItemBlock);
         var result = new int[users.Length][];
         var scores = new float[k];
         var indices = new int[k];
@@ -224,7 +224,7 @@ public sealed class Evaluator
     }
 
     /// <summary>Item rows as blocks of [dim, block] columns, zero-padded past the last item.</summary>
-    private float[][] TransposeItems(FactorModel model, int block)
+    private float[][] PackItems(FactorModel model, int block)
     {
         int blocks = (model.ItemCount + block - 1) / block;
         var result = new float[blocks][];
@@ -235,14 +235,7 @@ public sealed class Evaluator
             {
                 var t = new float[dim * block];
                 int first = b * block, width = Math.Min(block, model.ItemCount - first);
-                for (int i = 0; i < width; i++)
-                {
-                    ReadOnlySpan<float> item = model.Item(first + i);
-                    for (int d = 0; d < dim; d++)
-                    {
-                        t[d * block + i] = item[d];
-                    }
-                }
+                BlockedScoring.Pack(model.ItemFactors.AsSpan(first * dim, width * dim), width, dim, t);
                 result[b] = t;
             }
         });
