@@ -15,6 +15,7 @@ public static class CommandLine
           train    train and evaluate on a data set (recloss help train)
           stats    data set statistics (recloss help stats)
           bench    seconds per epoch, throughput, evaluation time and memory (recloss help bench)
+          losses   the losses with their formulas, sources, defaults and options
           help     this text, or 'recloss help <command>'
         """;
 
@@ -36,7 +37,7 @@ public static class CommandLine
             }
             string verb = args[0];
             var rest = args.Skip(1).ToArray();
-            var flags = new HashSet<string> { "exclude-positives", "skip-machine" };
+            var flags = new HashSet<string>(LossArguments.Flags) { "exclude-positives", "skip-machine" };
             switch (verb)
             {
                 case "demo":
@@ -47,6 +48,10 @@ public static class CommandLine
                     return BenchCommand.Run(new ArgumentReader(rest, flags), output, cancellation.Token);
                 case "stats":
                     return StatsCommand.Run(new ArgumentReader(rest, flags), output);
+                case "losses":
+                    new ArgumentReader(rest, flags).EnsureAllUsed("losses");
+                    output.Write(LossArguments.Catalog());
+                    return ExitCodes.Success;
                 case "help" or "--help" or "-h":
                     output.WriteLine(rest.FirstOrDefault() switch
                     {
@@ -58,7 +63,7 @@ public static class CommandLine
                     });
                     return ExitCodes.Success;
                 default:
-                    error.WriteLine($"error: unknown command '{verb}' (expected demo, train, stats, bench or help)");
+                    error.WriteLine($"error: unknown command '{verb}' (expected demo, train, stats, bench, losses or help)");
                     return ExitCodes.UsageError;
             }
         }

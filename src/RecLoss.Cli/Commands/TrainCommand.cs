@@ -64,6 +64,10 @@ internal static class TrainCommand
             "dot" => ScoreKind.Dot,
             _ => throw new UsageException($"--score: '{scoreText}' is not a score (expected cosine or dot)"),
         };
+        if (loss.RequiredScore is { } required && required != score)
+        {
+            throw new UsageException($"--score {scoreText} does not apply to --loss {loss.Name}: it is defined on {required.ToString().ToLowerInvariant()} scores only");
+        }
         string optimizerText = args.String("optimizer", d.Optimizer == OptimizerKind.SparseAdam ? "sparse-adam" : "adam");
         OptimizerKind optimizer = optimizerText switch
         {
@@ -166,13 +170,7 @@ internal static class TrainCommand
         return ExitCodes.Success;
     }
 
-    public static string Describe(IRowLoss loss) => loss switch
-    {
-        MultiMarginLoss m => string.Create(CultureInfo.InvariantCulture,
-            $"mml margins [{string.Join(",", m.Margins)}] weights [{string.Join(",", m.MarginWeights)}] w_p {m.PositiveWeight} w_n {m.NegativeWeight}"),
-        CosineContrastiveLoss c => string.Create(CultureInfo.InvariantCulture, $"ccl margin {c.Margin} w {c.NegativeWeight}"),
-        _ => loss.Name,
-    };
+    public static string Describe(IRowLoss loss) => LossArguments.Describe(loss);
 
     private static Dictionary<string, object?> ConfigOf(IRowLoss loss, SessionOptions o) => new()
     {

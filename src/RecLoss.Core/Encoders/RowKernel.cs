@@ -97,14 +97,16 @@ public static class RowKernel
 
     /// <summary>From the scores: the loss, dL/de_u, and the item coefficients (a_k, b_k).</summary>
     /// <param name="coefB">On entry, 1/|e_k| (cosine; ignored for dot); on exit, b_k.</param>
+    /// <param name="positiveGradient">When given, dL/ds+ in place of the loss's own (pooled positives).</param>
     public static T LossAndGradients<T, TLoss>(in TLoss loss, ScoreKind score, ReadOnlySpan<T> user, T userNorm, ReadOnlySpan<T> items, int dim,
-        ReadOnlySpan<int> itemIndices, ReadOnlySpan<T> dropoutScale, T rowWeight, Span<T> userGradient, ReadOnlySpan<T> scores, Span<T> coefA, Span<T> coefB)
+        ReadOnlySpan<int> itemIndices, ReadOnlySpan<T> dropoutScale, T rowWeight, Span<T> userGradient, ReadOnlySpan<T> scores, Span<T> coefA, Span<T> coefB,
+        T? positiveGradient = null)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TLoss : struct, IRowLoss
     {
         int count = itemIndices.Length;
         T value = loss.Evaluate(scores[0], scores.Slice(1, count - 1), out T dPositive, coefA.Slice(1, count - 1));
-        coefA[0] = dPositive;
+        coefA[0] = positiveGradient ?? dPositive;
 
         // h = sum_k g_k e_k / |e_k| accumulates into userGradient.
         userGradient.Clear();

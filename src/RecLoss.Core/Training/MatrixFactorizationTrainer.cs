@@ -40,6 +40,12 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
     private readonly float[] _userGradient;     // [B, dim]
     private readonly float[] _scores, _coefA, _coefB; // [B, 1 + N]
     private readonly float[] _rowLoss;          // [B]
+    private readonly bool _sumOverBatch;
+    private readonly PositivePooling _pooling;
+    private readonly float[] _userNorm, _positiveGradient, _positiveLossDelta;   // [B], pooled positives only
+    private readonly float[] _poolMax, _poolSum;                                 // [distinct users of the batch]
+    private readonly int[] _poolCount;
+    private readonly Action<int, int> _scoreRows;
     private readonly int[] _localUser;          // [B]: index into the batch's distinct users
     private readonly int[] _activeSlots;        // [B, 1 + N]: per row chunk, the slots with a gradient, in order
     private readonly int[] _activeCount;        // [chunks]
@@ -105,6 +111,16 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _coefA = new float[b * _slots];
         _coefB = new float[b * _slots];
         _rowLoss = new float[b];
+        _sumOverBatch = loss.Reduction == BatchReduction.Sum;
+        _pooling = loss.Pooling;
+        int pooled = _pooling.Enabled ? b : 0;
+        _userNorm = new float[pooled];
+        _positiveGradient = new float[pooled];
+        _positiveLossDelta = new float[pooled];
+        _poolMax = new float[pooled];
+        _poolSum = new float[pooled];
+        _poolCount = new int[pooled];
+        _scoreRows = ScoreRows;
         _localUser = new int[b];
         _activeSlots = new int[b * _slots];
         _activeCount = new int[(b + RowChunk - 1) / RowChunk];
@@ -193,7 +209,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         int slots = _slots;
         _epoch = epoch;
         _batchStart = start;
-        _rowWeight = 1f / size;
+        _rowWeight = _sumOverBatch ? 1f : 1f / size;
 
         // 1. Draw negatives and dropout masks (parallel, per-row streams); each worker marks the items it drew.
         _runner.ForWorkers(size, RowChunk, _drawRows);
@@ -257,6 +273,11 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
 
         // 4. Forward and backward per row (parallel; rows write only their own slices). Each chunk lists, in slot
         //    order, the slots whose item receives a gradient.
+        if (_pooling.Enabled)
+        {
+            _runner.For(size, RowChunk, _scoreRows);
+            PoolPositives(size, userCount);
+        }
         _runner.For(size, RowChunk, _forwardRows);
         EndPhase(3);
 
@@ -385,11 +406,22 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         int listStart = from * slots;
         for (int r = from; r < to; r++)
         {
-            _rowLoss[r] = RowKernel.ForwardBackward(_loss, _encoder.Score, users.AsSpan(_batchUser[r] * dim, dim), items, dim,
-                _batchItems.AsSpan(r * slots, slots), _options.Dropout > 0 ? _dropoutScale.AsSpan(r * dim, dim) : default, _rowWeight,
-                _encoder.Score == ScoreKind.Cosine ? _itemInverseNorm : default,
-                _userTilde.AsSpan(r * dim, dim), _userGradient.AsSpan(r * dim, dim),
-                _scores.AsSpan(r * slots, slots), _coefA.AsSpan(r * slots, slots), _coefB.AsSpan(r * slots, slots));
+            ReadOnlySpan<float> dropout = _options.Dropout > 0 ? _dropoutScale.AsSpan(r * dim, dim) : default;
+            if (_pooling.Enabled)
+            {
+                // Scores and 1/|e_k| are already in place (ScoreRows); only the positive's derivative changes.
+                _rowLoss[r] = _positiveLossDelta[r] + RowKernel.LossAndGradients(_loss, _encoder.Score, users.AsSpan(_batchUser[r] * dim, dim),
+                    _userNorm[r], items, dim, _batchItems.AsSpan(r * slots, slots), dropout, _rowWeight, _userGradient.AsSpan(r * dim, dim),
+                    _scores.AsSpan(r * slots, slots), _coefA.AsSpan(r * slots, slots), _coefB.AsSpan(r * slots, slots), _positiveGradient[r]);
+            }
+            else
+            {
+                _rowLoss[r] = RowKernel.ForwardBackward(_loss, _encoder.Score, users.AsSpan(_batchUser[r] * dim, dim), items, dim,
+                    _batchItems.AsSpan(r * slots, slots), dropout, _rowWeight,
+                    _encoder.Score == ScoreKind.Cosine ? _itemInverseNorm : default,
+                    _userTilde.AsSpan(r * dim, dim), _userGradient.AsSpan(r * dim, dim),
+                    _scores.AsSpan(r * slots, slots), _coefA.AsSpan(r * slots, slots), _coefB.AsSpan(r * slots, slots));
+            }
             for (int s = r * slots; s < (r + 1) * slots; s++)
             {
                 if (_coefA[s] != 0f || _coefB[s] != 0f)
@@ -399,6 +431,54 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             }
         }
         _activeCount[from / RowChunk] = active;
+    }
+
+    /// <summary>The scoring half of the row pass, for losses that pool positives across rows before any gradient.</summary>
+    private void ScoreRows(int from, int to)
+    {
+        int dim = _dim, slots = _slots;
+        float[] users = _encoder.Users.Weights, items = _encoder.Items.Weights;
+        for (int r = from; r < to; r++)
+        {
+            _userNorm[r] = RowKernel.PrepareUser<float>(_encoder.Score, users.AsSpan(_batchUser[r] * dim, dim),
+                _options.Dropout > 0 ? _dropoutScale.AsSpan(r * dim, dim) : default, _userTilde.AsSpan(r * dim, dim));
+            RowKernel.Score<float>(_encoder.Score, _userTilde.AsSpan(r * dim, dim), items, dim, _batchItems.AsSpan(r * slots, slots),
+                _encoder.Score == ScoreKind.Cosine ? _itemInverseNorm : default, _scores.AsSpan(r * slots, slots), _coefB.AsSpan(r * slots, slots));
+        }
+    }
+
+    /// <summary>
+    /// Pooled positive part of each row of user u: <c>-c log((1/|P_u|) sum_{r in P_u} e^{s+_r / tau})</c>, the same for
+    /// all of u's rows. Summed over those rows, its derivative in s+_r is <c>-c |P_u| softmax_r / tau</c>; the single
+    /// form it replaces is <c>-c s+ / tau</c>. Serial, in row order.
+    /// </summary>
+    private void PoolPositives(int size, int userCount)
+    {
+        float inverseTau = (float)(1 / _pooling.Temperature), c = (float)_pooling.Scale;
+        int slots = _slots;
+        Array.Fill(_poolMax, float.NegativeInfinity, 0, userCount);
+        Array.Clear(_poolSum, 0, userCount);
+        Array.Clear(_poolCount, 0, userCount);
+        for (int r = 0; r < size; r++)
+        {
+            int q = _localUser[r];
+            _poolMax[q] = MathF.Max(_poolMax[q], _scores[r * slots] * inverseTau);
+            _poolCount[q]++;
+        }
+        for (int r = 0; r < size; r++)
+        {
+            int q = _localUser[r];
+            _poolSum[q] += MathF.Exp(_scores[r * slots] * inverseTau - _poolMax[q]);
+        }
+        for (int r = 0; r < size; r++)
+        {
+            int q = _localUser[r];
+            float a = _scores[r * slots] * inverseTau;
+            float share = MathF.Exp(a - _poolMax[q]) / _poolSum[q];
+            float pooledPart = -c * (_poolMax[q] + MathF.Log(_poolSum[q] / _poolCount[q]));
+            _positiveGradient[r] = -c * inverseTau * _poolCount[q] * share;
+            _positiveLossDelta[r] = pooledPart + c * a;
+        }
     }
 
     private void SumUserGradients(int from, int to)
