@@ -34,6 +34,13 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--loss", "nope", "--epochs", "1", "'nope' is not a loss")]
     [InlineData("--epochs", "two", "--seed", "1", "--epochs: 'two' is not an integer")]
     [InlineData("--bogus", "1", "--epochs", "1", "does not take --bogus")]
+    [InlineData("--loss", "bsl", "--margin", "0.5", "--margin does not apply to --loss bsl (it is an option of ccl, hinge, contrastive, triplet)")]
+    [InlineData("--loss", "sl", "--temperature", "0", "--temperature: 0 is out of range")]
+    [InlineData("--loss", "contrastive", "--margin", "3", "--margin: 3 is out of range")]
+    [InlineData("--loss", "triplet", "--score", "dot", "--score dot does not apply to --loss triplet: it is defined on cosine scores only")]
+    [InlineData("--loss", "generalized", "--aggregation", "max", "--aggregation: 'max' is not one of mean, sum, softmax")]
+    [InlineData("--loss", "bpr", "--temperature", "0.1", "--temperature does not apply to --loss bpr")]
+    [InlineData("--loss", "mml", "--gamma", "1", "--gamma does not apply to --loss mml (it is an option of simce)")]
     public void Train_InvalidOption_ExitsTwoWithMessage(string a, string b, string c, string d, string expected)
     {
         (int code, _, string err) = Run("train", a, b, c, d);
@@ -108,6 +115,33 @@ public sealed class CommandLineTests : IDisposable
         Assert.True(code == 0, err);
         Assert.Contains("best-validation", output);
         Assert.Contains("test-selected", output);
+    }
+
+    [Fact]
+    public void Losses_ListsEveryLossWithItsOptions()
+    {
+        (int code, string output, _) = Run("losses");
+        Assert.Equal(0, code);
+        foreach (string name in new[] { "mml", "ccl", "bpr", "bce", "mse", "hinge", "contrastive", "triplet", "ssm", "sl", "bsl", "simce", "generalized" })
+        {
+            Assert.Contains($"\n  {name} ", output);
+        }
+        Assert.Contains("--temperature-negative", output);
+        Assert.Contains("SimCE paper Eq. 7", output);
+    }
+
+    [Theory]
+    [InlineData("infonce", "--temperature", "0.5", "loss ssm temperature 0.5")]
+    [InlineData("bsl", "--pool-positives", null, "positives pooled per user in the batch")]
+    [InlineData("simce", "--gamma", "5", "model MF dim 64 dot | loss simce gamma 5")]
+    public void Train_LossOptions_AreUsedAndEchoed(string loss, string option, string? value, string expected)
+    {
+        string[] args = value is null
+            ? ["train", "--loss", loss, option, "--epochs", "1", "--negatives", "5", "--batch-size", "2048"]
+            : ["train", "--loss", loss, option, value, "--epochs", "1", "--negatives", "5", "--batch-size", "2048"];
+        (int code, string output, string err) = Run(args);
+        Assert.True(code == 0, err);
+        Assert.Contains(expected, output);
     }
 
     [Fact]

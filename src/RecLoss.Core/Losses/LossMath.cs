@@ -59,11 +59,11 @@ internal static class LossMath
         bool ok = double.IsFinite(value) && (minExclusive ? value > min : value >= min) && value <= max;
         if (!ok)
         {
-            string range = (minExclusive ? "(" : "[") + Format(min) + ", " + Format(max) + "]";
+            string range = (minExclusive ? "(" : "[") + Format(min) + ", " + (max >= double.MaxValue ? "inf)" : Format(max) + "]");
             throw new ArgumentOutOfRangeException(name, value, $"{name} must lie in {range}; got {value}.");
         }
         return value;
     }
 
-    private static string Format(double x) => double.IsPositiveInfinity(x) ? "inf" : x.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string Format(double x) => x.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -42,7 +42,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
     private readonly float[] _rowLoss;          // [B]
     private readonly bool _sumOverBatch;
     private readonly PositivePooling _pooling;
-    private readonly float[] _userNorm, _positiveGradient, _positiveLossDelta;   // [B], pooled positives only
+    private readonly float[] _userNorm, _positiveScore, _positiveGradient, _positiveLossDelta;   // [B], pooled positives only
     private readonly float[] _poolMax, _poolSum;                                 // [distinct users of the batch]
     private readonly int[] _poolCount;
     private readonly Action<int, int> _scoreRows;
@@ -115,6 +115,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _pooling = loss.Pooling;
         int pooled = _pooling.Enabled ? b : 0;
         _userNorm = new float[pooled];
+        _positiveScore = new float[pooled];
         _positiveGradient = new float[pooled];
         _positiveLossDelta = new float[pooled];
         _poolMax = new float[pooled];
@@ -447,38 +448,15 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         }
     }
 
-    /// <summary>
-    /// Pooled positive part of each row of user u: <c>-c log((1/|P_u|) sum_{r in P_u} e^{s+_r / tau})</c>, the same for
-    /// all of u's rows. Summed over those rows, its derivative in s+_r is <c>-c |P_u| softmax_r / tau</c>; the single
-    /// form it replaces is <c>-c s+ / tau</c>. Serial, in row order.
-    /// </summary>
+    /// <summary>Pooled positive parts (<see cref="PooledPositives"/>) from the rows' positive scores; serial.</summary>
     private void PoolPositives(int size, int userCount)
     {
-        float inverseTau = (float)(1 / _pooling.Temperature), c = (float)_pooling.Scale;
-        int slots = _slots;
-        Array.Fill(_poolMax, float.NegativeInfinity, 0, userCount);
-        Array.Clear(_poolSum, 0, userCount);
-        Array.Clear(_poolCount, 0, userCount);
         for (int r = 0; r < size; r++)
         {
-            int q = _localUser[r];
-            _poolMax[q] = MathF.Max(_poolMax[q], _scores[r * slots] * inverseTau);
-            _poolCount[q]++;
+            _positiveScore[r] = _scores[r * _slots];
         }
-        for (int r = 0; r < size; r++)
-        {
-            int q = _localUser[r];
-            _poolSum[q] += MathF.Exp(_scores[r * slots] * inverseTau - _poolMax[q]);
-        }
-        for (int r = 0; r < size; r++)
-        {
-            int q = _localUser[r];
-            float a = _scores[r * slots] * inverseTau;
-            float share = MathF.Exp(a - _poolMax[q]) / _poolSum[q];
-            float pooledPart = -c * (_poolMax[q] + MathF.Log(_poolSum[q] / _poolCount[q]));
-            _positiveGradient[r] = -c * inverseTau * _poolCount[q] * share;
-            _positiveLossDelta[r] = pooledPart + c * a;
-        }
+        PooledPositives.Compute<float>(_pooling, _positiveScore.AsSpan(0, size), _localUser.AsSpan(0, size), userCount,
+            _positiveLossDelta, _positiveGradient, _poolMax, _poolSum, _poolCount);
     }
 
     private void SumUserGradients(int from, int to)
