@@ -54,15 +54,24 @@ public abstract class AdamOptimizer
     /// <summary>Takes one step; the gradient holds data gradients only (the L2 term is added here).</summary>
     public abstract void Step(SparseGradient gradient);
 
+    /// <summary>Whether <see cref="StepWithL2Added"/> is available (the optimizers that step only the gradient's rows).</summary>
+    public virtual bool CanStepWithL2Added => false;
+
+    /// <summary>As <see cref="Step"/> for a gradient that already holds <c>data + lambda w</c>, with each row's |G|^2.</summary>
+    public virtual void StepWithL2Added(SparseGradient gradient, ReadOnlySpan<double> rowNormsSquared) =>
+        throw new NotSupportedException($"{GetType().Name} adds the L2 term to every row itself; call Step.");
+
     private const int RowChunk = 256;
     private double[] _rowNorms = new double[1024];
     private SparseGradient? _gradient;
     private int _table, _offset;
     private AdamStepScalars _scalars;
     private Action<int, int>? _addL2Rows, _applyRows;
+    private bool _l2Added;
 
     /// <summary>Called for each row with a data gradient before the step reads it (e.g. to check it is current).</summary>
-    protected virtual void BeforeRowStep(int table, int row)
+    /// <param name="stepsTaken">The number of steps taken before this one.</param>
+    protected virtual void BeforeRowStep(int table, int row, int stepsTaken)
     {
     }
 
@@ -75,7 +84,10 @@ public abstract class AdamOptimizer
     /// The step for the rows with a data gradient: <c>G = data + lambda w</c>, the global norm (these rows plus
     /// <paramref name="otherNormSquared"/> for the rest), the clip factor, and the Adam update of these rows.
     /// </summary>
-    protected void StepGradientRows(SparseGradient gradient, double otherNormSquared)
+    /// <param name="l2AddedNorms">Empty: add the L2 term here. Otherwise the gradient already holds
+    /// <c>data + lambda w</c> (<see cref="AdamKernel.AddL2"/> applied by the caller while the row was hot) and this
+    /// holds each row's <c>|G|^2</c>, tables in order; the arithmetic is the same.</param>
+    protected void StepGradientRows(SparseGradient gradient, double otherNormSquared, ReadOnlySpan<double> l2AddedNorms = default)
     {
         _addL2Rows ??= AddL2Rows;
         _applyRows ??= ApplyRows;
@@ -85,11 +97,23 @@ public abstract class AdamOptimizer
             _rowNorms = new double[Math.Max(total, _rowNorms.Length * 2)];
         }
         _gradient = gradient;
-        _offset = 0;
-        for (_table = 0; _table < Tables.Length; _table++)
+        _l2Added = !l2AddedNorms.IsEmpty;
+        if (_l2Added)
         {
-            Runner.For(gradient.Counts[_table], RowChunk, _addL2Rows);
-            _offset += gradient.Counts[_table];
+            if (l2AddedNorms.Length < total)
+            {
+                throw new ArgumentException($"{l2AddedNorms.Length} row norms for {total} gradient rows.", nameof(l2AddedNorms));
+            }
+            l2AddedNorms[..total].CopyTo(_rowNorms);
+        }
+        else
+        {
+            _offset = 0;
+            for (_table = 0; _table < Tables.Length; _table++)
+            {
+                Runner.For(gradient.Counts[_table], RowChunk, _addL2Rows);
+                _offset += gradient.Counts[_table];
+            }
         }
         double normSquared = otherNormSquared;
         for (int p = 0; p < total; p++)
@@ -110,7 +134,7 @@ public abstract class AdamOptimizer
         for (int p = start; p < end; p++)
         {
             int row = gradient.Rows[_table][p];
-            BeforeRowStep(_table, row);
+            BeforeRowStep(_table, row, StepCount);
             _rowNorms[_offset + p] = Kernel.AddL2(Tables[_table].Row(row), gradient.Value(_table, p));
         }
     }
@@ -122,6 +146,10 @@ public abstract class AdamOptimizer
         for (int p = start; p < end; p++)
         {
             int row = gradient.Rows[_table][p];
+            if (_l2Added)
+            {
+                BeforeRowStep(_table, row, StepCount - 1);
+            }
             Kernel.Apply(Tables[_table].Row(row), FirstMoments[_table].AsSpan(row * dim, dim), SecondMoments[_table].AsSpan(row * dim, dim), gradient.Value(_table, p), _scalars);
             AfterRowStep(_table, row);
         }

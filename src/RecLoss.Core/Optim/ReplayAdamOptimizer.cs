@@ -101,9 +101,14 @@ public sealed class ReplayAdamOptimizer : AdamOptimizer
 
     public override void Step(SparseGradient gradient) => StepGradientRows(gradient, _idleNormSquared);
 
-    protected override void BeforeRowStep(int table, int row)
+    public override bool CanStepWithL2Added => true;
+
+    public override void StepWithL2Added(SparseGradient gradient, ReadOnlySpan<double> rowNormsSquared) =>
+        StepGradientRows(gradient, _idleNormSquared, rowNormsSquared);
+
+    protected override void BeforeRowStep(int table, int row, int stepsTaken)
     {
-        if (_lastStep[table][row] != StepCount)
+        if (_lastStep[table][row] != stepsTaken)
         {
             throw new InvalidOperationException($"Row {row} of table {table} was not caught up before the step.");
         }

@@ -29,4 +29,9 @@ public sealed class SparseAdamOptimizer : AdamOptimizer
     }
 
     public override void Step(SparseGradient gradient) => StepGradientRows(gradient, 0);
+
+    public override bool CanStepWithL2Added => true;
+
+    public override void StepWithL2Added(SparseGradient gradient, ReadOnlySpan<double> rowNormsSquared) =>
+        StepGradientRows(gradient, 0, rowNormsSquared);
 }

@@ -46,6 +46,11 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
     private readonly float[] _poolMax, _poolSum;                                 // [distinct users of the batch]
     private readonly int[] _poolCount;
     private readonly Action<int, int> _scoreRows;
+    private readonly bool _l2InSums;                 // the optimizer takes G = data + lambda w with row norms from the sums
+    private readonly double[] _rowNormSquared;       // [distinct users + distinct items] |G|^2 per gradient row
+    private readonly int[][] _partCount;             // [parts][distinct items + 1]: item grouping, one part per worker
+    private readonly Action<int, int> _countItemSlots, _scatterItemSlots;
+    private int _chunks;
     private readonly int[] _localUser;          // [B]: index into the batch's distinct users
     private readonly int[] _activeSlots;        // [B, 1 + N]: per row chunk, the slots with a gradient, in order
     private readonly int[] _activeCount;        // [chunks]
@@ -141,6 +146,11 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _gradient = new SparseGradient(_dim, b, _distinctItems.Length);
         _keepScale = (float)(1 / (1 - options.Dropout));
         _dropThreshold = (uint)Math.Min(uint.MaxValue, Math.Round(options.Dropout * 4294967296.0));
+        _l2InSums = optimizer.CanStepWithL2Added;
+        _rowNormSquared = new double[b + _distinctItems.Length];
+        _partCount = Enumerable.Range(0, runner.Threads).Select(_ => new int[_distinctItems.Length + 1]).ToArray();
+        _countItemSlots = CountItemSlots;
+        _scatterItemSlots = ScatterItemSlots;
         _drawRows = DrawRows;
         _catchUpMixed = CatchUpMixed;
         _catchUpPlan = new int[(b + UserCatchUpChunk - 1) / UserCatchUpChunk + (_distinctItems.Length + ItemCatchUpChunk - 1) / ItemCatchUpChunk + 1];
@@ -298,35 +308,29 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             _userRowList[_cursor[_localUser[r]]++] = r;
         }
 
-        int chunks = (size + RowChunk - 1) / RowChunk;
-        Array.Clear(_itemSlotStart, 0, itemCount + 1);
-        for (int c = 0; c < chunks; c++)
-        {
-            int listStart = c * RowChunk * slots;
-            for (int n = 0; n < _activeCount[c]; n++)
-            {
-                _itemSlotStart[_itemLocal[_batchItems[_activeSlots[listStart + n]]] + 1]++;
-            }
-        }
-        int touched = 0;
+        // Items: each part (a contiguous range of row chunks, one per worker) counts and scatters its own slots;
+        // parts are laid out in order within each item, so every item lists its slots in ascending slot order
+        // whatever the number of parts.
+        _chunks = (size + RowChunk - 1) / RowChunk;
+        int parts = _partCount.Length;
+        _runner.For(parts, 1, _countItemSlots);
+        int touched = 0, running = 0;
         for (int q = 0; q < itemCount; q++)
         {
-            if (_itemSlotStart[q + 1] > 0)
+            _itemSlotStart[q] = running;
+            foreach (int[] count in _partCount)
+            {
+                int c = count[q];
+                count[q] = running;
+                running += c;
+            }
+            if (running > _itemSlotStart[q])
             {
                 _touchedItems[touched++] = q;
             }
-            _itemSlotStart[q + 1] += _itemSlotStart[q];
         }
-        Array.Copy(_itemSlotStart, _cursor, itemCount);
-        for (int c = 0; c < chunks; c++)
-        {
-            int listStart = c * RowChunk * slots;
-            for (int n = 0; n < _activeCount[c]; n++)
-            {
-                int s = _activeSlots[listStart + n];
-                _itemSlotList[_cursor[_itemLocal[_batchItems[s]]]++] = s;
-            }
-        }
+        _itemSlotStart[itemCount] = running;
+        _runner.For(parts, 1, _scatterItemSlots);
         EndPhase(4);
 
         // 6. Sum the data gradients per user and per item in that fixed order (parallel over table rows).
@@ -341,7 +345,14 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         Counters.RowsStepped += userCount + touched;
         Counters.Rows += size;
         Counters.Slots += (long)size * slots;
-        _optimizer.Step(_gradient);
+        if (_l2InSums)
+        {
+            _optimizer.StepWithL2Added(_gradient, _rowNormSquared);
+        }
+        else
+        {
+            _optimizer.Step(_gradient);
+        }
         EndPhase(6);
 
         double sum = 0;
@@ -459,6 +470,46 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             _positiveLossDelta, _positiveGradient, _poolMax, _poolSum, _poolCount);
     }
 
+    /// <summary>Row chunks [first, end) of part p when the batch's chunks are cut into equal contiguous parts.</summary>
+    private (int First, int End) PartChunks(int part) =>
+        (part * _chunks / _partCount.Length, (part + 1) * _chunks / _partCount.Length);
+
+    private void CountItemSlots(int from, int to)
+    {
+        for (int part = from; part < to; part++)
+        {
+            int[] count = _partCount[part];
+            Array.Clear(count, 0, _itemCount);
+            (int first, int end) = PartChunks(part);
+            for (int c = first; c < end; c++)
+            {
+                int listStart = c * RowChunk * _slots;
+                for (int n = 0; n < _activeCount[c]; n++)
+                {
+                    count[_itemLocal[_batchItems[_activeSlots[listStart + n]]]]++;
+                }
+            }
+        }
+    }
+
+    private void ScatterItemSlots(int from, int to)
+    {
+        for (int part = from; part < to; part++)
+        {
+            int[] cursor = _partCount[part];
+            (int first, int end) = PartChunks(part);
+            for (int c = first; c < end; c++)
+            {
+                int listStart = c * RowChunk * _slots;
+                for (int n = 0; n < _activeCount[c]; n++)
+                {
+                    int s = _activeSlots[listStart + n];
+                    _itemSlotList[cursor[_itemLocal[_batchItems[s]]]++] = s;
+                }
+            }
+        }
+    }
+
     private void SumUserGradients(int from, int to)
     {
         int dim = _dim;
@@ -471,6 +522,10 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             {
                 int r = _userRowList[p];
                 VectorKernels.MultiplyAdd<float>(_userGradient.AsSpan(r * dim, dim), 1f, g);
+            }
+            if (_l2InSums)
+            {
+                _rowNormSquared[q] = _optimizer.Kernel.AddL2(_encoder.Users.Weights.AsSpan(_distinctUsers[q] * dim, dim), g);
             }
         }
     }
@@ -498,6 +553,10 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             if (bSum != 0f)
             {
                 VectorKernels.MultiplyAdd<float>(items.AsSpan(item * dim, dim), -bSum, g);
+            }
+            if (_l2InSums)
+            {
+                _rowNormSquared[_userCount + t] = _optimizer.Kernel.AddL2(items.AsSpan(item * dim, dim), g);
             }
         }
     }
