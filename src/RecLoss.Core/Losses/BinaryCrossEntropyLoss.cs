@@ -22,12 +22,13 @@ public readonly struct BinaryCrossEntropyLoss : IRowLoss
     public T Evaluate<T>(T positive, ReadOnlySpan<T> negatives, out T dPositive, Span<T> dNegatives)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T loss = LossMath.Softplus(-positive);
-        dPositive = LossMath.Sigmoid(positive) - T.One;
+        // softplus(-s) has derivative -sigmoid(-s) = sigmoid(s) - 1.
+        T loss = LossMath.SoftplusAndSigmoid(-positive, out T sigmoidOfMinus);
+        dPositive = -sigmoidOfMinus;
         for (int j = 0; j < negatives.Length; j++)
         {
-            loss += LossMath.Softplus(negatives[j]);
-            dNegatives[j] = LossMath.Sigmoid(negatives[j]);
+            loss += LossMath.SoftplusAndSigmoid(negatives[j], out T sigmoid);
+            dNegatives[j] = sigmoid;
         }
         return loss;
     }

@@ -28,9 +28,8 @@ public readonly struct BprLoss : IRowLoss
         T loss = T.Zero;
         for (int j = 0; j < negatives.Length; j++)
         {
-            T x = negatives[j] - positive;
-            loss += LossMath.Softplus(x);
-            T g = LossMath.Sigmoid(x) * inverseN;
+            loss += LossMath.SoftplusAndSigmoid(negatives[j] - positive, out T sigmoid);
+            T g = sigmoid * inverseN;
             dNegatives[j] = g;
             dPositive -= g;
         }

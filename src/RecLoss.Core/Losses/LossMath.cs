@@ -5,19 +5,13 @@ namespace RecLoss.Core.Losses;
 /// <summary>Stable scalar pieces shared by the losses, and their argument checks.</summary>
 internal static class LossMath
 {
-    /// <summary>softplus(x) = log(1 + e^x) without overflow: x + log1p(e^-x) for x > 0.</summary>
-    public static T Softplus<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        x > T.Zero ? x + T.LogP1(T.Exp(-x)) : T.LogP1(T.Exp(x));
-
-    /// <summary>sigmoid(x) = 1 / (1 + e^-x), evaluated on the side where the exponential cannot overflow.</summary>
-    public static T Sigmoid<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>softplus(x) and sigmoid(x) = d softplus / dx from one exponential, e^-|x|.</summary>
+    public static T SoftplusAndSigmoid<T>(T x, out T sigmoid) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (x >= T.Zero)
-        {
-            return T.One / (T.One + T.Exp(-x));
-        }
-        T e = T.Exp(x);
-        return e / (T.One + e);
+        T e = T.Exp(-T.Abs(x));
+        T inverse = T.One / (T.One + e);
+        sigmoid = x >= T.Zero ? inverse : e * inverse;
+        return T.Max(x, T.Zero) + T.LogP1(e);
     }
 
     /// <summary>log sum_j exp(scale x_j), shifted by the maximum; writes the softmax weights when the span is not empty.</summary>

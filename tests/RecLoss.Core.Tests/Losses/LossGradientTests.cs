@@ -14,13 +14,15 @@ public class LossGradientTests
     {
         { "mml", false }, { "ccl", false }, { "mml-one-margin", false },
         { "mml", true }, { "ccl", true },
+        { "bpr", false }, { "ssm-hot", true }, { "sl", false }, { "bsl", true }, { "mse", false },
     };
 
     private static IRowLoss Create(string name) => name switch
     {
         "mml" => MultiMarginLoss.Yelp2018,
         "ccl" => new CosineContrastiveLoss(0.2, 150),
-        _ => new MultiMarginLoss([0.3], [1.0], 1, 40),
+        "mml-one-margin" => new MultiMarginLoss([0.3], [1.0], 1, 40),
+        _ => LossPropertyTests.Create(name),
     };
 
     [Theory]
