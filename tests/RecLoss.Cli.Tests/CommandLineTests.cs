@@ -41,6 +41,9 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--loss", "generalized", "--aggregation", "max", "--aggregation: 'max' is not one of mean, sum, softmax")]
     [InlineData("--loss", "bpr", "--temperature", "0.1", "--temperature does not apply to --loss bpr")]
     [InlineData("--loss", "mml", "--gamma", "1", "--gamma does not apply to --loss mml (it is an option of simce)")]
+    [InlineData("--popularity-alpha", "0.5", "--epochs", "1", "--popularity-alpha does not apply to --sampler uniform")]
+    [InlineData("--sampler", "popularity", "--popularity-alpha", "11", "--popularity-alpha: 11 is out of range")]
+    [InlineData("--sampler", "hard", "--epochs", "1", "--sampler: 'hard' is not a sampler (expected uniform or popularity)")]
     public void Train_InvalidOption_ExitsTwoWithMessage(string a, string b, string c, string d, string expected)
     {
         (int code, _, string err) = Run("train", a, b, c, d);
@@ -134,6 +137,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("infonce", "--temperature", "0.5", "loss ssm temperature 0.5")]
     [InlineData("bsl", "--pool-positives", null, "positives pooled per user in the batch")]
     [InlineData("simce", "--gamma", "5", "model MF dim 64 dot | loss simce gamma 5")]
+    [InlineData("mml", "--sampler", "popularity", "5 negatives (popularity^1)")]
     public void Train_LossOptions_AreUsedAndEchoed(string loss, string option, string? value, string expected)
     {
         string[] args = value is null

@@ -46,6 +46,7 @@ internal static class BenchCommand
                 Evaluation = baseOptions.Evaluation,
                 SelectionK = baseOptions.SelectionK,
                 Optimizer = baseOptions.Optimizer,
+                Sampler = baseOptions.Sampler,
                 Trainer = new TrainerOptions
                 {
                     Epochs = epochs,

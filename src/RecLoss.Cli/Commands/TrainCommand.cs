@@ -6,6 +6,7 @@ using RecLoss.Core.Evaluation;
 using RecLoss.Core.Losses;
 using RecLoss.Core.Models;
 using RecLoss.Core.Optim;
+using RecLoss.Core.Sampling;
 using RecLoss.Core.Training;
 
 namespace RecLoss.Cli.Commands;
@@ -20,6 +21,8 @@ internal static class TrainCommand
 
           --negatives N            negatives per training row (default 100)
           --exclude-positives      never draw a user's own train items as negatives (the reference does)
+          --sampler uniform|popularity   how negatives are drawn (default uniform, as the reference)
+          --popularity-alpha X     popularity sampler: probability proportional to train count^X, X in [0, 10] (default 1)
           --batch-size N           rows per step (default 512)
           --epochs N               epochs (default 100)
           --optimizer adam|sparse-adam  adam: dense Adam as the reference, every row every step (default);
@@ -75,6 +78,18 @@ internal static class TrainCommand
             "sparse-adam" => OptimizerKind.SparseAdam,
             _ => throw new UsageException($"--optimizer: '{optimizerText}' is not an optimizer (expected adam or sparse-adam)"),
         };
+        string samplerText = args.String("sampler", d.Sampler.Kind == SamplerKind.Popularity ? "popularity" : "uniform");
+        SamplerKind samplerKind = samplerText switch
+        {
+            "uniform" => SamplerKind.Uniform,
+            "popularity" => SamplerKind.Popularity,
+            _ => throw new UsageException($"--sampler: '{samplerText}' is not a sampler (expected uniform or popularity)"),
+        };
+        if (samplerKind != SamplerKind.Popularity && args.Has("popularity-alpha"))
+        {
+            throw new UsageException($"--popularity-alpha does not apply to --sampler {samplerText} (it is an option of the popularity sampler)");
+        }
+        var sampler = new SamplerOptions { Kind = samplerKind, Alpha = args.Double("popularity-alpha", d.Sampler.Alpha, 0, 10) };
         int[] ks = args.IntList("ks", 1) ?? d.Evaluation.Ks.ToArray();
         int selectK = args.Int("select-k", d.SelectionK, 1);
         if (!ks.Contains(selectK))
@@ -112,6 +127,7 @@ internal static class TrainCommand
             Evaluation = new EvaluatorOptions { Ks = ks },
             SelectionK = selectK,
             Optimizer = optimizer,
+            Sampler = sampler,
         };
         return options;
     }
@@ -124,7 +140,7 @@ internal static class TrainCommand
             $"data {data.Name}: {stats.Users:N0} users, {stats.Items:N0} items, train {data.Train.Count:N0}, validation {data.Validation?.Count ?? 0:N0}, test {data.Test?.Count ?? 0:N0}"));
         Render.Notes(output, data.Report);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"model MF dim {options.Encoder.Dim} {options.Encoder.Score.ToString().ToLowerInvariant()} | loss {Describe(loss)} | {options.Trainer.Negatives} negatives ({(options.Trainer.ExcludePositives ? "positives excluded" : "uniform over all items")}) | batch {options.Trainer.BatchSize} | {(options.Optimizer == OptimizerKind.SparseAdam ? "sparse Adam" : "Adam")} lr {options.Adam.LearningRate:G3} l2 {options.Adam.L2:G3} clip {options.Adam.ClipNorm:G3} | dropout {options.Trainer.Dropout:G3} | seed {options.Trainer.Seed} | threads {(options.Trainer.Threads == 0 ? Environment.ProcessorCount : options.Trainer.Threads)}"));
+            $"model MF dim {options.Encoder.Dim} {options.Encoder.Score.ToString().ToLowerInvariant()} | loss {Describe(loss)} | {options.Trainer.Negatives} negatives ({SamplerText(options)}) | batch {options.Trainer.BatchSize} | {(options.Optimizer == OptimizerKind.SparseAdam ? "sparse Adam" : "Adam")} lr {options.Adam.LearningRate:G3} l2 {options.Adam.L2:G3} clip {options.Adam.ClipNorm:G3} | dropout {options.Trainer.Dropout:G3} | seed {options.Trainer.Seed} | threads {(options.Trainer.Threads == 0 ? Environment.ProcessorCount : options.Trainer.Threads)}"));
 
         var session = new TrainingSession(options);
         TrainingResult result = session.Run(data, loss, new ConsoleTrainingObserver(progress, output, live, options.Trainer.Epochs), cancellation);
@@ -172,6 +188,10 @@ internal static class TrainCommand
 
     public static string Describe(IRowLoss loss) => LossArguments.Describe(loss);
 
+    private static string SamplerText(SessionOptions o) =>
+        (o.Sampler.Kind == SamplerKind.Popularity ? string.Create(CultureInfo.InvariantCulture, $"popularity^{o.Sampler.Alpha}") : "uniform over all items")
+        + (o.Trainer.ExcludePositives ? ", positives excluded" : "");
+
     private static Dictionary<string, object?> ConfigOf(IRowLoss loss, SessionOptions o) => new()
     {
         ["loss"] = Describe(loss),
@@ -181,6 +201,7 @@ internal static class TrainCommand
         ["initStd"] = o.Encoder.InitStd,
         ["negatives"] = o.Trainer.Negatives,
         ["excludePositives"] = o.Trainer.ExcludePositives,
+        ["sampler"] = SamplerText(o),
         ["batchSize"] = o.Trainer.BatchSize,
         ["epochs"] = o.Trainer.Epochs,
         ["dropout"] = o.Trainer.Dropout,

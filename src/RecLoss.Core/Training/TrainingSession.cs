@@ -76,6 +76,9 @@ public sealed class SessionOptions
 
     /// <summary>K whose Recall selects the best epoch (must be one of the evaluation Ks).</summary>
     public int SelectionK { get; init; } = 20;
+
+    /// <summary>How negatives are drawn (uniform by default, as the reference).</summary>
+    public SamplerOptions Sampler { get; init; } = new();
 }
 
 /// <summary>Trains an MF encoder with a loss, evaluates every N epochs and keeps the record of every epoch.</summary>
@@ -113,7 +116,7 @@ public sealed class TrainingSession
         AdamOptimizer optimizer = options.Optimizer == OptimizerKind.SparseAdam
             ? new SparseAdamOptimizer(options.Adam, [encoder.Users, encoder.Items], runner)
             : new ReplayAdamOptimizer(options.Adam, [encoder.Users, encoder.Items], runner);
-        INegativeSampler sampler = new UniformSampler(data.ItemCount, options.Trainer.ExcludePositives ? data.Train : null);
+        INegativeSampler sampler = options.Sampler.Create(data.Train, options.Trainer.ExcludePositives);
         IEpochRunner trainer = loss.Accept(new TrainerBuilder(options.Trainer, encoder, optimizer, sampler, data.Train, runner));
         return new Parts(encoder, optimizer, trainer, runner);
     }
