@@ -138,6 +138,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("bsl", "--pool-positives", null, "positives pooled per user in the batch")]
     [InlineData("simce", "--gamma", "5", "model MF dim 64 dot | loss simce gamma 5")]
     [InlineData("mml", "--sampler", "popularity", "5 negatives (popularity^1)")]
+    [InlineData("mml", "--false-negative-ratio", "0.2", "5 negatives (uniform over all items, false negatives 0.2)")]
     public void Train_LossOptions_AreUsedAndEchoed(string loss, string option, string? value, string expected)
     {
         string[] args = value is null

@@ -23,6 +23,7 @@ internal static class TrainCommand
           --exclude-positives      never draw a user's own train items as negatives (the reference does)
           --sampler uniform|popularity   how negatives are drawn (default uniform, as the reference)
           --popularity-alpha X     popularity sampler: probability proportional to train count^X, X in [0, 10] (default 1)
+          --false-negative-ratio R  noise: a share R in [0, 1] of each row's negatives are the user's own train items (BSL's r_noise; default 0)
           --batch-size N           rows per step (default 512)
           --epochs N               epochs (default 100)
           --optimizer adam|sparse-adam  adam: dense Adam as the reference, every row every step (default);
@@ -89,7 +90,12 @@ internal static class TrainCommand
         {
             throw new UsageException($"--popularity-alpha does not apply to --sampler {samplerText} (it is an option of the popularity sampler)");
         }
-        var sampler = new SamplerOptions { Kind = samplerKind, Alpha = args.Double("popularity-alpha", d.Sampler.Alpha, 0, 10) };
+        var sampler = new SamplerOptions
+        {
+            Kind = samplerKind,
+            Alpha = args.Double("popularity-alpha", d.Sampler.Alpha, 0, 10),
+            FalseNegativeRatio = args.Double("false-negative-ratio", d.Sampler.FalseNegativeRatio, 0, 1),
+        };
         int[] ks = args.IntList("ks", 1) ?? d.Evaluation.Ks.ToArray();
         int selectK = args.Int("select-k", d.SelectionK, 1);
         if (!ks.Contains(selectK))
@@ -190,7 +196,8 @@ internal static class TrainCommand
 
     private static string SamplerText(SessionOptions o) =>
         (o.Sampler.Kind == SamplerKind.Popularity ? string.Create(CultureInfo.InvariantCulture, $"popularity^{o.Sampler.Alpha}") : "uniform over all items")
-        + (o.Trainer.ExcludePositives ? ", positives excluded" : "");
+        + (o.Trainer.ExcludePositives ? ", positives excluded" : "")
+        + (o.Sampler.FalseNegativeRatio > 0 ? string.Create(CultureInfo.InvariantCulture, $", false negatives {o.Sampler.FalseNegativeRatio}") : "");
 
     private static Dictionary<string, object?> ConfigOf(IRowLoss loss, SessionOptions o) => new()
     {

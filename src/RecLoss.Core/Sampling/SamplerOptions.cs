@@ -20,10 +20,17 @@ public sealed class SamplerOptions
     /// <summary>The popularity exponent (popularity sampler only), in [0, 10].</summary>
     public double Alpha { get; init; } = 1;
 
+    /// <summary>Share of each row's negatives replaced by the user's own train items (BSL's r_noise), in [0, 1].</summary>
+    public double FalseNegativeRatio { get; init; }
+
     /// <summary>Builds the sampler for a train matrix; <paramref name="excludePositives"/> rejects the user's own items.</summary>
-    public INegativeSampler Create(InteractionMatrix train, bool excludePositives) => Kind switch
+    public INegativeSampler Create(InteractionMatrix train, bool excludePositives)
     {
-        SamplerKind.Popularity => new PopularitySampler(train, Alpha, excludePositives),
-        _ => new UniformSampler(train.ItemCount, excludePositives ? train : null),
-    };
+        INegativeSampler sampler = Kind switch
+        {
+            SamplerKind.Popularity => new PopularitySampler(train, Alpha, excludePositives),
+            _ => new UniformSampler(train.ItemCount, excludePositives ? train : null),
+        };
+        return FalseNegativeRatio > 0 ? new FalseNegativeSampler(sampler, train, FalseNegativeRatio) : sampler;
+    }
 }

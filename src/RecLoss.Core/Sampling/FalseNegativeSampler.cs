@@ -1,0 +1,48 @@
+using RecLoss.Core.Data;
+using RecLoss.Numerics;
+
+namespace RecLoss.Core.Sampling;
+
+/// <summary>Negative noise for the BSL paper's robustness experiments: a share r_noise of each row's negatives are the
+/// user's own train items (false negatives).</summary>
+/// <remarks>
+/// The inner sampler fills the row, then the first m slots are replaced by uniform draws from the user's train row,
+/// with <c>m = floor(r N + U)</c>, U uniform in [0, 1): exactly r N on average and never more than one away from it.
+/// The BSL paper implements its r_noise the same way, "during negative sampling, where a certain portion of positive
+/// instances are sampled as negatives" (Sec. III-C). Users without train items keep the inner draws.
+/// </remarks>
+public sealed class FalseNegativeSampler : INegativeSampler
+{
+    private readonly INegativeSampler _inner;
+    private readonly InteractionMatrix _train;
+
+    public FalseNegativeSampler(INegativeSampler inner, InteractionMatrix train, double ratio)
+    {
+        if (!(ratio >= 0 && ratio <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ratio), ratio, $"The false-negative ratio must lie in [0, 1]; got {ratio}.");
+        }
+        _inner = inner;
+        _train = train;
+        Ratio = ratio;
+    }
+
+    public double Ratio { get; }
+
+    public string Name => $"{_inner.Name}+false-negatives";
+
+    public void Sample(ref Xoshiro256 rng, int userIndex, Span<int> destination)
+    {
+        _inner.Sample(ref rng, userIndex, destination);
+        ReadOnlySpan<int> row = _train.Row(userIndex);
+        int replaced = Math.Min(destination.Length, (int)Math.Floor(Ratio * destination.Length + rng.NextDouble()));
+        if (row.IsEmpty)
+        {
+            return;
+        }
+        for (int k = 0; k < replaced; k++)
+        {
+            destination[k] = row[rng.NextInt(row.Length)];
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using RecLoss.Core.Data;
+using RecLoss.Core.Sampling;
+using RecLoss.Numerics;
+
+namespace RecLoss.Core.Tests.Sampling;
+
+public class FalseNegativeSamplerTests
+{
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.1)]
+    [InlineData(0.37)]
+    [InlineData(1.0)]
+    public void ShareOfOwnItems_IsTheRatio(double ratio)
+    {
+        Dataset data = SyntheticData.Generate(new SyntheticDataOptions { Users = 300, Items = 200, MeanInteractions = 20, Seed = 5 });
+        // The inner sampler excludes positives, so every positive among the negatives was injected.
+        var sampler = new FalseNegativeSampler(new UniformSampler(data.ItemCount, data.Train), data.Train, ratio);
+        var rng = new Xoshiro256(17);
+        var buffer = new int[50];
+        long injected = 0, total = 0;
+        for (int round = 0; round < 20; round++)
+        {
+            for (int u = 0; u < data.UserCount; u++)
+            {
+                sampler.Sample(ref rng, u, buffer);
+                ReadOnlySpan<int> row = data.Train.Row(u);
+                int own = 0;
+                foreach (int i in buffer)
+                {
+                    own += row.BinarySearch(i) >= 0 ? 1 : 0;
+                }
+                // Per row: floor(r N) or floor(r N) + 1 slots, never more or fewer.
+                Assert.InRange(own, (int)Math.Floor(ratio * buffer.Length), (int)Math.Ceiling(ratio * buffer.Length));
+                injected += own;
+                total += buffer.Length;
+            }
+        }
+        Assert.Equal(ratio, injected / (double)total, 2);
+    }
+
+    [Fact]
+    public void RatioOutsideUnitInterval_IsRejected() =>
+        Assert.Contains("must lie in [0, 1]", Assert.Throws<ArgumentOutOfRangeException>(
+            () => new FalseNegativeSampler(new UniformSampler(10), InteractionMatrix.FromPairs(1, 10, [0], [3], out _), 1.5)).Message);
+}
