@@ -44,6 +44,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--popularity-alpha", "0.5", "--epochs", "1", "--popularity-alpha does not apply to --sampler uniform")]
     [InlineData("--sampler", "popularity", "--popularity-alpha", "11", "--popularity-alpha: 11 is out of range")]
     [InlineData("--sampler", "hard", "--epochs", "1", "--sampler: 'hard' is not a sampler (expected uniform or popularity)")]
+    [InlineData("--patience", "2", "--epochs", "3", "--patience watches the validation split, but there is none")]
+    [InlineData("--select-on", "train", "--patience", "1", "--select-on: 'train' is not a split (expected validation or test)")]
     public void Train_InvalidOption_ExitsTwoWithMessage(string a, string b, string c, string d, string expected)
     {
         (int code, _, string err) = Run("train", a, b, c, d);
@@ -147,6 +149,19 @@ public sealed class CommandLineTests : IDisposable
         (int code, string output, string err) = Run(args);
         Assert.True(code == 0, err);
         Assert.Contains(expected, output);
+    }
+
+    [Fact]
+    public void Train_SelectOnTestWithPatience_LabelsTheRestoredModelTestSelected()
+    {
+        string outDir = Path.Combine(_folder, "select-on-test");
+        (int code, string output, string err) = Run("train", "--select-on", "test", "--patience", "1", "--epochs", "4", "--lr", "3e-2",
+            "--negatives", "10", "--out", outDir);
+        Assert.True(code == 0, err);
+        Assert.Contains("the best-test (test-selected: optimistic) epoch", output);
+        string record = File.ReadAllText(Path.Combine(outDir, "run.json"));
+        Assert.Contains("\"restored\"", record);
+        Assert.Contains("test (test-selected: optimistic)", record);
     }
 
     [Fact]

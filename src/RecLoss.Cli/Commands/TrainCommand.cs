@@ -23,6 +23,10 @@ internal static class TrainCommand
           --exclude-positives      never draw a user's own train items as negatives (the reference does)
           --sampler uniform|popularity   how negatives are drawn (default uniform, as the reference)
           --popularity-alpha X     popularity sampler: probability proportional to train count^X, X in [0, 10] (default 1)
+          --patience N             early stopping: stop after N evaluations without a better Recall@K on the
+                                   --select-on split and restore the best epoch (default 0: train every epoch)
+          --select-on validation|test  the split early stopping watches (default validation; test is the
+                                   reference's optimistic protocol and is labelled test-selected everywhere)
           --false-negative-ratio R  noise: a share R in [0, 1] of each row's negatives are the user's own train items (BSL's r_noise; default 0)
           --batch-size N           rows per step (default 512)
           --epochs N               epochs (default 100)
@@ -51,6 +55,10 @@ internal static class TrainCommand
         Dataset data = path is null ? DemoCommand.GenerateData(args) : DataArguments.Load(args, path);
         IRowLoss loss = LossArguments.Read(args);
         SessionOptions options = ReadSessionOptions(args, loss, fallback: null);
+        if (options.Patience > 0 && options.SelectOn == SelectionSplit.Validation && data.Validation is null)
+        {
+            throw new UsageException("--patience watches the validation split, but there is none: add --validation-ratio R (with --data) or use --select-on test (the reference's optimistic protocol)");
+        }
         string? outDir = args.String("out");
         args.EnsureAllUsed("train");
         return Execute(data, loss, options, outDir, output, progress, live, cancellation);
@@ -102,6 +110,13 @@ internal static class TrainCommand
         {
             throw new UsageException($"--select-k {selectK} must be one of --ks ({string.Join(",", ks)})");
         }
+        string selectOnText = args.String("select-on", d.SelectOn == SelectionSplit.Test ? "test" : "validation");
+        SelectionSplit selectOn = selectOnText switch
+        {
+            "validation" => SelectionSplit.Validation,
+            "test" => SelectionSplit.Test,
+            _ => throw new UsageException($"--select-on: '{selectOnText}' is not a split (expected validation or test)"),
+        };
         var options = new SessionOptions
         {
             Encoder = new MatrixFactorizationOptions
@@ -134,6 +149,8 @@ internal static class TrainCommand
             SelectionK = selectK,
             Optimizer = optimizer,
             Sampler = sampler,
+            Patience = args.Int("patience", d.Patience, 0),
+            SelectOn = selectOn,
         };
         return options;
     }
@@ -178,6 +195,14 @@ internal static class TrainCommand
             output.WriteLine($"validation at the best-validation epoch {result.BestValidation.Record.Epoch}:");
             Render.MetricsTable(output, [("validation", bestValid)]);
         }
+        if (result.Restored is { } restored)
+        {
+            output.WriteLine();
+            output.WriteLine((result.StoppedEarly
+                ? $"stopped early after epoch {result.Epochs[^1].Epoch}: no better {options.SelectOn.ToString().ToLowerInvariant()} Recall@{options.SelectionK} for {options.Patience} evaluations. "
+                : "")
+                + $"The model now holds epoch {restored.Record.Epoch}, the {restored.Selection} epoch.");
+        }
         double meanSeconds = result.Epochs.Average(e => e.TrainSeconds);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\ntraining: {meanSeconds:F2} s per epoch on average ({data.Train.Count / meanSeconds / 1000:F0}k rows/s)"));
         double epochs = result.Epochs.Count;
@@ -209,6 +234,8 @@ internal static class TrainCommand
         ["negatives"] = o.Trainer.Negatives,
         ["excludePositives"] = o.Trainer.ExcludePositives,
         ["sampler"] = SamplerText(o),
+        ["patience"] = o.Patience,
+        ["selectOn"] = o.SelectOn == SelectionSplit.Test ? "test (test-selected: optimistic)" : "validation",
         ["batchSize"] = o.Trainer.BatchSize,
         ["epochs"] = o.Trainer.Epochs,
         ["dropout"] = o.Trainer.Dropout,

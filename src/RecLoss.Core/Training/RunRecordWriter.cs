@@ -55,6 +55,14 @@ public static class RunRecordWriter
                 WriteEpoch(json, epoch);
             }
             json.WriteEndArray();
+            if (result.Restored is { } restored)
+            {
+                json.WriteStartObject("restored");
+                json.WriteString("selection", restored.Selection);
+                json.WriteNumber("epoch", restored.Record.Epoch);
+                json.WriteBoolean("stoppedEarly", result.StoppedEarly);
+                json.WriteEndObject();
+            }
             json.WriteStartArray("final");
             foreach (SelectedEpoch selected in result.Selections())
             {

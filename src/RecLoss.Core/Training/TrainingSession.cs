@@ -34,10 +34,22 @@ public sealed record EpochRecord(int Epoch, double Loss, double TrainSeconds, Ev
 /// <param name="Selection">"last", "best-validation" or "best-test (test-selected: optimistic)".</param>
 public sealed record SelectedEpoch(string Selection, EpochRecord Record);
 
+/// <summary>Which split chooses the epoch that early stopping keeps.</summary>
+public enum SelectionSplit
+{
+    /// <summary>The validation split carved from train (honest).</summary>
+    Validation,
+
+    /// <summary>The test split, as the papers' reference code does; every result chosen so is labelled test-selected.</summary>
+    Test,
+}
+
 /// <summary>Everything a run produced.</summary>
 /// <param name="PhaseSeconds">Training seconds per step phase, summed over all epochs.</param>
+/// <param name="Restored">With early stopping: the epoch whose embeddings <paramref name="Encoder"/> holds.</param>
+/// <param name="StoppedEarly">Whether patience ran out before the last epoch.</param>
 public sealed record TrainingResult(IReadOnlyList<EpochRecord> Epochs, SelectedEpoch Last, SelectedEpoch? BestValidation, SelectedEpoch? BestTest,
-    MatrixFactorization Encoder, IReadOnlyList<(string Phase, double Seconds)> PhaseSeconds)
+    MatrixFactorization Encoder, IReadOnlyList<(string Phase, double Seconds)> PhaseSeconds, SelectedEpoch? Restored = null, bool StoppedEarly = false)
 {
     public IEnumerable<SelectedEpoch> Selections()
     {
@@ -79,6 +91,13 @@ public sealed class SessionOptions
 
     /// <summary>How negatives are drawn (uniform by default, as the reference).</summary>
     public SamplerOptions Sampler { get; init; } = new();
+
+    /// <summary>Early stopping: stop after this many evaluations without a better Recall@K on <see cref="SelectOn"/>,
+    /// then restore the best epoch's embeddings; 0 trains every epoch and keeps the last.</summary>
+    public int Patience { get; init; }
+
+    /// <summary>The split early stopping watches: validation (default) or, as the reference code, test.</summary>
+    public SelectionSplit SelectOn { get; init; } = SelectionSplit.Validation;
 }
 
 /// <summary>Trains an MF encoder with a loss, evaluates every N epochs and keeps the record of every epoch.</summary>
@@ -95,6 +114,10 @@ public sealed class TrainingSession
     {
         options.Trainer.Validate();
         options.Adam.Validate();
+        if (options.Patience < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Patience, "Patience must be >= 0 (0: no early stopping).");
+        }
         if (!options.Evaluation.Ks.Contains(options.SelectionK))
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.SelectionK, $"The selection K must be one of the evaluation Ks ({string.Join(",", options.Evaluation.Ks)}).");
@@ -127,6 +150,21 @@ public sealed class TrainingSession
         var evaluator = new Evaluator(_options.Evaluation, runner);
         InteractionMatrix testMask = data.Validation is null ? data.Train : data.Train.Union(data.Validation);
 
+        int k = _options.SelectionK;
+        bool earlyStopping = _options.Patience > 0;
+        bool onTest = _options.SelectOn == SelectionSplit.Test;
+        string bestTestLabel = "best-test (test-selected: optimistic)";
+        if (earlyStopping && (onTest ? data.Test : data.Validation) is null)
+        {
+            throw new ArgumentException(onTest
+                ? "Early stopping on test needs a test split; the data has none."
+                : "Early stopping selects on the validation split, but the data has none: carve one (a validation ratio) or select on test, the reference's optimistic protocol.");
+        }
+        float[]? bestUsers = null, bestItems = null;
+        EpochRecord? best = null;
+        int sinceBest = 0;
+        bool stoppedEarly = false;
+
         var records = new List<EpochRecord>();
         for (int epoch = 1; epoch <= _options.Trainer.Epochs; epoch++)
         {
@@ -150,17 +188,42 @@ public sealed class TrainingSession
             var record = new EpochRecord(epoch, meanLoss, seconds, validation, test);
             records.Add(record);
             observer?.OnEpoch(record);
+
+            if (earlyStopping && (onTest ? test : validation) is { } watched)
+            {
+                if (best is null || watched.At(k).Recall > Watched(best).At(k).Recall)
+                {
+                    // Caught up by the evaluation above, so the tables are this epoch's parameters.
+                    best = record;
+                    bestUsers = (float[])encoder.Users.Weights.Clone();
+                    bestItems = (float[])encoder.Items.Weights.Clone();
+                    sinceBest = 0;
+                }
+                else if (++sinceBest >= _options.Patience)
+                {
+                    stoppedEarly = epoch < _options.Trainer.Epochs;
+                    break;
+                }
+            }
         }
         optimizer.CatchUpAll();
+        SelectedEpoch? restored = null;
+        if (best is not null)
+        {
+            bestUsers!.CopyTo(encoder.Users.Weights, 0);
+            bestItems!.CopyTo(encoder.Items.Weights, 0);
+            restored = new SelectedEpoch(onTest ? bestTestLabel : "best-validation", best);
+        }
 
-        int k = _options.SelectionK;
         var last = new SelectedEpoch("last", records[^1]);
         SelectedEpoch? bestValidation = records.Where(r => r.Validation is not null)
             .MaxBy(r => r.Validation!.At(k).Recall) is { } v ? new SelectedEpoch("best-validation", v) : null;
         SelectedEpoch? bestTest = records.Where(r => r.Test is not null)
-            .MaxBy(r => r.Test!.At(k).Recall) is { } t ? new SelectedEpoch("best-test (test-selected: optimistic)", t) : null;
+            .MaxBy(r => r.Test!.At(k).Recall) is { } t ? new SelectedEpoch(bestTestLabel, t) : null;
+
+        EvaluationResult Watched(EpochRecord r) => (onTest ? r.Test : r.Validation)!;
         var phases = trainer.PhaseNames.Select((name, i) => (name, trainer.PhaseSeconds[i])).ToArray();
-        return new TrainingResult(records, last, bestValidation, bestTest, encoder, phases);
+        return new TrainingResult(records, last, bestValidation, bestTest, encoder, phases, restored, stoppedEarly);
     }
 
     private sealed class TrainerBuilder(TrainerOptions options, MatrixFactorization encoder, AdamOptimizer optimizer,
