@@ -32,7 +32,7 @@ internal static class BenchCommand
         var c = CultureInfo.InvariantCulture;
         int threads = baseOptions.Trainer.Threads == 0 ? Environment.ProcessorCount : baseOptions.Trainer.Threads;
 
-        output.WriteLine(string.Create(c, $"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; threads {threads}"));
+        output.WriteLine(string.Create(c, $"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; {(LaneWidth.Floats == 0 ? "scalar kernels" : $"{LaneWidth.Floats * 32}-bit vectors")}; threads {threads}"));
         output.WriteLine(string.Create(c, $"data {data.Name}: {data.UserCount:N0} users, {data.ItemCount:N0} items, {data.Train.Count:N0} train rows; loss {TrainCommand.Describe(loss)}; batch {baseOptions.Trainer.BatchSize}, dim {baseOptions.Encoder.Dim}, {epochs} timed epochs"));
         output.WriteLine();
         output.WriteLine("  negatives  s/epoch (median)   rows/s   scoring GFLOP/s   optimizer GB/s   eval K=20 s   peak MiB   alloc MiB/epoch");
