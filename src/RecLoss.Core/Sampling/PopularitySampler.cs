@@ -56,22 +56,22 @@ public sealed class PopularitySampler : INegativeSampler
     public void Sample(ref Xoshiro256 rng, int userIndex, Span<int> destination)
     {
         ReadOnlySpan<int> row = _positives is null ? default : _positives.Row(userIndex);
+        uint[] threshold = _threshold;
+        int[] alias = _alias;
+        // A local copy lets the JIT keep the generator's state in registers through the loop.
+        Xoshiro256 local = rng;
         for (int k = 0; k < destination.Length; k++)
         {
             int item;
             do
             {
-                item = Draw(ref rng);
+                int column = local.NextInt(alias.Length);
+                item = local.NextUInt32() < threshold[column] ? column : alias[column];
             }
             while (!row.IsEmpty && row.BinarySearch(item) >= 0);
             destination[k] = item;
         }
-    }
-
-    private int Draw(ref Xoshiro256 rng)
-    {
-        int column = rng.NextInt(_alias.Length);
-        return rng.NextUInt32() < _threshold[column] ? column : _alias[column];
+        rng = local;
     }
 
     private static double[] Weights(InteractionMatrix train, double alpha)
