@@ -138,30 +138,20 @@ public readonly struct GeneralizedContrastiveLoss : IRowLoss
 
         // x_j into dNegatives' place first; dx_j/ds-_j and dx_j/ds+ follow from the same pass.
         T sumX = T.Zero, dxPositiveSum = T.Zero;
-        T max = Aggregation == Aggregation.Softmax ? positive : T.NegativeInfinity;
         Span<T> x = dNegatives;
         for (int j = 0; j < negatives.Length; j++)
         {
             x[j] = Inner(positive, negatives[j], out _, out _);
             sumX += x[j];
-            max = T.Max(max, x[j]);
         }
         T n = T.CreateTruncating(negatives.Length);
         T aggregate;
         T positiveShare = T.Zero;       // dA/ds+ through the explicit s+ of the softmax
         if (Aggregation == Aggregation.Softmax)
         {
-            T e0 = T.Exp(positive - max), sum = e0;
-            for (int j = 0; j < negatives.Length; j++)
-            {
-                sum += T.Exp(x[j] - max);
-            }
-            aggregate = max + T.Log(sum) - positive;
-            for (int j = 0; j < negatives.Length; j++)
-            {
-                x[j] = T.Exp(x[j] - max) / sum;   // dA/dx_j
-            }
-            positiveShare = e0 / sum - T.One;
+            // x becomes dA/dx_j, the softmax weights.
+            aggregate = LossMath.LogSumExp(positive, x, T.One, x, out T positiveWeight) - positive;
+            positiveShare = positiveWeight - T.One;
         }
         else
         {

@@ -14,36 +14,36 @@ internal static class LossMath
         return T.Max(x, T.Zero) + T.LogP1(e);
     }
 
-    /// <summary>log sum_j exp(scale x_j), shifted by the maximum; writes the softmax weights when the span is not empty.</summary>
-    public static T LogSumExp<T>(ReadOnlySpan<T> x, T scale, Span<T> weights) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>log sum_j exp(scale x_j), shifted by the maximum; writes the softmax weights (which may overwrite x).</summary>
+    public static T LogSumExp<T>(ReadOnlySpan<T> x, T scale, Span<T> weights) where T : unmanaged, IFloatingPointIeee754<T> =>
+        x.IsEmpty ? T.NegativeInfinity : LogSumExp(T.NegativeInfinity, x, scale, weights, out _);
+
+    /// <summary>
+    /// log(e^{scale first} + sum_j e^{scale x_j}), shifted by the maximum so no exponential overflows; writes the
+    /// softmax weight of each x_j into <paramref name="weights"/> (which may be x itself) and that of first.
+    /// </summary>
+    public static T LogSumExp<T>(T first, ReadOnlySpan<T> x, T scale, Span<T> weights, out T firstWeight)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (x.IsEmpty)
-        {
-            return T.NegativeInfinity;
-        }
-        T max = T.NegativeInfinity;
+        T max = scale * first;
         foreach (T v in x)
         {
             max = T.Max(max, scale * v);
         }
-        T sum = T.Zero;
+        T e0 = T.Exp(scale * first - max);
+        T sum = e0;
         for (int j = 0; j < x.Length; j++)
         {
             T e = T.Exp(scale * x[j] - max);
             sum += e;
-            if (!weights.IsEmpty)
-            {
-                weights[j] = e;
-            }
+            weights[j] = e;
         }
-        if (!weights.IsEmpty)
+        T inverse = T.One / sum;
+        for (int j = 0; j < x.Length; j++)
         {
-            T inverse = T.One / sum;
-            for (int j = 0; j < x.Length; j++)
-            {
-                weights[j] *= inverse;
-            }
+            weights[j] *= inverse;
         }
+        firstWeight = e0 * inverse;
         return max + T.Log(sum);
     }
 

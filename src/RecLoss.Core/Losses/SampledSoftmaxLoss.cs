@@ -31,27 +31,13 @@ public readonly struct SampledSoftmaxLoss : IRowLoss
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T inverseTau = T.One / T.CreateTruncating(Temperature);
-        T x0 = positive * inverseTau;
-        T max = x0;
-        foreach (T s in negatives)
-        {
-            max = T.Max(max, s * inverseTau);
-        }
-        T e0 = T.Exp(x0 - max);
-        T sum = e0;
+        T lse = LossMath.LogSumExp(positive, negatives, inverseTau, dNegatives, out T positiveWeight);
         for (int j = 0; j < negatives.Length; j++)
         {
-            T e = T.Exp(negatives[j] * inverseTau - max);
-            dNegatives[j] = e;
-            sum += e;
+            dNegatives[j] *= inverseTau;
         }
-        T scale = inverseTau / sum;
-        for (int j = 0; j < negatives.Length; j++)
-        {
-            dNegatives[j] *= scale;
-        }
-        dPositive = e0 * scale - inverseTau;
-        return max + T.Log(sum) - x0;
+        dPositive = (positiveWeight - T.One) * inverseTau;
+        return lse - positive * inverseTau;
     }
 
     public static class Defaults
