@@ -21,8 +21,16 @@ internal static class TrainCommand
 
           --negatives N            negatives per training row (default 100)
           --exclude-positives      never draw a user's own train items as negatives (the reference does)
-          --sampler uniform|popularity   how negatives are drawn (default uniform, as the reference)
+          --sampler SPEC           how negatives are drawn (default uniform, as the reference):
+                                   uniform | popularity | in-batch (the batch's other positives, the user's own
+                                   masked) | hard (top-scored of M uniform candidates outside the user's items),
+                                   or a mixture NAME:SHARE,... with shares summing to 1, e.g. hard:0.5,uniform:0.5
           --popularity-alpha X     popularity sampler: probability proportional to train count^X, X in [0, 10] (default 1)
+          --hard-candidates M      hard sampler: candidates scored per row (default 4 per hard negative)
+          --draw-negatives per-batch|per-epoch  when rows draw their negatives (default per-batch); per-epoch draws
+                                   the whole epoch first, as the reference's loader (same negatives: one stream per row)
+          --noisy-positive-ratio R  noise: add round(R n_u) random items user u never interacted with to its train
+                                   items (BSL's positive noise), listed in run.json; R in [0, 10]
           --patience N             early stopping: stop after N evaluations without a better Recall@K on the
                                    --select-on split and restore the best epoch (default 0: train every epoch)
           --select-on validation|test  the split early stopping watches (default validation; test is the
@@ -59,9 +67,23 @@ internal static class TrainCommand
         {
             throw new UsageException("--patience watches the validation split, but there is none: add --validation-ratio R (with --data) or use --select-on test (the reference's optimistic protocol)");
         }
+        InjectedPositives? noise = null;
+        if (args.Has("noisy-positive-ratio"))
+        {
+            double ratio = args.Double("noisy-positive-ratio", 0, 0, 10);
+            try
+            {
+                noise = NoisyPositives.Inject(data, ratio, options.Trainer.Seed);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException($"--noisy-positive-ratio: {e.Message}");
+            }
+            data = noise.Data;
+        }
         string? outDir = args.String("out");
         args.EnsureAllUsed("train");
-        return Execute(data, loss, options, outDir, output, progress, live, cancellation);
+        return Execute(data, loss, options, outDir, output, progress, live, cancellation, noise);
     }
 
     /// <summary>Reads the model, optimizer, trainer and evaluation options; <paramref name="fallback"/> supplies other defaults.</summary>
@@ -87,23 +109,39 @@ internal static class TrainCommand
             "sparse-adam" => OptimizerKind.SparseAdam,
             _ => throw new UsageException($"--optimizer: '{optimizerText}' is not an optimizer (expected adam or sparse-adam)"),
         };
-        string samplerText = args.String("sampler", d.Sampler.Kind == SamplerKind.Popularity ? "popularity" : "uniform");
-        SamplerKind samplerKind = samplerText switch
+        IReadOnlyList<SamplerShare> parts = args.Has("sampler") ? ParseSampler(args.String("sampler")!) : d.Sampler.Parts;
+        bool popularity = parts.Any(p => p.Kind == SamplerKind.Popularity), hard = parts.Any(p => p.Kind == SamplerKind.Hard);
+        if (!popularity && args.Has("popularity-alpha"))
         {
-            "uniform" => SamplerKind.Uniform,
-            "popularity" => SamplerKind.Popularity,
-            _ => throw new UsageException($"--sampler: '{samplerText}' is not a sampler (expected uniform or popularity)"),
-        };
-        if (samplerKind != SamplerKind.Popularity && args.Has("popularity-alpha"))
-        {
-            throw new UsageException($"--popularity-alpha does not apply to --sampler {samplerText} (it is an option of the popularity sampler)");
+            throw new UsageException("--popularity-alpha applies only when --sampler includes popularity");
         }
+        if (!hard && args.Has("hard-candidates"))
+        {
+            throw new UsageException("--hard-candidates applies only when --sampler includes hard");
+        }
+        string timingText = args.String("draw-negatives", d.Sampler.Timing == NegativeDrawTiming.PerEpoch ? "per-epoch" : "per-batch")!;
+        NegativeDrawTiming timing = timingText switch
+        {
+            "per-batch" => NegativeDrawTiming.PerBatch,
+            "per-epoch" => NegativeDrawTiming.PerEpoch,
+            _ => throw new UsageException($"--draw-negatives: '{timingText}' is not a timing (expected per-batch or per-epoch)"),
+        };
         var sampler = new SamplerOptions
         {
-            Kind = samplerKind,
+            Mixture = parts,
             Alpha = args.Double("popularity-alpha", d.Sampler.Alpha, 0, 10),
             FalseNegativeRatio = args.Double("false-negative-ratio", d.Sampler.FalseNegativeRatio, 0, 1),
+            HardCandidates = args.Int("hard-candidates", d.Sampler.HardCandidates, 1),
+            Timing = timing,
         };
+        try
+        {
+            sampler.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--sampler: {e.Message}");
+        }
         int[] ks = args.IntList("ks", 1) ?? d.Evaluation.Ks.ToArray();
         int selectK = args.Int("select-k", d.SelectionK, 1);
         if (!ks.Contains(selectK))
@@ -156,7 +194,7 @@ internal static class TrainCommand
     }
 
     public static int Execute(Dataset data, IRowLoss loss, SessionOptions options, string? outDir, TextWriter output, TextWriter progress,
-        bool live, CancellationToken cancellation)
+        bool live, CancellationToken cancellation, InjectedPositives? noise = null)
     {
         var stats = DatasetStatistics.Of(data);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -211,7 +249,7 @@ internal static class TrainCommand
         if (outDir is not null)
         {
             string path = Path.Combine(outDir, "run.json");
-            RunRecordWriter.Write(path, data, loss, ConfigOf(loss, options), result, Commit(), baselines);
+            RunRecordWriter.Write(path, data, loss, ConfigOf(loss, options), result, Commit(), baselines, noise);
             output.WriteLine($"run record: {path}");
         }
         return ExitCodes.Success;
@@ -219,10 +257,52 @@ internal static class TrainCommand
 
     public static string Describe(IRowLoss loss) => LossArguments.Describe(loss);
 
-    private static string SamplerText(SessionOptions o) =>
-        (o.Sampler.Kind == SamplerKind.Popularity ? string.Create(CultureInfo.InvariantCulture, $"popularity^{o.Sampler.Alpha}") : "uniform over all items")
-        + (o.Trainer.ExcludePositives ? ", positives excluded" : "")
-        + (o.Sampler.FalseNegativeRatio > 0 ? string.Create(CultureInfo.InvariantCulture, $", false negatives {o.Sampler.FalseNegativeRatio}") : "");
+    /// <summary>A sampler name (uniform, popularity, in-batch, hard) or a mixture "name:share,name:share" (shares sum to 1).</summary>
+    public static IReadOnlyList<SamplerShare> ParseSampler(string text)
+    {
+        var parts = new List<SamplerShare>();
+        string[] items = text.Split(',');
+        foreach (string item in items)
+        {
+            string[] fields = item.Split(':');
+            SamplerKind kind = fields[0].Trim() switch
+            {
+                "uniform" => SamplerKind.Uniform,
+                "popularity" => SamplerKind.Popularity,
+                "in-batch" => SamplerKind.InBatch,
+                "hard" => SamplerKind.Hard,
+                _ => throw new UsageException($"--sampler: '{fields[0].Trim()}' is not a sampler (expected uniform, popularity, in-batch or hard, or a mixture such as hard:0.5,uniform:0.5)"),
+            };
+            double share = 1;
+            if (fields.Length > 2 || (fields.Length == 2 && !double.TryParse(fields[1], NumberStyles.Float, CultureInfo.InvariantCulture, out share)))
+            {
+                throw new UsageException($"--sampler: '{item}' is not NAME:SHARE with a number as the share");
+            }
+            if (fields.Length == 1 && items.Length > 1)
+            {
+                throw new UsageException($"--sampler: '{item}' in a mixture needs a share, e.g. {item}:0.5");
+            }
+            parts.Add(new SamplerShare(kind, share));
+        }
+        return parts;
+    }
+
+    private static string SamplerText(SessionOptions o)
+    {
+        SamplerOptions s = o.Sampler;
+        int[] counts = SamplerOptions.Counts(s.Parts, o.Trainer.Negatives);
+        string parts = string.Join(" + ", s.Parts.Select((p, i) => p.Kind switch
+        {
+            SamplerKind.Popularity => string.Create(CultureInfo.InvariantCulture, $"popularity^{s.Alpha}"),
+            SamplerKind.InBatch => "in-batch",
+            SamplerKind.Hard => $"hard (top of {(s.HardCandidates == 0 ? 4 * counts[i] : s.HardCandidates)} uniform candidates outside the user's items)",
+            _ => "uniform over all items",
+        } + (s.Parts.Count > 1 ? $" x{counts[i]}" : "")));
+        return parts
+            + (o.Trainer.ExcludePositives ? ", positives excluded" : "")
+            + (s.FalseNegativeRatio > 0 ? string.Create(CultureInfo.InvariantCulture, $", false negatives {s.FalseNegativeRatio}") : "")
+            + (s.Timing == NegativeDrawTiming.PerEpoch ? ", drawn once per epoch" : "");
+    }
 
     private static Dictionary<string, object?> ConfigOf(IRowLoss loss, SessionOptions o) => new()
     {

@@ -11,7 +11,7 @@ namespace RecLoss.Core.Sampling;
 /// The BSL paper implements its r_noise the same way, "during negative sampling, where a certain portion of positive
 /// instances are sampled as negatives" (Sec. III-C). Users without train items keep the inner draws.
 /// </remarks>
-public sealed class FalseNegativeSampler : INegativeSampler
+public sealed class FalseNegativeSampler : IBatchNegativeSampler
 {
     private readonly INegativeSampler _inner;
     private readonly InteractionMatrix _train;
@@ -30,6 +30,8 @@ public sealed class FalseNegativeSampler : INegativeSampler
     public double Ratio { get; }
 
     public string Name => $"{_inner.Name}+false-negatives";
+
+    public void BeginBatch(ReadOnlySpan<int> positives) => (_inner as IBatchNegativeSampler)?.BeginBatch(positives);
 
     public void Sample(ref Xoshiro256 rng, int userIndex, Span<int> destination)
     {

@@ -1,8 +1,9 @@
+using System.Globalization;
 using RecLoss.Core.Data;
 
 namespace RecLoss.Core.Sampling;
 
-/// <summary>Which negative sampler draws the N negatives of a training row.</summary>
+/// <summary>A way of drawing negatives.</summary>
 public enum SamplerKind
 {
     /// <summary>Uniform over all items (the reference).</summary>
@@ -10,12 +11,50 @@ public enum SamplerKind
 
     /// <summary>Proportional to train count^alpha (<see cref="PopularitySampler"/>).</summary>
     Popularity,
+
+    /// <summary>The other positives of the batch (<see cref="InBatchSampler"/>).</summary>
+    InBatch,
+
+    /// <summary>Dynamic hard negatives: the top-scored of M uniform candidates outside the user's train items.</summary>
+    Hard,
 }
 
-/// <summary>The sampler and its parameters.</summary>
+/// <summary>One part of a mixture: a sampler and its share of each row's negatives.</summary>
+public readonly record struct SamplerShare(SamplerKind Kind, double Share);
+
+/// <summary>When a row's negatives are drawn.</summary>
+public enum NegativeDrawTiming
+{
+    /// <summary>As each batch starts (any sampler).</summary>
+    PerBatch,
+
+    /// <summary>For every row of the epoch before its first step, as the reference's data loader; batch-independent
+    /// samplers only. Each row draws from the same stream either way, so both timings give the same negatives.</summary>
+    PerEpoch,
+}
+
+/// <summary>How a row's N negatives are laid out: <see cref="DrawnCount"/> slots filled by <see cref="Drawn"/>, then
+/// <see cref="HardCount"/> slots that the trainer fills with the top-scored of <see cref="HardCandidates"/> draws of
+/// <see cref="CandidateSampler"/>.</summary>
+public sealed record NegativeSampling(INegativeSampler Drawn, int DrawnCount, int HardCount, int HardCandidates,
+    INegativeSampler? CandidateSampler, NegativeDrawTiming Timing = NegativeDrawTiming.PerBatch)
+{
+    public int Negatives => DrawnCount + HardCount;
+
+    public string Name => HardCount == 0 ? Drawn.Name
+        : DrawnCount == 0 ? $"hard (top {HardCount} of {HardCandidates})"
+        : $"{Drawn.Name} x{DrawnCount} + hard (top {HardCount} of {HardCandidates})";
+}
+
+/// <summary>The sampler (or mixture of samplers) and its parameters.</summary>
 public sealed class SamplerOptions
 {
+    /// <summary>The sampler when <see cref="Mixture"/> is not set.</summary>
     public SamplerKind Kind { get; init; } = SamplerKind.Uniform;
+
+    /// <summary>Several samplers, each filling its share of every row's negatives (shares sum to 1; counts by largest
+    /// remainder, ties to the earlier part).</summary>
+    public IReadOnlyList<SamplerShare>? Mixture { get; init; }
 
     /// <summary>The popularity exponent (popularity sampler only), in [0, 10].</summary>
     public double Alpha { get; init; } = 1;
@@ -23,14 +62,144 @@ public sealed class SamplerOptions
     /// <summary>Share of each row's negatives replaced by the user's own train items (BSL's r_noise), in [0, 1].</summary>
     public double FalseNegativeRatio { get; init; }
 
-    /// <summary>Builds the sampler for a train matrix; <paramref name="excludePositives"/> rejects the user's own items.</summary>
-    public INegativeSampler Create(InteractionMatrix train, bool excludePositives)
+    /// <summary>Hard negatives: candidates scored per row; 0 means four per hard negative.</summary>
+    public int HardCandidates { get; init; }
+
+    public NegativeDrawTiming Timing { get; init; } = NegativeDrawTiming.PerBatch;
+
+    public IReadOnlyList<SamplerShare> Parts => Mixture ?? [new SamplerShare(Kind, 1)];
+
+    public static string KindName(SamplerKind kind) => kind switch
     {
-        INegativeSampler sampler = Kind switch
+        SamplerKind.InBatch => "in-batch",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Slots per part for <paramref name="negatives"/> negatives: floor(share N), the remainder to the
+    /// largest fractional parts (ties to the earlier part).</summary>
+    public static int[] Counts(IReadOnlyList<SamplerShare> parts, int negatives)
+    {
+        var counts = new int[parts.Count];
+        var fractions = new double[parts.Count];
+        int assigned = 0;
+        for (int p = 0; p < parts.Count; p++)
         {
-            SamplerKind.Popularity => new PopularitySampler(train, Alpha, excludePositives),
-            _ => new UniformSampler(train.ItemCount, excludePositives ? train : null),
-        };
-        return FalseNegativeRatio > 0 ? new FalseNegativeSampler(sampler, train, FalseNegativeRatio) : sampler;
+            double exact = parts[p].Share * negatives;
+            counts[p] = (int)Math.Floor(exact);
+            fractions[p] = exact - counts[p];
+            assigned += counts[p];
+        }
+        for (; assigned < negatives; assigned++)
+        {
+            int best = 0;
+            for (int p = 1; p < parts.Count; p++)
+            {
+                if (fractions[p] > fractions[best])
+                {
+                    best = p;
+                }
+            }
+            counts[best]++;
+            fractions[best] = -1;
+        }
+        return counts;
     }
+
+    /// <summary>Checks the options; messages name the setting, the value found and what is expected.</summary>
+    public void Validate()
+    {
+        IReadOnlyList<SamplerShare> parts = Parts;
+        if (parts.Count == 0)
+        {
+            throw new ArgumentException("The sampler mixture is empty; expected at least one sampler with a share.");
+        }
+        double sum = 0;
+        for (int p = 0; p < parts.Count; p++)
+        {
+            if (!(parts[p].Share > 0 && parts[p].Share <= 1))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The share of sampler {KindName(parts[p].Kind)} must lie in (0, 1]; got {parts[p].Share}."));
+            }
+            for (int q = 0; q < p; q++)
+            {
+                if (parts[q].Kind == parts[p].Kind)
+                {
+                    throw new ArgumentException($"Sampler {KindName(parts[p].Kind)} appears twice in the mixture; give it one share.");
+                }
+            }
+            sum += parts[p].Share;
+        }
+        if (Math.Abs(sum - 1) > 1e-9)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The sampler shares must sum to 1; they sum to {sum}."));
+        }
+        if (!(Alpha >= 0 && Alpha <= 10))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The popularity exponent must lie in [0, 10]; got {Alpha}."));
+        }
+        if (!(FalseNegativeRatio >= 0 && FalseNegativeRatio <= 1))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The false-negative ratio must lie in [0, 1]; got {FalseNegativeRatio}."));
+        }
+        if (HardCandidates < 0)
+        {
+            throw new ArgumentException($"The number of hard-negative candidates must be >= 0 (0: four per hard negative); got {HardCandidates}.");
+        }
+        bool hard = parts.Any(p => p.Kind == SamplerKind.Hard);
+        if (hard && FalseNegativeRatio > 0)
+        {
+            throw new ArgumentException("False negatives are injected into drawn negatives; they cannot be combined with hard negatives, which are chosen among the user's non-interacted items.");
+        }
+        if (Timing == NegativeDrawTiming.PerEpoch && parts.Any(p => p.Kind is SamplerKind.Hard or SamplerKind.InBatch))
+        {
+            throw new ArgumentException("Negatives drawn once per epoch cannot depend on the batch or the current model; in-batch and hard negatives are drawn per batch.");
+        }
+    }
+
+    /// <summary>Builds the samplers for a train matrix and N negatives per row.</summary>
+    /// <param name="excludePositives">Reject the user's own train items (hard candidates always exclude them).</param>
+    public NegativeSampling Create(InteractionMatrix train, bool excludePositives, int negatives)
+    {
+        Validate();
+        IReadOnlyList<SamplerShare> parts = Parts;
+        int[] counts = Counts(parts, negatives);
+        int hardCount = 0;
+        var drawn = new List<(INegativeSampler Sampler, int Count)>();
+        for (int p = 0; p < parts.Count; p++)
+        {
+            if (parts[p].Kind == SamplerKind.Hard)
+            {
+                hardCount = counts[p];
+            }
+            else if (counts[p] > 0)
+            {
+                drawn.Add((Single(parts[p].Kind, train, excludePositives), counts[p]));
+            }
+        }
+        int drawnCount = negatives - hardCount;
+        INegativeSampler drawnSampler = drawn.Count switch
+        {
+            0 => new UniformSampler(train.ItemCount),   // fills no slot
+            1 => drawn[0].Sampler,
+            _ => new MixtureSampler(drawn),
+        };
+        if (FalseNegativeRatio > 0)
+        {
+            drawnSampler = new FalseNegativeSampler(drawnSampler, train, FalseNegativeRatio);
+        }
+        int candidates = hardCount == 0 ? 0 : HardCandidates == 0 ? 4 * hardCount : HardCandidates;
+        if (hardCount > 0 && candidates < hardCount)
+        {
+            throw new ArgumentException($"Hard negatives keep the top {hardCount} of the candidates, so at least {hardCount} candidates are needed; got {candidates}.");
+        }
+        INegativeSampler? candidateSampler = hardCount == 0 ? null : new UniformSampler(train.ItemCount, train);
+        return new NegativeSampling(drawnSampler, drawnCount, hardCount, candidates, candidateSampler, Timing);
+    }
+
+    private INegativeSampler Single(SamplerKind kind, InteractionMatrix train, bool excludePositives) => kind switch
+    {
+        SamplerKind.Popularity => new PopularitySampler(train, Alpha, excludePositives),
+        SamplerKind.InBatch => new InBatchSampler(train),
+        _ => new UniformSampler(train.ItemCount, excludePositives ? train : null),
+    };
 }

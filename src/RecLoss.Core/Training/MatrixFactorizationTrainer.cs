@@ -28,6 +28,15 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
     private readonly MatrixFactorization _encoder;
     private readonly AdamOptimizer _optimizer;
     private readonly INegativeSampler _sampler;
+    private readonly IBatchNegativeSampler? _batchSampler;
+    private readonly NegativeSampling _sampling;
+    private readonly int _drawn, _hard, _candidates;   // per row: drawn negatives, hard negatives, hard candidates
+    private readonly int[] _batchPositives;             // [B]
+    private readonly int[] _candidateItems;             // [B, candidates]
+    private readonly float[] _candidateScores, _selectScratch; // [B, candidates]
+    private readonly Action<int, int> _selectHardRows;
+    private int[] _epochNegatives = [];                 // [rows, drawn]: per-epoch timing only
+    private readonly Action<int, int> _drawEpochRows;
     private readonly ParallelRunner _runner;
     private readonly int[] _rowUser, _rowItem, _order;
     private readonly int _dim, _slots;
@@ -77,9 +86,13 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
     private readonly Action<int, int> _catchUpMixed, _forwardRows, _sumUserGradients, _sumItemGradients;
 
     public MatrixFactorizationTrainer(TLoss loss, TrainerOptions options, MatrixFactorization encoder, AdamOptimizer optimizer,
-        INegativeSampler sampler, InteractionMatrix train, ParallelRunner runner)
+        NegativeSampling sampling, InteractionMatrix train, ParallelRunner runner)
     {
         options.Validate();
+        if (sampling.Negatives != options.Negatives)
+        {
+            throw new ArgumentException($"The sampling plan fills {sampling.Negatives} negatives per row; the trainer has {options.Negatives}.", nameof(sampling));
+        }
         if (train.UserCount != encoder.Users.Rows || train.ItemCount != encoder.Items.Rows)
         {
             throw new ArgumentException("The encoder's tables do not match the train matrix.");
@@ -88,7 +101,12 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _options = options;
         _encoder = encoder;
         _optimizer = optimizer;
-        _sampler = sampler;
+        _sampling = sampling;
+        _sampler = sampling.Drawn;
+        _batchSampler = sampling.Drawn as IBatchNegativeSampler;
+        _drawn = sampling.DrawnCount;
+        _hard = sampling.HardCount;
+        _candidates = sampling.HardCandidates;
         _runner = runner;
         _dim = encoder.Dim;
         _slots = 1 + options.Negatives;
@@ -127,6 +145,12 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _poolSum = new float[pooled];
         _poolCount = new int[pooled];
         _scoreRows = ScoreRows;
+        _batchPositives = new int[b];
+        _candidateItems = new int[b * _candidates];
+        _candidateScores = new float[b * _candidates];
+        _selectScratch = new float[b * _candidates];
+        _selectHardRows = SelectHardRows;
+        _drawEpochRows = DrawEpochRows;
         _localUser = new int[b];
         _activeSlots = new int[b * _slots];
         _activeCount = new int[(b + RowChunk - 1) / RowChunk];
@@ -136,7 +160,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _userLocal = new int[train.UserCount];
         _itemLocal = new int[train.ItemCount];
         _distinctUsers = new int[b];
-        _distinctItems = new int[Math.Min(b * _slots, train.ItemCount)];
+        _distinctItems = new int[Math.Min(b * (_slots + _candidates), train.ItemCount)];
         _userRowStart = new int[b + 1];
         _userRowList = new int[b];
         _itemSlotStart = new int[_distinctItems.Length + 1];
@@ -172,6 +196,19 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         }
         var shuffle = Xoshiro256.ForStream(_options.Seed, 0x5F0FF1E, (ulong)epoch);
         shuffle.Shuffle(_order.AsSpan());
+        if (_sampling.Timing == NegativeDrawTiming.PerEpoch)
+        {
+            if (_epochNegatives.Length == 0)
+            {
+                if ((long)Rows * _drawn > Array.MaxLength)
+                {
+                    throw new InvalidOperationException($"Drawing every row's negatives once per epoch needs {(long)Rows * _drawn:N0} slots, more than one array holds; draw per batch instead.");
+                }
+                _epochNegatives = new int[Rows * _drawn];
+            }
+            _epoch = epoch;
+            _runner.For(Rows, 1024, _drawEpochRows);
+        }
 
         long epochStart = Stopwatch.GetTimestamp();
         double lossSum = 0;
@@ -200,9 +237,9 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
     public TrainerCounters Counters { get; } = new();
 
     /// <summary>Seconds spent in each phase of the step since construction: draw, index, catch-up, forward-backward, group, sum, adam.</summary>
-    public double[] PhaseSeconds { get; } = new double[7];
+    public double[] PhaseSeconds { get; } = new double[8];
 
-    public IReadOnlyList<string> PhaseNames { get; } = ["draw", "index", "catch-up", "forward-backward", "group", "sum-gradients", "adam-step"];
+    public IReadOnlyList<string> PhaseNames { get; } = ["draw", "index", "catch-up", "hard-select", "forward-backward", "group", "sum-gradients", "adam-step"];
 
     private long _phaseClock;
 
@@ -222,7 +259,16 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _batchStart = start;
         _rowWeight = _sumOverBatch ? 1f : 1f / size;
 
-        // 1. Draw negatives and dropout masks (parallel, per-row streams); each worker marks the items it drew.
+        // 1. Draw negatives (and hard candidates) and dropout masks (parallel, per-row streams); each worker marks
+        //    the items it drew. A batch-dependent sampler first sees the batch's positives (serial).
+        if (_batchSampler is not null)
+        {
+            for (int r = 0; r < size; r++)
+            {
+                _batchPositives[r] = _rowItem[_order[start + r]];
+            }
+            _batchSampler.BeginBatch(_batchPositives.AsSpan(0, size));
+        }
         _runner.ForWorkers(size, RowChunk, _drawRows);
         EndPhase(0);
 
@@ -282,6 +328,13 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         Counters.RowsCaughtUp += userCount + itemCount;
         EndPhase(2);
 
+        // 3b. Hard negatives: score each row's candidates with the caught-up model, keep the top ones (parallel).
+        if (_hard > 0)
+        {
+            _runner.For(size, RowChunk, _selectHardRows);
+        }
+        EndPhase(3);
+
         // 4. Forward and backward per row (parallel; rows write only their own slices). Each chunk lists, in slot
         //    order, the slots whose item receives a gradient.
         if (_pooling.Enabled)
@@ -290,7 +343,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             PoolPositives(size, userCount);
         }
         _runner.For(size, RowChunk, _forwardRows);
-        EndPhase(3);
+        EndPhase(4);
 
         // 5. Group rows by user and active slots by item, in row then slot order (serial counting sorts).
         Array.Clear(_userRowStart, 0, userCount + 1);
@@ -331,7 +384,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         }
         _itemSlotStart[itemCount] = running;
         _runner.For(parts, 1, _scatterItemSlots);
-        EndPhase(4);
+        EndPhase(5);
 
         // 6. Sum the data gradients per user and per item in that fixed order (parallel over table rows).
         _gradient.Clear();
@@ -339,7 +392,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _gradient.Counts[1] = touched;
         _runner.For(userCount, RowChunk, _sumUserGradients);
         _runner.For(touched, RowChunk * 4, _sumItemGradients);
-        EndPhase(5);
+        EndPhase(6);
 
         // 7. Adam step.
         Counters.RowsStepped += userCount + touched;
@@ -353,7 +406,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         {
             _optimizer.Step(_gradient);
         }
-        EndPhase(6);
+        EndPhase(7);
 
         double sum = 0;
         for (int r = 0; r < size; r++)
@@ -375,11 +428,30 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             int u = _rowUser[row];
             _batchUser[r] = u;
             _batchItems[r * slots] = _rowItem[row];
-            var rng = Xoshiro256.ForStream(_options.Seed, (ulong)_epoch, (ulong)position, 1);
-            _sampler.Sample(ref rng, u, _batchItems.AsSpan(r * slots + 1, slots - 1));
-            foreach (int i in _batchItems.AsSpan(r * slots, slots))
+            Span<int> drawn = _batchItems.AsSpan(r * slots + 1, _drawn);
+            if (_sampling.Timing == NegativeDrawTiming.PerEpoch)
+            {
+                _epochNegatives.AsSpan(position * _drawn, _drawn).CopyTo(drawn);
+            }
+            else
+            {
+                var rng = Xoshiro256.ForStream(_options.Seed, (ulong)_epoch, (ulong)position, 1);
+                _sampler.Sample(ref rng, u, drawn);
+            }
+            foreach (int i in _batchItems.AsSpan(r * slots, 1 + _drawn))
             {
                 bits[i >> 6] |= 1UL << i;
+            }
+            if (_hard > 0)
+            {
+                // The hard slots are filled after the catch-up, from these candidates (all marked for it).
+                var candidateRng = Xoshiro256.ForStream(_options.Seed, (ulong)_epoch, (ulong)position, 3);
+                Span<int> candidates = _candidateItems.AsSpan(r * _candidates, _candidates);
+                _sampling.CandidateSampler!.Sample(ref candidateRng, u, candidates);
+                foreach (int i in candidates)
+                {
+                    bits[i >> 6] |= 1UL << i;
+                }
             }
             if (_options.Dropout > 0)
             {
@@ -390,6 +462,40 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
                     scale[d] = maskRng.NextUInt32() < _dropThreshold ? 0f : _keepScale;
                 }
             }
+        }
+    }
+
+    /// <summary>Per-epoch timing: every row's drawn negatives for the epoch, from the same streams as DrawRows.</summary>
+    private void DrawEpochRows(int from, int to)
+    {
+        for (int position = from; position < to; position++)
+        {
+            int u = _rowUser[_order[position]];
+            var rng = Xoshiro256.ForStream(_options.Seed, (ulong)_epoch, (ulong)position, 1);
+            _sampler.Sample(ref rng, u, _epochNegatives.AsSpan(position * _drawn, _drawn));
+        }
+    }
+
+    /// <summary>Scores each row's candidates with the caught-up model (no dropout) and keeps the top ones as its hard
+    /// negatives. Cosine ranks by u . e_i / |e_i| (|u| is common to the row).</summary>
+    private void SelectHardRows(int from, int to)
+    {
+        int dim = _dim, slots = _slots, m = _candidates;
+        float[] users = _encoder.Users.Weights, items = _encoder.Items.Weights;
+        bool cosine = _encoder.Score == ScoreKind.Cosine;
+        for (int r = from; r < to; r++)
+        {
+            ReadOnlySpan<int> candidates = _candidateItems.AsSpan(r * m, m);
+            Span<float> scores = _candidateScores.AsSpan(r * m, m);
+            GatherDot.Compute(users.AsSpan(_batchUser[r] * dim, dim), items, candidates, scores);
+            if (cosine)
+            {
+                for (int k = 0; k < m; k++)
+                {
+                    scores[k] *= _itemInverseNorm[candidates[k]];
+                }
+            }
+            HardNegativeSelection.SelectTop(candidates, scores, _selectScratch.AsSpan(r * m, m), _batchItems.AsSpan(r * slots + 1 + _drawn, _hard));
         }
     }
 

@@ -10,7 +10,7 @@ namespace RecLoss.Core.Training;
 public static class RunRecordWriter
 {
     public static void Write(string path, Dataset data, IRowLoss loss, IReadOnlyDictionary<string, object?> config, TrainingResult result,
-        string? commit, IReadOnlyList<(string Name, EvaluationResult Result)>? baselines = null)
+        string? commit, IReadOnlyList<(string Name, EvaluationResult Result)>? baselines = null, InjectedPositives? noise = null)
     {
         string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null)
@@ -48,6 +48,23 @@ public static class RunRecordWriter
                 json.WriteStringValue(note);
             }
             json.WriteEndArray();
+            if (noise is not null)
+            {
+                // Every injected pair, by original ids, so the noisy train set can be rebuilt and audited.
+                json.WriteStartObject("noisyPositives");
+                json.WriteNumber("ratio", noise.Ratio);
+                json.WriteNumber("count", noise.Pairs.Count);
+                json.WriteStartArray("pairs");
+                foreach ((int user, int item) in noise.Pairs)
+                {
+                    json.WriteStartArray();
+                    json.WriteStringValue(data.Users.GetId(user));
+                    json.WriteStringValue(data.Items.GetId(item));
+                    json.WriteEndArray();
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
             json.WriteEndObject();
             json.WriteStartArray("epochs");
             foreach (EpochRecord epoch in result.Epochs)

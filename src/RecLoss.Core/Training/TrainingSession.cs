@@ -139,8 +139,8 @@ public sealed class TrainingSession
         AdamOptimizer optimizer = options.Optimizer == OptimizerKind.SparseAdam
             ? new SparseAdamOptimizer(options.Adam, [encoder.Users, encoder.Items], runner)
             : new ReplayAdamOptimizer(options.Adam, [encoder.Users, encoder.Items], runner);
-        INegativeSampler sampler = options.Sampler.Create(data.Train, options.Trainer.ExcludePositives);
-        IEpochRunner trainer = loss.Accept(new TrainerBuilder(options.Trainer, encoder, optimizer, sampler, data.Train, runner));
+        NegativeSampling sampling = options.Sampler.Create(data.Train, options.Trainer.ExcludePositives, options.Trainer.Negatives);
+        IEpochRunner trainer = loss.Accept(new TrainerBuilder(options.Trainer, encoder, optimizer, sampling, data.Train, runner));
         return new Parts(encoder, optimizer, trainer, runner);
     }
 
@@ -227,9 +227,9 @@ public sealed class TrainingSession
     }
 
     private sealed class TrainerBuilder(TrainerOptions options, MatrixFactorization encoder, AdamOptimizer optimizer,
-        INegativeSampler sampler, InteractionMatrix train, ParallelRunner runner) : IRowLossVisitor<IEpochRunner>
+        NegativeSampling sampling, InteractionMatrix train, ParallelRunner runner) : IRowLossVisitor<IEpochRunner>
     {
         public IEpochRunner Visit<TLoss>(TLoss loss)
-            where TLoss : struct, IRowLoss => new MatrixFactorizationTrainer<TLoss>(loss, options, encoder, optimizer, sampler, train, runner);
+            where TLoss : struct, IRowLoss => new MatrixFactorizationTrainer<TLoss>(loss, options, encoder, optimizer, sampling, train, runner);
     }
 }
