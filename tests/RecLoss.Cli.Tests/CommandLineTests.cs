@@ -41,9 +41,16 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--loss", "generalized", "--aggregation", "max", "--aggregation: 'max' is not one of mean, sum, softmax")]
     [InlineData("--loss", "bpr", "--temperature", "0.1", "--temperature does not apply to --loss bpr")]
     [InlineData("--loss", "mml", "--gamma", "1", "--gamma does not apply to --loss mml (it is an option of simce)")]
-    [InlineData("--popularity-alpha", "0.5", "--epochs", "1", "--popularity-alpha does not apply to --sampler uniform")]
+    [InlineData("--popularity-alpha", "0.5", "--epochs", "1", "--popularity-alpha applies only when --sampler includes popularity")]
     [InlineData("--sampler", "popularity", "--popularity-alpha", "11", "--popularity-alpha: 11 is out of range")]
-    [InlineData("--sampler", "hard", "--epochs", "1", "--sampler: 'hard' is not a sampler (expected uniform or popularity)")]
+    [InlineData("--sampler", "easy", "--epochs", "1", "--sampler: 'easy' is not a sampler (expected uniform, popularity, in-batch or hard")]
+    [InlineData("--sampler", "hard:0.5,uniform", "--epochs", "1", "--sampler: 'uniform' in a mixture needs a share, e.g. uniform:0.5")]
+    [InlineData("--sampler", "hard:x", "--epochs", "1", "--sampler: 'hard:x' is not NAME:SHARE with a number as the share")]
+    [InlineData("--sampler", "hard:0.5,uniform:0.4", "--epochs", "1", "--sampler: The sampler shares must sum to 1; they sum to 0.9")]
+    [InlineData("--hard-candidates", "50", "--epochs", "1", "--hard-candidates applies only when --sampler includes hard")]
+    [InlineData("--sampler", "in-batch", "--draw-negatives", "per-epoch", "in-batch and hard negatives are drawn per batch")]
+    [InlineData("--draw-negatives", "sometimes", "--epochs", "1", "--draw-negatives: 'sometimes' is not a timing (expected per-batch or per-epoch)")]
+    [InlineData("--noisy-positive-ratio", "-1", "--epochs", "1", "--noisy-positive-ratio: -1 is out of range")]
     [InlineData("--patience", "2", "--epochs", "3", "--patience watches the validation split, but there is none")]
     [InlineData("--select-on", "train", "--patience", "1", "--select-on: 'train' is not a split (expected validation or test)")]
     public void Train_InvalidOption_ExitsTwoWithMessage(string a, string b, string c, string d, string expected)
@@ -141,6 +148,10 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("simce", "--gamma", "5", "model MF dim 64 dot | loss simce gamma 5")]
     [InlineData("mml", "--sampler", "popularity", "5 negatives (popularity^1)")]
     [InlineData("mml", "--false-negative-ratio", "0.2", "5 negatives (uniform over all items, false negatives 0.2)")]
+    [InlineData("mml", "--sampler", "in-batch", "5 negatives (in-batch)")]
+    [InlineData("mml", "--sampler", "hard", "5 negatives (hard (top of 20 uniform candidates outside the user's items))")]
+    [InlineData("mml", "--sampler", "hard:0.4,popularity:0.6", "5 negatives (hard (top of 8 uniform candidates outside the user's items) x2 + popularity^1 x3)")]
+    [InlineData("mml", "--draw-negatives", "per-epoch", "5 negatives (uniform over all items, drawn once per epoch)")]
     public void Train_LossOptions_AreUsedAndEchoed(string loss, string option, string? value, string expected)
     {
         string[] args = value is null
@@ -149,6 +160,37 @@ public sealed class CommandLineTests : IDisposable
         (int code, string output, string err) = Run(args);
         Assert.True(code == 0, err);
         Assert.Contains(expected, output);
+    }
+
+    [Fact]
+    public void Train_NoisyPositives_AreCountedNotedAndListedInTheRunRecord()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "recloss-noise-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            (int code, string output, string err) = Run("train", "--noisy-positive-ratio", "0.3", "--epochs", "1", "--negatives", "5", "--batch-size", "2048", "--out", dir);
+            Assert.True(code == 0, err);
+            using var record = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run.json")));
+            System.Text.Json.JsonElement noise = record.RootElement.GetProperty("data").GetProperty("noisyPositives");
+            int count = noise.GetProperty("count").GetInt32();
+            Assert.True(count > 0);
+            Assert.Equal(count, noise.GetProperty("pairs").GetArrayLength());
+            Assert.Equal(0.3, noise.GetProperty("ratio").GetDouble());
+            Assert.Contains($"{count:N0} noisy positives injected into train", output);
+            // Train grew by exactly the injected pairs.
+            string cleanDir = Path.Combine(dir, "clean");
+            Assert.Equal(0, Run("train", "--epochs", "1", "--negatives", "5", "--batch-size", "2048", "--out", cleanDir).Code);
+            using var clean = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(cleanDir, "run.json")));
+            Assert.Equal(clean.RootElement.GetProperty("data").GetProperty("train").GetInt32() + count,
+                record.RootElement.GetProperty("data").GetProperty("train").GetInt32());
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
     }
 
     [Fact]

@@ -233,6 +233,12 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         return Rows == 0 ? 0 : lossSum / Rows;
     }
 
+    /// <summary>The last step's rows: user, items (positive, drawn, hard) and hard candidates; for tests.</summary>
+    internal (int User, int[] Items, int[] Candidates) LastBatchRow(int r) =>
+        (_batchUser[r], _batchItems.AsSpan(r * _slots, _slots).ToArray(), _candidateItems.AsSpan(r * _candidates, _candidates).ToArray());
+
+    internal int LastBatchSize => (Rows - 1) % _options.BatchSize + 1;
+
     /// <summary>Work done since construction, for throughput figures.</summary>
     public TrainerCounters Counters { get; } = new();
 
