@@ -44,17 +44,7 @@ public class InBatchSamplerTests
         var train = InteractionMatrix.FromPairs(2, 5, [0, 1, 1, 1], [1, 2, 3, 4], out _);
         var sampler = new InBatchSampler(train);
         sampler.BeginBatch([1, 2, 2, 4, 3, 2, 4]);
-        var rng = new Xoshiro256(21);
-        long[] counts = new long[5];
-        int[] draws = new int[60];
-        for (int k = 0; k < 2000; k++)
-        {
-            sampler.Sample(ref rng, 0, draws);
-            foreach (int i in draws)
-            {
-                counts[i]++;
-            }
-        }
+        long[] counts = SamplerTestData.DrawCounts(sampler, 0, 5, seed: 21);
         double chi = SamplerTestData.ChiSquare(counts, [0, 0, 3 / 6.0, 1 / 6.0, 2 / 6.0]);
         Assert.True(chi < 13.82, $"chi-square {chi:F1} with 2 degrees of freedom: [{string.Join(", ", counts)}]");
     }

@@ -64,24 +64,9 @@ public class PopularitySamplerTests
     public void Draws_PassChiSquareAgainstPopularity()
     {
         var sampler = new PopularitySampler(Train(), 1.0);
-        var counts = new int[6];
-        var rng = new Xoshiro256(21);
-        var buffer = new int[1000];
-        for (int batch = 0; batch < 100; batch++)
-        {
-            sampler.Sample(ref rng, 0, buffer);
-            foreach (int i in buffer)
-            {
-                counts[i]++;
-            }
-        }
+        long[] counts = SamplerTestData.DrawCounts(sampler, 0, 6, seed: 21, rows: 100, perRow: 1000);
         Assert.Equal(0, counts[4]);   // an item never seen in train has weight 0
-        double chi = 0;
-        foreach (int i in new[] { 0, 1, 2, 3, 5 })
-        {
-            double expected = 100_000 * sampler.Probabilities[i];
-            chi += (counts[i] - expected) * (counts[i] - expected) / expected;
-        }
+        double chi = SamplerTestData.ChiSquare(counts, sampler.Probabilities.ToArray());
         // 4 degrees of freedom: 18.47 is the 0.999 quantile.
         Assert.True(chi < 18.47, $"chi-square {chi}: [{string.Join(", ", counts)}]");
     }

@@ -1,4 +1,5 @@
 using RecLoss.Core.Data;
+using RecLoss.Core.Sampling;
 using RecLoss.Numerics;
 
 namespace RecLoss.Core.Tests.Sampling;
@@ -22,6 +23,23 @@ internal static class SamplerTestData
             }
         }
         return InteractionMatrix.FromPairs(users, items, us.ToArray(), its.ToArray(), out _);
+    }
+
+    /// <summary>How often each item came up in <paramref name="rows"/> rows of <paramref name="perRow"/> draws for one user.</summary>
+    public static long[] DrawCounts(INegativeSampler sampler, int userIndex, int itemCount, ulong seed, int rows = 2000, int perRow = 100)
+    {
+        var rng = new Xoshiro256(seed);
+        long[] counts = new long[itemCount];
+        int[] draws = new int[perRow];
+        for (int r = 0; r < rows; r++)
+        {
+            sampler.Sample(ref rng, userIndex, draws);
+            foreach (int i in draws)
+            {
+                counts[i]++;
+            }
+        }
+        return counts;
     }
 
     /// <summary>Pearson's statistic of observed counts against expected probabilities (cells with p = 0 must be empty).</summary>

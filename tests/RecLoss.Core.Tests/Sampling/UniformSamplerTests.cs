@@ -12,18 +12,7 @@ public class UniformSamplerTests
     [Fact]
     public void Draws_PassChiSquareAgainstUniform()
     {
-        var sampler = new UniformSampler(20);
-        var rng = new Xoshiro256(11);
-        long[] counts = new long[20];
-        int[] draws = new int[100];
-        for (int batch = 0; batch < 2000; batch++)
-        {
-            sampler.Sample(ref rng, 0, draws);
-            foreach (int i in draws)
-            {
-                counts[i]++;
-            }
-        }
+        long[] counts = SamplerTestData.DrawCounts(new UniformSampler(20), 0, 20, seed: 11);
         double chi = SamplerTestData.ChiSquare(counts, Enumerable.Repeat(1 / 20.0, 20).ToArray());
         Assert.True(chi < Chi19, $"chi-square {chi:F1} with 19 degrees of freedom: [{string.Join(", ", counts)}]");
     }
@@ -33,18 +22,7 @@ public class UniformSamplerTests
     {
         // User 0 holds items 2, 5, 7, 11 of 20: draws are uniform over the other 16.
         var train = InteractionMatrix.FromPairs(1, 20, [0, 0, 0, 0], [2, 5, 7, 11], out _);
-        var sampler = new UniformSampler(20, train);
-        var rng = new Xoshiro256(12);
-        long[] counts = new long[20];
-        int[] draws = new int[100];
-        for (int batch = 0; batch < 2000; batch++)
-        {
-            sampler.Sample(ref rng, 0, draws);
-            foreach (int i in draws)
-            {
-                counts[i]++;
-            }
-        }
+        long[] counts = SamplerTestData.DrawCounts(new UniformSampler(20, train), 0, 20, seed: 12);
         double[] p = Enumerable.Range(0, 20).Select(i => train.Contains(0, i) ? 0 : 1 / 16.0).ToArray();
         double chi = SamplerTestData.ChiSquare(counts, p);
         Assert.True(chi < Chi15, $"chi-square {chi:F1} with 15 degrees of freedom: [{string.Join(", ", counts)}]");
