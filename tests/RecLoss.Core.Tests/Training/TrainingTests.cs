@@ -3,6 +3,7 @@ using RecLoss.Core.Evaluation;
 using RecLoss.Core.Losses;
 using RecLoss.Core.Models;
 using RecLoss.Core.Optim;
+using RecLoss.Core.Sampling;
 using RecLoss.Core.Training;
 
 namespace RecLoss.Core.Tests.Training;
@@ -74,11 +75,20 @@ public class TrainingTests
 
 public class AllocationTests
 {
-    [Fact]
-    public void RunEpoch_AfterWarmUp_AllocatesNothing()
+    [Theory]
+    [InlineData("uniform")]
+    [InlineData("hard:0.5,in-batch:0.5")]
+    [InlineData("popularity-per-epoch")]
+    public void RunEpoch_AfterWarmUp_AllocatesNothing(string sampler)
     {
         Dataset data = SyntheticData.Generate(new SyntheticDataOptions { Users = 300, Items = 200, MeanInteractions = 20, Seed = 2 });
-        var options = new SessionOptions { Trainer = new TrainerOptions { Epochs = 2, BatchSize = 64, Negatives = 30, Threads = 1 } };
+        SamplerOptions samplerOptions = sampler switch
+        {
+            "uniform" => new(),
+            "popularity-per-epoch" => new() { Kind = SamplerKind.Popularity, Timing = NegativeDrawTiming.PerEpoch },
+            _ => new() { Mixture = [new(SamplerKind.Hard, 0.5), new(SamplerKind.InBatch, 0.5)] },
+        };
+        var options = new SessionOptions { Trainer = new TrainerOptions { Epochs = 2, BatchSize = 64, Negatives = 30, Threads = 1 }, Sampler = samplerOptions };
         TrainingSession.Parts parts = TrainingSession.Build(data, MultiMarginLoss.Yelp2018, options);
         parts.Trainer.RunEpoch(1, null, CancellationToken.None);
         long before = GC.GetAllocatedBytesForCurrentThread();
