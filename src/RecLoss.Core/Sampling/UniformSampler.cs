@@ -49,6 +49,11 @@ public sealed class UniformSampler : INegativeSampler
             return;
         }
         ReadOnlySpan<int> row = _positives.Row(userIndex);
+        if (destination.Length >= BitmapMinDraws)
+        {
+            SampleWithBitmap(ref rng, row, destination);
+            return;
+        }
         for (int k = 0; k < destination.Length; k++)
         {
             int item;
@@ -58,6 +63,39 @@ public sealed class UniformSampler : INegativeSampler
             }
             while (row.BinarySearch(item) >= 0);
             destination[k] = item;
+        }
+    }
+
+    // Many draws for one user: mark its items in a per-thread bitmap so each rejection test is one load instead of a
+    // binary search (hard negatives draw hundreds of candidates per row). Same draws, same tests, same result.
+    private const int BitmapMinDraws = 32;
+
+    [ThreadStatic]
+    private static ulong[]? t_positiveBits;
+
+    private void SampleWithBitmap(ref Xoshiro256 rng, ReadOnlySpan<int> row, Span<int> destination)
+    {
+        int words = (_itemCount + 63) >> 6;
+        ulong[] bits = t_positiveBits is { } existing && existing.Length >= words ? existing : (t_positiveBits = new ulong[words]);
+        foreach (int i in row)
+        {
+            bits[i >> 6] |= 1UL << i;
+        }
+        Xoshiro256 local = rng;
+        for (int k = 0; k < destination.Length; k++)
+        {
+            int item;
+            do
+            {
+                item = local.NextInt(_itemCount);
+            }
+            while ((bits[item >> 6] & (1UL << item)) != 0);
+            destination[k] = item;
+        }
+        rng = local;
+        foreach (int i in row)
+        {
+            bits[i >> 6] = 0;
         }
     }
 }

@@ -49,6 +49,29 @@ public class UniformSamplerTests
     }
 
     [Fact]
+    public void ExcludingPositives_ManyDrawsAtOnce_EqualOneDrawAtATime()
+    {
+        // A long row takes the bitmap test, single draws the binary search: same stream, same accepted items.
+        InteractionMatrix train = SamplerTestData.RandomTrain(7, users: 20, items: 300, maxRow: 250);
+        var sampler = new UniformSampler(300, train);
+        for (int u = 0; u < 20; u++)
+        {
+            var a = new Xoshiro256((ulong)u);
+            var b = a;
+            int[] many = new int[200];
+            sampler.Sample(ref a, u, many);
+            int[] one = new int[1];
+            int[] single = Enumerable.Range(0, 200).Select(_ =>
+            {
+                sampler.Sample(ref b, u, one);
+                return one[0];
+            }).ToArray();
+            Assert.Equal(single, many);
+            Assert.Equal(a.NextUInt32(), b.NextUInt32());
+        }
+    }
+
+    [Fact]
     public void ExcludingPositives_UserWithEveryItem_IsRejected()
     {
         var train = InteractionMatrix.FromPairs(2, 3, [0, 1, 1, 1], [0, 0, 1, 2], out _);
