@@ -143,6 +143,10 @@ public class TopKBenchmarks
     private InteractionMatrix _train = null!, _test = null!;
     private Evaluator _evaluator = null!;
 
+    /// <summary>Users per job x items per block: the former default and the current one.</summary>
+    [Params("60x1024", "240x256")]
+    public string Blocks { get; set; } = "240x256";
+
     [GlobalSetup]
     public void Setup()
     {
@@ -155,7 +159,8 @@ public class TopKBenchmarks
         int[] us = Enumerable.Range(0, users * 40).Select(k => k / 40).ToArray();
         _train = InteractionMatrix.FromPairs(users, items, us, us.Select(_ => rng.NextInt(items)).ToArray(), out _);
         _test = InteractionMatrix.FromPairs(users, items, us, us.Select(_ => rng.NextInt(items)).ToArray(), out _);
-        _evaluator = new Evaluator(new EvaluatorOptions { Ks = [20] }, new ParallelRunner(1));
+        int[] blocks = Blocks.Split('x').Select(int.Parse).ToArray();
+        _evaluator = new Evaluator(new EvaluatorOptions { Ks = [20], UserBlock = blocks[0], ItemBlock = blocks[1] }, new ParallelRunner(1));
     }
 
     [Benchmark]

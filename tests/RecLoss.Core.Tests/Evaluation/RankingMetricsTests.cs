@@ -66,10 +66,13 @@ public class RankingMetricsTests
 
 public class EvaluatorTests
 {
-    [Fact]
-    public void Evaluate_RandomModel_MatchesBruteForceRanking()
+    [Theory]
+    [InlineData(37, 5, 256, 7)]
+    [InlineData(500, 64, EvaluatorOptions.Defaults.ItemBlock, EvaluatorOptions.Defaults.UserBlock)]
+    [InlineData(500, 64, 1024, 60)]
+    public void Evaluate_RandomModel_MatchesBruteForceRanking(int users, int dim, int itemBlock, int userBlock)
     {
-        const int users = 37, items = 1100, dim = 5;
+        const int items = 1100;
         var rng = new Xoshiro256(3);
         float[] u = Enumerable.Range(0, users * dim).Select(_ => (float)rng.NextGaussian()).ToArray();
         float[] v = Enumerable.Range(0, items * dim).Select(_ => (float)rng.NextGaussian()).ToArray();
@@ -78,7 +81,7 @@ public class EvaluatorTests
         InteractionMatrix test = RandomMatrix(users, items, 8, 12);
         int[] ks = [1, 5, 20];
 
-        var evaluator = new Evaluator(new EvaluatorOptions { Ks = ks, ItemBlock = 256, UserBlock = 7 }, new ParallelRunner(2));
+        var evaluator = new Evaluator(new EvaluatorOptions { Ks = ks, ItemBlock = itemBlock, UserBlock = userBlock }, new ParallelRunner(2));
         EvaluationResult result = evaluator.Evaluate(model, train, test);
 
         var expected = new RankingMetrics(ks);
