@@ -29,8 +29,8 @@ public sealed class EvaluatorOptions
 
     /// <remarks>
     /// 240 users x 256 items: the job's user rows (60 KiB), one item block (64 KiB) and the block of scores (240 KiB)
-    /// stay in a 512 KiB L2 together, and each job streams the item table once for 240 users instead of 60. On the
-    /// AMD machine, Yelp2018-sized evaluation: 1.49 s against 1.79 s for the former 60 x 1,024 (docs/PERFORMANCE.md).
+    /// stay in a 512 KiB L2 together, and each job streams the item table once for 240 users instead of 60
+    /// (TopKBenchmarks: 181 ms against 245 ms for the former 60 x 1,024; docs/PERFORMANCE.md).
     /// </remarks>
     public static class Defaults
     {
