@@ -66,6 +66,36 @@ public class RankingMetricsTests
 
 public class EvaluatorTests
 {
+    [Fact]
+    public void Evaluate_ManyTiedScores_RanksTheLowerItemFirst_AsBruteForce()
+    {
+        // Scores from a handful of values: most cut-offs fall inside a run of equal scores.
+        const int users = 300, items = 2000, dim = 2;
+        var rng = new Xoshiro256(8);
+        float[] u = Enumerable.Range(0, users * dim).Select(_ => (float)rng.NextInt(3)).ToArray();
+        float[] v = Enumerable.Range(0, items * dim).Select(_ => (float)rng.NextInt(4)).ToArray();
+        var model = new FactorModel(users, items, dim, u, v);
+        InteractionMatrix train = RandomMatrix(users, items, 30, 21);
+        InteractionMatrix test = RandomMatrix(users, items, 40, 22);
+        int[] ks = [1, 10, 50];
+        EvaluationResult result = new Evaluator(new EvaluatorOptions { Ks = ks }, new ParallelRunner(2)).Evaluate(model, train, test);
+        var expected = new RankingMetrics(ks);
+        for (int user = 0; user < users; user++)
+        {
+            if (test.RowLength(user) > 0)
+            {
+                expected.Add(Enumerable.Range(0, items).Where(i => !train.Contains(user, i))
+                    .OrderByDescending(i => model.Score(user, i)).ThenBy(i => i).Take(50).ToArray(), test.Row(user));
+            }
+        }
+        for (int k = 0; k < ks.Length; k++)
+        {
+            Assert.Equal(expected.Averages()[k].Recall, result.Metrics[k].Recall, 12);
+            Assert.Equal(expected.Averages()[k].Ndcg, result.Metrics[k].Ndcg, 12);
+            Assert.Equal(expected.Averages()[k].Mrr, result.Metrics[k].Mrr, 12);
+        }
+    }
+
     [Theory]
     [InlineData(37, 5, 256, 7)]
     [InlineData(500, 64, EvaluatorOptions.Defaults.ItemBlock, EvaluatorOptions.Defaults.UserBlock)]
