@@ -48,6 +48,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--sampler", "hard:x", "--epochs", "1", "--sampler: 'hard:x' is not NAME:SHARE with a number as the share")]
     [InlineData("--sampler", "hard:0.5,uniform:0.4", "--epochs", "1", "--sampler: The sampler shares must sum to 1; they sum to 0.9")]
     [InlineData("--hard-candidates", "50", "--epochs", "1", "--hard-candidates applies only when --sampler includes hard")]
+    [InlineData("--sampler", "hard", "--hard-candidates", "5", "--hard-candidates 5 is fewer than the 100 hard negatives kept per row")]
     [InlineData("--sampler", "in-batch", "--draw-negatives", "per-epoch", "in-batch and hard negatives are drawn per batch")]
     [InlineData("--draw-negatives", "sometimes", "--epochs", "1", "--draw-negatives: 'sometimes' is not a timing (expected per-batch or per-epoch)")]
     [InlineData("--noisy-positive-ratio", "-1", "--epochs", "1", "--noisy-positive-ratio: -1 is out of range")]

@@ -190,6 +190,12 @@ internal static class TrainCommand
             Patience = args.Int("patience", d.Patience, 0),
             SelectOn = selectOn,
         };
+        int[] counts = SamplerOptions.Counts(sampler.Parts, options.Trainer.Negatives);
+        int hardCount = sampler.Parts.Select((p, i) => p.Kind == SamplerKind.Hard ? counts[i] : 0).Sum();
+        if (readNegatives && sampler.HardCandidates > 0 && sampler.HardCandidates < hardCount)
+        {
+            throw new UsageException($"--hard-candidates {sampler.HardCandidates} is fewer than the {hardCount} hard negatives kept per row (expected at least {hardCount})");
+        }
         return options;
     }
 
