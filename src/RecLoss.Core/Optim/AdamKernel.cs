@@ -175,10 +175,10 @@ internal readonly struct AdamKernel
                 foreach (AdamStepScalars s in steps)
                 {
                     TV clip = TL.Broadcast(s.Clip);
-                    Update<TL, TV>(ref w0, ref m0, ref v0, TL.Multiply(TL.Add(TL.Zero, TL.Multiply(lambda, w0)), clip), s);
-                    Update<TL, TV>(ref w1, ref m1, ref v1, TL.Multiply(TL.Add(TL.Zero, TL.Multiply(lambda, w1)), clip), s);
-                    Update<TL, TV>(ref w2, ref m2, ref v2, TL.Multiply(TL.Add(TL.Zero, TL.Multiply(lambda, w2)), clip), s);
-                    Update<TL, TV>(ref w3, ref m3, ref v3, TL.Multiply(TL.Add(TL.Zero, TL.Multiply(lambda, w3)), clip), s);
+                    Update<TL, TV>(ref w0, ref m0, ref v0, IdleGradient<TL, TV>(w0, lambda, clip), s);
+                    Update<TL, TV>(ref w1, ref m1, ref v1, IdleGradient<TL, TV>(w1, lambda, clip), s);
+                    Update<TL, TV>(ref w2, ref m2, ref v2, IdleGradient<TL, TV>(w2, lambda, clip), s);
+                    Update<TL, TV>(ref w3, ref m3, ref v3, IdleGradient<TL, TV>(w3, lambda, clip), s);
                 }
                 TL.Store(w0, ref wRef, o0); TL.Store(w1, ref wRef, o1); TL.Store(w2, ref wRef, o2); TL.Store(w3, ref wRef, o3);
                 TL.Store(m0, ref mRef, o0); TL.Store(m1, ref mRef, o1); TL.Store(m2, ref mRef, o2); TL.Store(m3, ref mRef, o3);
@@ -189,7 +189,7 @@ internal readonly struct AdamKernel
                 TV wv = TL.Load(ref wRef, (nuint)d), mv = TL.Load(ref mRef, (nuint)d), vv = TL.Load(ref vRef, (nuint)d);
                 foreach (AdamStepScalars s in steps)
                 {
-                    Update<TL, TV>(ref wv, ref mv, ref vv, TL.Multiply(TL.Add(TL.Zero, TL.Multiply(lambda, wv)), TL.Broadcast(s.Clip)), s);
+                    Update<TL, TV>(ref wv, ref mv, ref vv, IdleGradient<TL, TV>(wv, lambda, TL.Broadcast(s.Clip)), s);
                 }
                 TL.Store(wv, ref wRef, (nuint)d);
                 TL.Store(mv, ref mRef, (nuint)d);
@@ -211,8 +211,8 @@ internal readonly struct AdamKernel
 
     // Eight chains for long replays: one step's dependency chain w -> g -> v -> sqrt -> divide -> w is about 50
     // cycles, which four 256-bit chains cannot cover (the divider then idles); eight keep it busy. 24 live vectors
-    // exceed AVX2's 16 registers, and the spills cost less than the idle divider (1.33 -> 1.96 G element-steps/s on
-    // one Zen 3 core, 60-step replays); below EightChainMinSteps the longer prologue costs more than it saves.
+    // exceed AVX2's 16 registers, and the spills cost less than the idle divider (ReplayBenchmarks: 1.31 -> 2.05 G
+    // element-steps/s on one Zen 3 core); below EightChainMinSteps the longer prologue costs more than it saves.
     private const int EightChainMinSteps = 4;
 
     private void ReplayEight<TL, TV>(ref float wRef, ref float mRef, ref float vRef, ReadOnlySpan<AdamStepScalars> steps)
@@ -248,34 +248,29 @@ internal readonly struct AdamKernel
         TL.Store(v4, ref vRef, 4 * n); TL.Store(v5, ref vRef, 5 * n); TL.Store(v6, ref vRef, 6 * n); TL.Store(v7, ref vRef, 7 * n);
     }
 
-    // Same operations, same order as Update (so the same bits), with every constant passed in registers.
+    /// <summary>The regulariser-only gradient of an idle row, as the dense loop forms it: <c>(0 + lambda w) c</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV IdleGradient<TL, TV>(TV w, TV lambda, TV clip) where TL : struct, ILanes<TV> where TV : struct =>
+        TL.Multiply(TL.Add(TL.Zero, TL.Multiply(lambda, w)), clip);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Step<TL, TV>(ref TV w, ref TV m, ref TV v, TV lambda, TV clip, TV b1, TV c1, TV b2, TV c2, TV bias, TV eps, TV size)
+        where TL : struct, ILanes<TV> where TV : struct =>
+        Update<TL, TV>(ref w, ref m, ref v, IdleGradient<TL, TV>(w, lambda, clip), b1, c1, b2, c2, bias, eps, size);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Update<TL, TV>(ref TV w, ref TV m, ref TV v, TV g, AdamStepScalars s) where TL : struct, ILanes<TV> where TV : struct =>
+        Update<TL, TV>(ref w, ref m, ref v, g, TL.Broadcast(_beta1), TL.Broadcast(_oneMinusBeta1), TL.Broadcast(_beta2), TL.Broadcast(_oneMinusBeta2),
+            TL.Broadcast(s.InverseSqrtBias2), TL.Broadcast(_epsilon), TL.Broadcast(s.StepSize));
+
+    /// <summary>The vector element update, the one place its operations and their order are written.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Update<TL, TV>(ref TV w, ref TV m, ref TV v, TV g, TV b1, TV c1, TV b2, TV c2, TV bias, TV eps, TV size)
         where TL : struct, ILanes<TV> where TV : struct
     {
-        TV g = TL.Multiply(TL.Add(TL.Zero, TL.Multiply(lambda, w)), clip);
         m = TL.Add(TL.Multiply(b1, m), TL.Multiply(c1, g));
         v = TL.Add(TL.Multiply(b2, v), TL.Multiply(c2, TL.Multiply(g, g)));
         w = TL.Subtract(w, TL.Divide(TL.Multiply(size, m), TL.Add(TL.Multiply(TL.Sqrt(v), bias), eps)));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void UpdateInRow<TL, TV>(ref TV w, ref float mRef, ref float vRef, nuint offset, TV lambda, TV clip, AdamStepScalars s)
-        where TL : struct, ILanes<TV> where TV : struct
-    {
-        TV m = TL.Load(ref mRef, offset), v = TL.Load(ref vRef, offset);
-        Update<TL, TV>(ref w, ref m, ref v, TL.Multiply(TL.Add(TL.Zero, TL.Multiply(lambda, w)), clip), s);
-        TL.Store(m, ref mRef, offset);
-        TL.Store(v, ref vRef, offset);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Update<TL, TV>(ref TV w, ref TV m, ref TV v, TV g, AdamStepScalars s) where TL : struct, ILanes<TV> where TV : struct
-    {
-        m = TL.Add(TL.Multiply(TL.Broadcast(_beta1), m), TL.Multiply(TL.Broadcast(_oneMinusBeta1), g));
-        v = TL.Add(TL.Multiply(TL.Broadcast(_beta2), v), TL.Multiply(TL.Broadcast(_oneMinusBeta2), TL.Multiply(g, g)));
-        TV denominator = TL.Add(TL.Multiply(TL.Sqrt(v), TL.Broadcast(s.InverseSqrtBias2)), TL.Broadcast(_epsilon));
-        w = TL.Subtract(w, TL.Divide(TL.Multiply(TL.Broadcast(s.StepSize), m), denominator));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
