@@ -190,11 +190,10 @@ internal static class TrainCommand
             Patience = args.Int("patience", d.Patience, 0),
             SelectOn = selectOn,
         };
-        int[] counts = SamplerOptions.Counts(sampler.Parts, options.Trainer.Negatives);
-        int hardCount = sampler.Parts.Select((p, i) => p.Kind == SamplerKind.Hard ? counts[i] : 0).Sum();
-        if (readNegatives && sampler.HardCandidates > 0 && sampler.HardCandidates < hardCount)
+        (int hardCount, int candidates) = sampler.HardLayout(options.Trainer.Negatives);
+        if (readNegatives && candidates < hardCount)
         {
-            throw new UsageException($"--hard-candidates {sampler.HardCandidates} is fewer than the {hardCount} hard negatives kept per row (expected at least {hardCount})");
+            throw new UsageException($"--hard-candidates {candidates} is fewer than the {hardCount} hard negatives kept per row (expected at least {hardCount})");
         }
         return options;
     }
@@ -301,7 +300,7 @@ internal static class TrainCommand
         {
             SamplerKind.Popularity => string.Create(CultureInfo.InvariantCulture, $"popularity^{s.Alpha}"),
             SamplerKind.InBatch => "in-batch",
-            SamplerKind.Hard => $"hard (top of {(s.HardCandidates == 0 ? 4 * counts[i] : s.HardCandidates)} uniform candidates outside the user's items)",
+            SamplerKind.Hard => $"hard (top of {s.HardLayout(o.Trainer.Negatives).Candidates} uniform candidates outside the user's items)",
             _ => "uniform over all items",
         } + (s.Parts.Count > 1 ? $" x{counts[i]}" : "")));
         return parts

@@ -40,10 +40,6 @@ public sealed record NegativeSampling(INegativeSampler Drawn, int DrawnCount, in
     INegativeSampler? CandidateSampler, NegativeDrawTiming Timing = NegativeDrawTiming.PerBatch)
 {
     public int Negatives => DrawnCount + HardCount;
-
-    public string Name => HardCount == 0 ? Drawn.Name
-        : DrawnCount == 0 ? $"hard (top {HardCount} of {HardCandidates})"
-        : $"{Drawn.Name} x{DrawnCount} + hard (top {HardCount} of {HardCandidates})";
 }
 
 /// <summary>The sampler (or mixture of samplers) and its parameters.</summary>
@@ -105,6 +101,20 @@ public sealed class SamplerOptions
         return counts;
     }
 
+    /// <summary>Hard negatives per row of <paramref name="negatives"/>, and the candidates scored for them (the given
+    /// number, or four per hard negative). <see cref="Create"/> rejects fewer candidates than hard negatives.</summary>
+    public (int Hard, int Candidates) HardLayout(int negatives)
+    {
+        IReadOnlyList<SamplerShare> parts = Parts;
+        int[] counts = Counts(parts, negatives);
+        int hard = 0;
+        for (int p = 0; p < parts.Count; p++)
+        {
+            hard += parts[p].Kind == SamplerKind.Hard ? counts[p] : 0;
+        }
+        return (hard, hard == 0 ? 0 : HardCandidates == 0 ? 4 * hard : HardCandidates);
+    }
+
     /// <summary>Checks the options; messages name the setting, the value found and what is expected.</summary>
     public void Validate()
     {
@@ -163,15 +173,15 @@ public sealed class SamplerOptions
         Validate();
         IReadOnlyList<SamplerShare> parts = Parts;
         int[] counts = Counts(parts, negatives);
-        int hardCount = 0;
+        (int hardCount, int candidates) = HardLayout(negatives);
+        if (candidates < hardCount)
+        {
+            throw new ArgumentException($"Hard negatives keep the top {hardCount} of the candidates, so at least {hardCount} candidates are needed; got {candidates}.");
+        }
         var drawn = new List<(INegativeSampler Sampler, int Count)>();
         for (int p = 0; p < parts.Count; p++)
         {
-            if (parts[p].Kind == SamplerKind.Hard)
-            {
-                hardCount = counts[p];
-            }
-            else if (counts[p] > 0)
+            if (parts[p].Kind != SamplerKind.Hard && counts[p] > 0)
             {
                 drawn.Add((Single(parts[p].Kind, train, excludePositives), counts[p]));
             }
@@ -186,11 +196,6 @@ public sealed class SamplerOptions
         if (FalseNegativeRatio > 0)
         {
             drawnSampler = new FalseNegativeSampler(drawnSampler, train, FalseNegativeRatio);
-        }
-        int candidates = hardCount == 0 ? 0 : HardCandidates == 0 ? 4 * hardCount : HardCandidates;
-        if (hardCount > 0 && candidates < hardCount)
-        {
-            throw new ArgumentException($"Hard negatives keep the top {hardCount} of the candidates, so at least {hardCount} candidates are needed; got {candidates}.");
         }
         INegativeSampler? candidateSampler = hardCount == 0 ? null : new UniformSampler(train.ItemCount, train);
         return new NegativeSampling(drawnSampler, drawnCount, hardCount, candidates, candidateSampler, Timing);
