@@ -15,7 +15,10 @@ internal static class BenchCommand
           Trains each configuration for --epochs epochs (default 3) and prints the median seconds per epoch, training
           rows/s, GFLOP/s of the scoring dot products, GB/s of the optimizer's row traffic, the full-ranking evaluation
           time at K = 20 (median of 3), the process's peak working set, and seconds per epoch of every phase.
-          Then it measures this machine's floor: FMA peak, memory bandwidth (triad) and sqrt/divide rate.
+          Then it measures this machine's floor: FMA peak, memory bandwidth (triad) and sqrt/divide rate, and for
+      each configuration the least time dense Adam needs per epoch here: every item row a step reads must first
+      take the steps it missed, reading and writing its w, m and v (timed alone), and every element of both tables
+      takes every step (one sqrt and one divide each).
           --negatives LIST    negatives per row, one configuration each (default 10,100,800)
           Without --data it runs on the generated demo data.
         """;
@@ -78,8 +81,32 @@ internal static class BenchCommand
         {
             output.WriteLine(string.Create(c, $"  FMA peak       {MachineFloor.FmaGflops(threads),8:F1} GFLOP/s"));
             output.WriteLine(string.Create(c, $"  triad          {MachineFloor.TriadGBps(threads),8:F1} GB/s"));
-            output.WriteLine(string.Create(c, $"  sqrt+divide    {MachineFloor.DivideSqrtRate(threads) / 1e9,8:F2} G element-steps/s (the compute floor of dense Adam)"));
+            double divideRate = MachineFloor.DivideSqrtRate(threads);
+            output.WriteLine(string.Create(c, $"  sqrt+divide    {divideRate / 1e9,8:F2} G element-steps/s (the compute floor of dense Adam)"));
+            output.WriteLine();
+            WriteAdamFloor(output, data, baseOptions.Encoder.Dim, threads, divideRate, results);
         }
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// The least time dense Adam can take per epoch here, per configuration: every element of both tables takes every
+    /// step (one sqrt and one divide each), and every item row a step reads must first take the steps it missed, which
+    /// reads and writes its w, m and v (the L2 term moves idle rows at every step, through their own moments).
+    /// </summary>
+    private static void WriteAdamFloor(TextWriter output, Dataset data, int dim, int threads, double divideRate, IReadOnlyList<BenchmarkResult> results)
+    {
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine("  floor of dense Adam per epoch (measured on this machine, nothing else running):");
+        output.WriteLine("  negatives   item rows read/step   their w,m,v once: ms/step      GB/s   s/epoch   sqrt+divide s/epoch   epoch measured");
+        foreach (BenchmarkResult r in results)
+        {
+            int rows = Math.Clamp((int)Math.Round(r.ItemRowsPerStep), 1, data.ItemCount);
+            double perStep = MachineFloor.RowUpdateSecondsPerStep(data.ItemCount, dim, rows, threads);
+            double gigabytes = rows * 6.0 * sizeof(float) * dim / 1e9;
+            double computeSeconds = (double)(data.UserCount + data.ItemCount) * dim * r.StepsPerEpoch / divideRate;
+            output.WriteLine(string.Create(c,
+                $"  {r.Negatives,9} {rows,21:N0} {perStep * 1e3,26:F2} {gigabytes / perStep,9:F1} {perStep * r.StepsPerEpoch,9:F2} {computeSeconds,21:F2} {r.MedianEpochSeconds,16:F2}"));
+        }
     }
 }

@@ -332,6 +332,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _itemCount = itemCount;
         _runner.For(planned, 1, _catchUpMixed);
         Counters.RowsCaughtUp += userCount + itemCount;
+        Counters.ItemRowsRead += itemCount;
         EndPhase(2);
 
         // 3b. Hard negatives: score each row's candidates with the caught-up model, keep the top ones (parallel).
@@ -402,6 +403,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
 
         // 7. Adam step.
         Counters.RowsStepped += userCount + touched;
+        Counters.Steps++;
         Counters.Rows += size;
         Counters.Slots += (long)size * slots;
         if (_l2InSums)
@@ -724,6 +726,12 @@ public sealed class TrainerCounters
 
     /// <summary>Table rows given a data-gradient Adam step.</summary>
     public long RowsStepped { get; set; }
+
+    /// <summary>Distinct item rows read by steps (each first brought up to date, which reads and writes its w, m and v).</summary>
+    public long ItemRowsRead { get; set; }
+
+    /// <summary>Optimisation steps taken.</summary>
+    public long Steps { get; set; }
 }
 
 /// <summary>Training produced non-finite parameters.</summary>

@@ -13,8 +13,11 @@ namespace RecLoss.Core.Training;
 /// <param name="EvaluationSeconds">Median full-ranking evaluation of the test split at K = 20.</param>
 /// <param name="PeakWorkingSetBytes">The process's peak working set after this configuration.</param>
 /// <param name="AllocatedBytesPerEpoch">Managed bytes allocated per training epoch (all threads).</param>
+/// <param name="StepsPerEpoch">Optimisation steps per epoch.</param>
+/// <param name="ItemRowsPerStep">Mean distinct item rows a step reads (and so first brings up to date).</param>
 public sealed record BenchmarkResult(int Negatives, IReadOnlyList<double> EpochSeconds, double RowsPerSecond, double ScoringGflops, double OptimizerGBps,
-    double EvaluationSeconds, long PeakWorkingSetBytes, double AllocatedBytesPerEpoch, IReadOnlyList<(string Phase, double SecondsPerEpoch)> Phases)
+    double EvaluationSeconds, long PeakWorkingSetBytes, double AllocatedBytesPerEpoch, IReadOnlyList<(string Phase, double SecondsPerEpoch)> Phases,
+    double StepsPerEpoch, double ItemRowsPerStep)
 {
     public double MedianEpochSeconds => Median(EpochSeconds);
 
@@ -70,6 +73,8 @@ public static class TrainingBenchmark
             BenchmarkResult.Median(evaluationSeconds),
             Process.GetCurrentProcess().PeakWorkingSet64,
             allocatedPerEpoch,
-            names.Select((n, i) => (n, phase[i] / epochs)).ToArray());
+            names.Select((n, i) => (n, phase[i] / epochs)).ToArray(),
+            counters.Steps / (double)epochs,
+            counters.ItemRowsRead / (double)Math.Max(1, counters.Steps));
     }
 }
