@@ -16,9 +16,9 @@ internal static class BenchCommand
           rows/s, GFLOP/s of the scoring dot products, GB/s of the optimizer's row traffic, the full-ranking evaluation
           time at K = 20 (median of 3), the process's peak working set, and seconds per epoch of every phase.
           Then it measures this machine's floor: FMA peak, memory bandwidth (triad) and sqrt/divide rate, and for
-      each configuration the least time dense Adam needs per epoch here: every item row a step reads must first
-      take the steps it missed, reading and writing its w, m and v (timed alone), and every element of both tables
-      takes every step (one sqrt and one divide each).
+          each configuration the least time dense Adam needs per epoch here: every item row a step reads must first
+          take the steps it missed, reading and writing its w, m and v (timed alone), and every element of both tables
+          takes every step (one sqrt and one divide each).
           --negatives LIST    negatives per row, one configuration each (default 10,100,800)
           Without --data it runs on the generated demo data.
         """;
