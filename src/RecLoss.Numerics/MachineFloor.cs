@@ -107,6 +107,37 @@ public static class MachineFloor
         return elapsed / (double)Stopwatch.Frequency / (steps - warmup);
     }
 
+    /// <summary>
+    /// Gathered rows per second of <see cref="GatherDot.Compute"/>, the forward pass's scoring: each call dots one
+    /// vector with <paramref name="rowsPerCall"/> random rows of a [tableRows, dim] table, on every thread.
+    /// </summary>
+    public static double GatherDotRowsPerSecond(int tableRows, int dim, int rowsPerCall, int threads, double seconds = 0.5, ulong seed = 1)
+    {
+        float[] table = new float[(long)tableRows * dim];
+        Array.Fill(table, 0.01f);
+        const int Lists = 64;
+        var rng = new Xoshiro256(seed);
+        int[] rows = new int[Lists * rowsPerCall];
+        for (int k = 0; k < rows.Length; k++)
+        {
+            rows[k] = rng.NextInt(tableRows);
+        }
+        float[] x = new float[dim];
+        Array.Fill(x, 0.5f);
+        (long calls, double elapsed) = TimeOnThreads(threads, Lists, seconds, n =>
+        {
+            Span<float> scores = stackalloc float[rowsPerCall];
+            float sum = 0;
+            for (long c = 0; c < n; c++)
+            {
+                GatherDot.Compute(x, table, rows.AsSpan((int)(c % Lists) * rowsPerCall, rowsPerCall), scores);
+                sum += scores[0];
+            }
+            return sum;
+        });
+        return threads * (double)calls * rowsPerCall / elapsed;
+    }
+
     /// <summary>Fills <paramref name="output"/> with distinct rows of [0, tableRows) in ascending order, each subset
     /// equally likely (selection sampling: row r is kept with probability needed / remaining).</summary>
     internal static void DistinctAscendingRows(ref Xoshiro256 rng, int tableRows, Span<int> output)

@@ -18,7 +18,8 @@ internal static class BenchCommand
           Then it measures this machine's floor: FMA peak, memory bandwidth (triad) and sqrt/divide rate, and for
           each configuration the least time dense Adam needs per epoch here: every item row a step reads must first
           take the steps it missed, reading and writing its w, m and v (timed alone), and every element of both tables
-          takes every step (one sqrt and one divide each).
+          takes every step (one sqrt and one divide each); and the time the scoring's gathered dot products of one
+          epoch (rows x (1 + N) item rows) take alone.
           --negatives LIST    negatives per row, one configuration each (default 10,100,800)
           Without --data it runs on the generated demo data.
         """;
@@ -92,21 +93,23 @@ internal static class BenchCommand
     /// <summary>
     /// The least time dense Adam can take per epoch here, per configuration: every element of both tables takes every
     /// step (one sqrt and one divide each), and every item row a step reads must first take the steps it missed, which
-    /// reads and writes its w, m and v (the L2 term moves idle rows at every step, through their own moments).
+    /// reads and writes its w, m and v (the L2 term moves idle rows at every step, through their own moments). Beside
+    /// them, the scoring pass's gathered dot products timed alone.
     /// </summary>
     private static void WriteAdamFloor(TextWriter output, Dataset data, int dim, int threads, double divideRate, IReadOnlyList<BenchmarkResult> results)
     {
         var c = CultureInfo.InvariantCulture;
-        output.WriteLine("  floor of dense Adam per epoch (measured on this machine, nothing else running):");
-        output.WriteLine("  negatives   item rows read/step   their w,m,v once: ms/step      GB/s   s/epoch   sqrt+divide s/epoch   epoch measured");
+        output.WriteLine("  floors per epoch (each timed alone on this machine): dense Adam's item rows and its sqrt/divide work, and the scoring gathers");
+        output.WriteLine("  negatives   item rows read/step   their w,m,v once: ms/step      GB/s   s/epoch   sqrt+divide s/epoch   gathers s/epoch   epoch measured");
         foreach (BenchmarkResult r in results)
         {
             int rows = Math.Clamp((int)Math.Round(r.ItemRowsPerStep), 1, data.ItemCount);
             double perStep = MachineFloor.RowUpdateSecondsPerStep(data.ItemCount, dim, rows, threads);
             double gigabytes = rows * 6.0 * sizeof(float) * dim / 1e9;
             double computeSeconds = (double)(data.UserCount + data.ItemCount) * dim * r.StepsPerEpoch / divideRate;
+            double gatherSeconds = r.SlotsPerEpoch / MachineFloor.GatherDotRowsPerSecond(data.ItemCount, dim, r.Negatives + 1, threads);
             output.WriteLine(string.Create(c,
-                $"  {r.Negatives,9} {rows,21:N0} {perStep * 1e3,26:F2} {gigabytes / perStep,9:F1} {perStep * r.StepsPerEpoch,9:F2} {computeSeconds,21:F2} {r.MedianEpochSeconds,16:F2}"));
+                $"  {r.Negatives,9} {rows,21:N0} {perStep * 1e3,26:F2} {gigabytes / perStep,9:F1} {perStep * r.StepsPerEpoch,9:F2} {computeSeconds,21:F2} {gatherSeconds,17:F2} {r.MedianEpochSeconds,16:F2}"));
         }
     }
 }

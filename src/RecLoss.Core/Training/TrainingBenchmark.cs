@@ -15,9 +15,10 @@ namespace RecLoss.Core.Training;
 /// <param name="AllocatedBytesPerEpoch">Managed bytes allocated per training epoch (all threads).</param>
 /// <param name="StepsPerEpoch">Optimisation steps per epoch.</param>
 /// <param name="ItemRowsPerStep">Mean distinct item rows a step reads (and so first brings up to date).</param>
+/// <param name="SlotsPerEpoch">(row, item) scores per epoch: rows x (1 + N).</param>
 public sealed record BenchmarkResult(int Negatives, IReadOnlyList<double> EpochSeconds, double RowsPerSecond, double ScoringGflops, double OptimizerGBps,
     double EvaluationSeconds, long PeakWorkingSetBytes, double AllocatedBytesPerEpoch, IReadOnlyList<(string Phase, double SecondsPerEpoch)> Phases,
-    double StepsPerEpoch, double ItemRowsPerStep)
+    double StepsPerEpoch, double ItemRowsPerStep, double SlotsPerEpoch)
 {
     public double MedianEpochSeconds => Median(EpochSeconds);
 
@@ -75,6 +76,7 @@ public static class TrainingBenchmark
             allocatedPerEpoch,
             names.Select((n, i) => (n, phase[i] / epochs)).ToArray(),
             counters.Steps / (double)epochs,
-            counters.ItemRowsRead / (double)Math.Max(1, counters.Steps));
+            counters.ItemRowsRead / (double)Math.Max(1, counters.Steps),
+            counters.Slots / (double)epochs);
     }
 }
