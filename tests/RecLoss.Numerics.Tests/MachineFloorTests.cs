@@ -61,4 +61,13 @@ public class MachineFloorTests
         double seconds = MachineFloor.RowUpdateSecondsPerStep(200, 16, 50, 2, steps: 8);
         Assert.True(seconds > 0 && double.IsFinite(seconds), $"{seconds}");
     }
+
+    [Theory]
+    [InlineData(64, 101)]
+    [InlineData(16, 7)]
+    public void GatherDotRowsPerSecond_SmallTable_PositiveAndFinite(int dim, int rowsPerCall)
+    {
+        double rate = MachineFloor.GatherDotRowsPerSecond(500, dim, rowsPerCall, 2, seconds: 0.01);
+        Assert.True(rate > 0 && double.IsFinite(rate), $"{rate}");
+    }
 }
