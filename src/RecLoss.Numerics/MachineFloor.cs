@@ -109,28 +109,30 @@ public static class MachineFloor
 
     /// <summary>
     /// Gathered rows per second of <see cref="GatherDot.Compute"/>, the forward pass's scoring: each call dots one
-    /// vector with <paramref name="rowsPerCall"/> random rows of a [tableRows, dim] table, on every thread.
+    /// vector with <paramref name="rowsPerCall"/> random rows of a [tableRows, dim] table (over the whole table, as
+    /// an epoch's steps gather), on every thread.
     /// </summary>
     public static double GatherDotRowsPerSecond(int tableRows, int dim, int rowsPerCall, int threads, double seconds = 0.5, ulong seed = 1)
     {
         float[] table = new float[(long)tableRows * dim];
         Array.Fill(table, 0.01f);
-        const int Lists = 64;
+        // Enough lists that the calls touch the whole table about four times over, as an epoch's steps do.
+        int lists = Math.Max(64, (int)Math.Min(1 << 20, 4L * tableRows / rowsPerCall + 1));
         var rng = new Xoshiro256(seed);
-        int[] rows = new int[Lists * rowsPerCall];
+        int[] rows = new int[lists * rowsPerCall];
         for (int k = 0; k < rows.Length; k++)
         {
             rows[k] = rng.NextInt(tableRows);
         }
         float[] x = new float[dim];
         Array.Fill(x, 0.5f);
-        (long calls, double elapsed) = TimeOnThreads(threads, Lists, seconds, n =>
+        (long calls, double elapsed) = TimeOnThreads(threads, lists, seconds, n =>
         {
             Span<float> scores = stackalloc float[rowsPerCall];
             float sum = 0;
             for (long c = 0; c < n; c++)
             {
-                GatherDot.Compute(x, table, rows.AsSpan((int)(c % Lists) * rowsPerCall, rowsPerCall), scores);
+                GatherDot.Compute(x, table, rows.AsSpan((int)(c % lists) * rowsPerCall, rowsPerCall), scores);
                 sum += scores[0];
             }
             return sum;
