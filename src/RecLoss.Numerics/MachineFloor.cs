@@ -66,8 +66,9 @@ public static class MachineFloor
     }
 
     /// <summary>
-    /// Seconds per step of the least memory traffic that exact dense Adam needs for one table: every row with a data
-    /// gradient reads and writes its w, m and v once (fp32, 6 x 4 x dim bytes), with one sqrt and one divide per element.
+    /// Seconds per step of the least memory traffic that exact dense Adam needs for one table: every row a step reads
+    /// must first take the steps it missed, which reads and writes its w, m and v once (fp32, 6 x 4 x dim bytes), with
+    /// one sqrt and one divide per element.
     /// </summary>
     /// <remarks>
     /// Each step updates <paramref name="rowsPerStep"/> distinct random rows in ascending order (as the trainer walks
