@@ -54,6 +54,10 @@ public abstract class AdamOptimizer
     /// <summary>Takes one step; the gradient holds data gradients only (the L2 term is added here).</summary>
     public abstract void Step(SparseGradient gradient);
 
+    /// <summary>Whether rows without a data gradient change between steps (dense Adam: yes, through the L2 term and
+    /// their moments). When not, a row's weights change only in the steps that carry its gradient.</summary>
+    public virtual bool IdleRowsChange => true;
+
     /// <summary>Whether <see cref="StepWithL2Added"/> is available (the optimizers that step only the gradient's rows).</summary>
     public virtual bool CanStepWithL2Added => false;
 

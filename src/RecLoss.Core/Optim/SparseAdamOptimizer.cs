@@ -28,6 +28,8 @@ public sealed class SparseAdamOptimizer : AdamOptimizer
     {
     }
 
+    public override bool IdleRowsChange => false;
+
     public override void Step(SparseGradient gradient) => StepGradientRows(gradient, 0);
 
     public override bool CanStepWithL2Added => true;

@@ -65,6 +65,9 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
     private readonly int[] _activeCount;        // [chunks]
     private readonly ulong[][] _workerBits;     // [workers][ceil(items / 64)]: items drawn by each worker
     private readonly float[] _itemInverseNorm;  // [items]: 1/|e_i|, valid for the items of the current batch
+    // Optimizers that leave idle rows alone: norms stay valid between steps; each step renews only its stepped items'.
+    private readonly bool _normsPersist;
+    private readonly Action<int, int> _renewItemNorms, _computeAllItemNorms;
     private readonly int[] _userStamp, _userLocal, _itemLocal;
     private readonly int[] _distinctUsers, _distinctItems;
     private readonly int[] _userRowStart, _userRowList;   // CSR: distinct user -> batch rows
@@ -156,6 +159,9 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _activeCount = new int[(b + RowChunk - 1) / RowChunk];
         _workerBits = Enumerable.Range(0, runner.Threads).Select(_ => new ulong[(train.ItemCount + 63) / 64]).ToArray();
         _itemInverseNorm = new float[train.ItemCount];
+        _normsPersist = !optimizer.IdleRowsChange && !options.RecomputeItemNormsEveryStep;
+        _renewItemNorms = RenewItemNorms;
+        _computeAllItemNorms = ComputeAllItemNorms;
         _userStamp = new int[train.UserCount];
         _userLocal = new int[train.UserCount];
         _itemLocal = new int[train.ItemCount];
@@ -208,6 +214,12 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             }
             _epoch = epoch;
             _runner.For(Rows, 1024, _drawEpochRows);
+        }
+
+        if (_normsPersist && _encoder.Score == ScoreKind.Cosine)
+        {
+            // Whatever changed the items since the last epoch (nothing, unless a caller did), norms start valid.
+            _runner.For(_encoder.Items.Rows, 1024, _computeAllItemNorms);
         }
 
         long epochStart = Stopwatch.GetTimestamp();
@@ -414,6 +426,10 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         {
             _optimizer.Step(_gradient);
         }
+        if (_normsPersist && _encoder.Score == ScoreKind.Cosine)
+        {
+            _runner.For(touched, RowChunk * 16, _renewItemNorms);
+        }
         EndPhase(7);
 
         double sum = 0;
@@ -514,12 +530,34 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
 
         ReadOnlySpan<int> rows = _distinctItems.AsSpan(from, to - from);
         _optimizer.CatchUpSerial(1, rows);
-        if (_encoder.Score == ScoreKind.Cosine)
+        if (_encoder.Score == ScoreKind.Cosine && !_normsPersist)
         {
             foreach (int i in rows)
             {
-                _itemInverseNorm[i] = 1f / MathF.Max(MathF.Sqrt(VectorKernels.SumOfSquares<float>(items.AsSpan(i * dim, dim))), 1e-12f);
+                _itemInverseNorm[i] = InverseNorm(items.AsSpan(i * dim, dim));
             }
+        }
+    }
+
+    /// <summary>1 / max(|e|, 1e-12), as torch.nn.functional.normalize clamps it.</summary>
+    private static float InverseNorm(ReadOnlySpan<float> e) => 1f / MathF.Max(MathF.Sqrt(VectorKernels.SumOfSquares<float>(e)), 1e-12f);
+
+    /// <summary>The norms of the item rows this step's Adam update changed (gradient rows [from, to) of the item table).</summary>
+    private void RenewItemNorms(int from, int to)
+    {
+        float[] items = _encoder.Items.Weights;
+        foreach (int i in _gradient.Rows[1].AsSpan(from, to - from))
+        {
+            _itemInverseNorm[i] = InverseNorm(items.AsSpan(i * _dim, _dim));
+        }
+    }
+
+    private void ComputeAllItemNorms(int from, int to)
+    {
+        float[] items = _encoder.Items.Weights;
+        for (int i = from; i < to; i++)
+        {
+            _itemInverseNorm[i] = InverseNorm(items.AsSpan(i * _dim, _dim));
         }
     }
 

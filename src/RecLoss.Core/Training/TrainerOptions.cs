@@ -27,6 +27,10 @@ public sealed class TrainerOptions
     /// <summary>Evaluate every this many epochs (int, >= 1); the last epoch is always evaluated.</summary>
     public int EvaluateEvery { get; init; } = Defaults.EvaluateEvery;
 
+    /// <summary>Recompute every read item's norm at every step even when the optimizer leaves idle rows alone (tests
+    /// compare the two ways).</summary>
+    internal bool RecomputeItemNormsEveryStep { get; init; }
+
     public static class Defaults
     {
         public const int Epochs = 100;

@@ -9,7 +9,7 @@ namespace RecLoss.Core.Training;
 /// <summary>End-to-end figures of one training configuration.</summary>
 /// <param name="EpochSeconds">Seconds of each timed epoch.</param>
 /// <param name="ScoringGflops">Dot products of the forward pass (rows x (1 + N) x 2 dim FLOP) per second of the forward-backward phase.</param>
-/// <param name="OptimizerGBps">Bytes of w, m and v read and written by rows caught up or stepped (6 x 4 x dim each) per second of those phases.</param>
+/// <param name="OptimizerGBps">Bytes of w, m and v read and written by rows caught up (dense Adam) or stepped (6 x 4 x dim each) per second of those phases.</param>
 /// <param name="EvaluationSeconds">Median full-ranking evaluation of the test split at K = 20.</param>
 /// <param name="PeakWorkingSetBytes">The process's peak working set after this configuration.</param>
 /// <param name="AllocatedBytesPerEpoch">Managed bytes allocated per training epoch (all threads).</param>
@@ -64,7 +64,9 @@ public static class TrainingBenchmark
         int dim = options.Encoder.Dim;
         double total = seconds.Sum();
         double scoringFlops = counters.Slots * 2.0 * dim;
-        double optimizerBytes = (counters.RowsCaughtUp + counters.RowsStepped) * 6.0 * 4 * dim;
+        // Catching a row up moves its w, m and v only when idle rows change (dense Adam); sparse Adam's catch-up is empty.
+        long rowsMoved = (parts.Optimizer.IdleRowsChange ? counters.RowsCaughtUp : 0) + counters.RowsStepped;
+        double optimizerBytes = rowsMoved * 6.0 * 4 * dim;
         return new BenchmarkResult(
             options.Trainer.Negatives,
             seconds,

@@ -58,6 +58,28 @@ public class TrainingTests
         Assert.True(result.Epochs[^1].Loss < result.Epochs[0].Loss, "the loss should fall");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SparseAdam_ItemNormsKeptBetweenSteps_SameBitsAsRecomputedEveryStep(bool hard)
+    {
+        // Sparse Adam leaves idle rows alone, so the trainer keeps item norms and renews only the stepped rows'; a
+        // stale norm (a stepped row not renewed) changes the scores and so the embeddings.
+        Dataset data = SmallData();
+        SessionOptions Sparse(bool recompute) => new()
+        {
+            Adam = new AdamOptions { LearningRate = 1e-2 },
+            Optimizer = OptimizerKind.SparseAdam,
+            Sampler = hard ? new() { Mixture = [new(SamplerKind.Hard, 0.5), new(SamplerKind.Uniform, 0.5)] } : new(),
+            Trainer = new TrainerOptions { Epochs = 2, BatchSize = 128, Negatives = 20, Threads = 2, Seed = 5, EvaluateEvery = 2, RecomputeItemNormsEveryStep = recompute },
+            Encoder = new() { Dim = 32 },
+        };
+        TrainingResult kept = new TrainingSession(Sparse(false)).Run(data, MultiMarginLoss.Yelp2018);
+        TrainingResult recomputed = new TrainingSession(Sparse(true)).Run(data, MultiMarginLoss.Yelp2018);
+        Assert.Equal(recomputed.Encoder.Items.Weights, kept.Encoder.Items.Weights);
+        Assert.Equal(recomputed.Encoder.Users.Weights, kept.Encoder.Users.Weights);
+    }
+
     [Fact]
     public void Run_WithValidation_ReportsBestValidationAndLabelsTestSelection()
     {
