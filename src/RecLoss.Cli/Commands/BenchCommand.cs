@@ -85,18 +85,18 @@ internal static class BenchCommand
             double divideRate = MachineFloor.DivideSqrtRate(threads);
             output.WriteLine(string.Create(c, $"  sqrt+divide    {divideRate / 1e9,8:F2} G element-steps/s (the compute floor of dense Adam)"));
             output.WriteLine();
-            WriteAdamFloor(output, data, baseOptions.Encoder.Dim, threads, divideRate, results);
+            WriteFloors(output, data, baseOptions.Encoder.Dim, threads, divideRate, results);
         }
         return ExitCodes.Success;
     }
 
     /// <summary>
-    /// The least time dense Adam can take per epoch here, per configuration: every element of both tables takes every
-    /// step (one sqrt and one divide each), and every item row a step reads must first take the steps it missed, which
-    /// reads and writes its w, m and v (the L2 term moves idle rows at every step, through their own moments). Beside
-    /// them, the scoring pass's gathered dot products timed alone.
+    /// The floors per configuration, each timed alone: dense Adam's, where every element of both tables takes every
+    /// step (one sqrt and one divide each) and every item row a step reads must first take the steps it missed, which
+    /// reads and writes its w, m and v (the L2 term moves idle rows at every step, through their own moments); and the
+    /// scoring pass's gathered dot products.
     /// </summary>
-    private static void WriteAdamFloor(TextWriter output, Dataset data, int dim, int threads, double divideRate, IReadOnlyList<BenchmarkResult> results)
+    private static void WriteFloors(TextWriter output, Dataset data, int dim, int threads, double divideRate, IReadOnlyList<BenchmarkResult> results)
     {
         var c = CultureInfo.InvariantCulture;
         output.WriteLine("  floors per epoch (each timed alone on this machine): dense Adam's item rows and its sqrt/divide work, and the scoring gathers");

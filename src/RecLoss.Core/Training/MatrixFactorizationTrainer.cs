@@ -525,32 +525,28 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
 
     private void CatchUpItems(int from, int to)
     {
-        int dim = _dim;
-        float[] items = _encoder.Items.Weights;
-
         ReadOnlySpan<int> rows = _distinctItems.AsSpan(from, to - from);
         _optimizer.CatchUpSerial(1, rows);
         if (_encoder.Score == ScoreKind.Cosine && !_normsPersist)
         {
-            foreach (int i in rows)
-            {
-                _itemInverseNorm[i] = InverseNorm(items.AsSpan(i * dim, dim));
-            }
+            SetInverseNorms(rows);
         }
     }
 
-    /// <summary>1 / max(|e|, 1e-12), as torch.nn.functional.normalize clamps it.</summary>
-    private static float InverseNorm(ReadOnlySpan<float> e) => 1f / MathF.Max(MathF.Sqrt(VectorKernels.SumOfSquares<float>(e)), 1e-12f);
-
     /// <summary>The norms of the item rows this step's Adam update changed (gradient rows [from, to) of the item table).</summary>
-    private void RenewItemNorms(int from, int to)
+    private void RenewItemNorms(int from, int to) => SetInverseNorms(_gradient.Rows[1].AsSpan(from, to - from));
+
+    /// <summary>1 / max(|e_i|, 1e-12) for the given item rows, as torch.nn.functional.normalize clamps it.</summary>
+    private void SetInverseNorms(ReadOnlySpan<int> rows)
     {
         float[] items = _encoder.Items.Weights;
-        foreach (int i in _gradient.Rows[1].AsSpan(from, to - from))
+        foreach (int i in rows)
         {
             _itemInverseNorm[i] = InverseNorm(items.AsSpan(i * _dim, _dim));
         }
     }
+
+    private static float InverseNorm(ReadOnlySpan<float> e) => 1f / MathF.Max(MathF.Sqrt(VectorKernels.SumOfSquares<float>(e)), 1e-12f);
 
     private void ComputeAllItemNorms(int from, int to)
     {
