@@ -2,85 +2,115 @@ using RecLoss.Core.Data;
 
 namespace RecLoss.Cli;
 
+/// <summary>Where the data comes from and how it is split, read and checked before anything is loaded.</summary>
+/// <param name="Path">The --data path, or "generated" for the demo data.</param>
+internal sealed record DataSource(string Path, bool HasValidation, Func<Dataset> Load);
+
 /// <summary>The options that say where data comes from and how it is split; shared by the verbs that load data.</summary>
 internal static class DataArguments
 {
-    public const string Help = """
-          --data PATH              a folder with train.txt and test.txt (LightGCN format), or a CSV/TSV file with a header
-          --user-column NAME       delimited file: user column (default user_id; 'name' also matches 'name:token')
-          --item-column NAME       delimited file: item column (default item_id)
-          --rating-column NAME     delimited file: rating column; rows below --rating-threshold are not positives
-          --rating-threshold X     smallest positive rating (default 4)
-          --timestamp-column NAME  delimited file: timestamp column (needed by --split temporal)
-          --delimiter C            delimited file: field separator, 'tab' or one character (default: sniffed from the header)
-          --split random|temporal  delimited file: per-user split into train and test (default random)
-          --train-ratio X          delimited file: share of each user's interactions in train, in (0, 1) (default 0.8)
-          --validation-ratio X     carve this share of each user's train items out as a validation split, in (0, 1)
-          --split-seed N           seed of the random splits (default 2019)
-        """;
+    private static readonly string[] DelimitedOptions =
+        ["user-column", "item-column", "rating-column", "rating-threshold", "timestamp-column", "delimiter", "split", "train-ratio"];
 
-    public static Dataset Load(ArgumentReader args, string path)
+    /// <summary>Reads every data option; nothing is loaded until <see cref="DataSource.Load"/>.</summary>
+    public static DataSource Read(ArgumentReader args, bool dataRequired = false)
     {
-        ulong splitSeed = (ulong)args.Int("split-seed", 2019, 0);
-        double? validationRatio = args.Has("validation-ratio") ? args.Double("validation-ratio", 0.1, 0, 1, minExclusive: true) : null;
-        if (validationRatio is >= 1)
+        string? path = args.String("data");
+        if (path is not null && args.Has("data-seed"))
         {
-            throw new UsageException($"--validation-ratio: {validationRatio} is out of range (expected a value in (0, 1))");
+            throw new UsageException("--data-seed seeds the generated demo data; it does not apply with --data");
         }
-        Dataset data;
-        if (Directory.Exists(path))
+        if (path is null && dataRequired)
         {
-            foreach (string option in new[] { "user-column", "item-column", "rating-column", "rating-threshold", "timestamp-column", "delimiter", "split", "train-ratio" })
+            throw new UsageException("--data PATH is required here (a split folder or a CSV/TSV file)");
+        }
+        double? validationRatio = args.Has("validation-ratio") ? OpenUnit(args, "validation-ratio", 0.1) : null;
+        ulong splitSeed = (ulong)args.Int("split-seed", 2019, 0);
+        string? inapplicable = DelimitedOptions.FirstOrDefault(args.Has);
+        bool folder = path is not null && Directory.Exists(path);
+        if (path is not null && !folder && !File.Exists(path))
+        {
+            throw new DataFormatException(path, 0, "no such file or folder (expected a folder with train.txt and test.txt, or a CSV/TSV file with a header)");
+        }
+        if (path is null || folder)
+        {
+            if (inapplicable is not null)
             {
-                if (args.Has(option))
-                {
-                    throw new UsageException($"--{option} applies to a delimited file, but --data '{path}' is a split folder (train.txt/test.txt)");
-                }
+                throw new UsageException(path is null
+                    ? $"--{inapplicable} applies to a delimited file given by --data, but no --data is given (the generated demo data is already split)"
+                    : $"--{inapplicable} applies to a delimited file, but --data '{path}' is a split folder (train.txt/test.txt)");
             }
-            data = SplitFileLoader.Load(path);
+            if (args.Has("split-seed") && validationRatio is null)
+            {
+                throw new UsageException("--split-seed seeds a split, but none is made here: the data is already split into train and test (add --validation-ratio R to carve a validation split)");
+            }
+        }
+        Func<Dataset> load;
+        if (path is null)
+        {
+            ulong dataSeed = (ulong)args.Int("data-seed", (int)SyntheticDataOptions.Defaults.Seed, 0);
+            load = () => SyntheticData.Generate(new SyntheticDataOptions { Seed = dataSeed });
+        }
+        else if (folder)
+        {
+            load = () => SplitFileLoader.Load(path);
         }
         else
         {
-            string? delimiterText = args.String("delimiter");
-            char? delimiter = delimiterText switch
-            {
-                null => null,
-                "tab" or "\\t" => '\t',
-                { Length: 1 } => delimiterText[0],
-                _ => throw new UsageException($"--delimiter: '{delimiterText}' is not one character (expected e.g. ',' or 'tab')"),
-            };
-            string splitText = args.String("split", "random");
-            SplitKind kind = splitText switch
-            {
-                "random" => SplitKind.Random,
-                "temporal" => SplitKind.Temporal,
-                _ => throw new UsageException($"--split: '{splitText}' is not a split (expected random or temporal)"),
-            };
-            string? timestampColumn = args.String("timestamp-column");
-            if (kind == SplitKind.Temporal && timestampColumn is null)
-            {
-                throw new UsageException("--split temporal needs --timestamp-column");
-            }
-            var options = new DelimitedFileOptions
-            {
-                Delimiter = delimiter,
-                UserColumn = args.String("user-column", DelimitedFileOptions.Defaults.UserColumn),
-                ItemColumn = args.String("item-column", DelimitedFileOptions.Defaults.ItemColumn),
-                RatingColumn = args.String("rating-column"),
-                RatingThreshold = args.Double("rating-threshold", DelimitedFileOptions.Defaults.RatingThreshold),
-                TimestampColumn = timestampColumn,
-            };
-            if (args.Has("rating-threshold") && options.RatingColumn is null)
-            {
-                throw new UsageException("--rating-threshold needs --rating-column");
-            }
-            double trainRatio = args.Double("train-ratio", 0.8, 0, 1, minExclusive: true);
-            if (trainRatio >= 1)
-            {
-                throw new UsageException($"--train-ratio: {trainRatio} is out of range (expected a value in (0, 1))");
-            }
-            data = Splitter.Split(DelimitedFileLoader.Load(path, options), kind, trainRatio, splitSeed);
+            (DelimitedFileOptions options, SplitKind kind, double trainRatio) = ReadDelimited(args);
+            load = () => Splitter.Split(DelimitedFileLoader.Load(path, options), kind, trainRatio, splitSeed);
         }
-        return validationRatio is { } ratio ? Splitter.CarveValidation(data, ratio, splitSeed) : data;
+        return new DataSource(path ?? "generated", validationRatio is not null,
+            () => validationRatio is { } ratio ? Splitter.CarveValidation(load(), ratio, splitSeed) : load());
+    }
+
+    private static (DelimitedFileOptions, SplitKind, double) ReadDelimited(ArgumentReader args)
+    {
+        string? delimiterText = args.String("delimiter");
+        char? delimiter = delimiterText switch
+        {
+            null => null,
+            "tab" or "\\t" => '\t',
+            { Length: 1 } when delimiterText[0] is not ('"' or '\r' or '\n') => delimiterText[0],
+            _ => throw new UsageException($"--delimiter: '{ArgumentReader.Shorten(delimiterText)}' is not a field separator (expected one character other than a quote or a line break, e.g. ',' or 'tab')"),
+        };
+        string splitText = args.String("split", "random");
+        SplitKind kind = splitText switch
+        {
+            "random" => SplitKind.Random,
+            "temporal" => SplitKind.Temporal,
+            _ => throw new UsageException($"--split: '{ArgumentReader.Shorten(splitText)}' is not a split (expected random or temporal)"),
+        };
+        string? timestampColumn = args.String("timestamp-column");
+        if (kind == SplitKind.Temporal && timestampColumn is null)
+        {
+            throw new UsageException("--split temporal needs --timestamp-column");
+        }
+        string? ratingColumn = args.String("rating-column");
+        if (args.Has("rating-threshold") && ratingColumn is null)
+        {
+            throw new UsageException("--rating-threshold needs --rating-column");
+        }
+        var options = new DelimitedFileOptions
+        {
+            Delimiter = delimiter,
+            UserColumn = args.String("user-column", DelimitedFileOptions.Defaults.UserColumn),
+            ItemColumn = args.String("item-column", DelimitedFileOptions.Defaults.ItemColumn),
+            RatingColumn = ratingColumn,
+            RatingThreshold = args.Double("rating-threshold", DelimitedFileOptions.Defaults.RatingThreshold),
+            TimestampColumn = timestampColumn,
+        };
+        return (options, kind, OpenUnit(args, "train-ratio", 0.8));
+    }
+
+    /// <summary>A ratio in the open interval (0, 1).</summary>
+    private static double OpenUnit(ArgumentReader args, string name, double fallback)
+    {
+        double value = args.Double(name, fallback, 0, 1, minExclusive: true);
+        if (value >= 1)
+        {
+            throw new UsageException($"--{name}: {value} is out of range (expected a value in (0, 1))");
+        }
+        return value;
     }
 }

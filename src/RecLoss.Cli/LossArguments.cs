@@ -43,10 +43,28 @@ internal static class LossArguments
             ["positive-term", "negative-term", "activation", "aggregation", "margins", "margin-weights", "positive-weight", "negative-weight"], ReadGeneralized),
     ];
 
-    /// <summary>Options that take no value.</summary>
-    public static readonly string[] Flags = ["pool-positives"];
+    /// <summary>Each loss option's value and meaning; its owners are the losses that list it.</summary>
+    private static readonly (string Name, string? Value, string Description)[] s_options =
+    [
+        ("margins", "LIST", "margins m_k, comma-separated (default 0.6,0.7,0.8,0.9)"),
+        ("margin-weights", "LIST", "weights w_k, one per margin (default 0.05,0.15,0.2,0.6)"),
+        ("positive-weight", "X", "w_p, weight of the positive term, >= 0 (default 1)"),
+        ("negative-weight", "X", "w_n (mml, generalized: default 400) or w (ccl: default 150), >= 0"),
+        ("margin", "X", "the margin m (ccl 0.9 in [-1, 1]; hinge 1; contrastive 1 in (0, 2]; triplet 0.2 in [0, 4])"),
+        ("temperature", "X", "temperature t, > 0 (ssm 1, sl 0.11; bsl: t1, 0.11)"),
+        ("temperature-negative", "X", "bsl: t2, the negatives' temperature, > 0 (default 1.10)"),
+        ("bsl-form", "reference|paper", "bsl: the reference code's form or the paper's Eq. 18 (default reference)"),
+        ("pool-positives", null, "bsl: pool a user's positives within the batch"),
+        ("gamma", "X", "simce: the margin gamma, >= 0 (default 1)"),
+        ("positive-term", "none|linear|hinge", "generalized: P(s+) (default hinge)"),
+        ("negative-term", "similarity|distance|triplet|score", "generalized: f(u,i,j,m) (default similarity)"),
+        ("activation", "relu|half-squared-relu|identity", "generalized: phi (default relu)"),
+        ("aggregation", "mean|sum|softmax", "generalized: A over the negatives (default mean)"),
+    ];
 
-    public const string Help = "      --loss NAME              loss (default mml); 'recloss losses' lists them with their options, e.g. --margin, --temperature\n";
+    /// <summary>The loss options as the command line declares them, each naming the losses that own it.</summary>
+    public static IEnumerable<OptionSpec> OptionSpecs() => s_options.Select(o => new OptionSpec(o.Name, o.Value, Section.Loss,
+        $"{o.Description}; loss {string.Join(", ", s_catalog.Where(e => e.Options.Contains(o.Name)).Select(e => e.Name))}"));
 
     /// <summary>The text of `recloss losses`.</summary>
     public static string Catalog()
@@ -70,7 +88,7 @@ internal static class LossArguments
         string name = args.String("loss", "mml");
         name = name == "infonce" ? "ssm" : name;
         Entry entry = s_catalog.FirstOrDefault(e => e.Name == name)
-            ?? throw new UsageException($"--loss: '{name}' is not a loss (expected one of {string.Join(", ", s_catalog.Select(e => e.Name))}, or infonce)");
+            ?? throw new UsageException($"--loss: '{ArgumentReader.Shorten(name)}' is not a loss (expected one of {string.Join(", ", s_catalog.Select(e => e.Name))}, or infonce)");
         foreach (string option in s_catalog.SelectMany(e => e.Options).Distinct().Except(entry.Options))
         {
             if (args.Has(option))
@@ -87,6 +105,49 @@ internal static class LossArguments
         {
             throw new UsageException($"--loss {name}: {FirstLine(e.Message)}");
         }
+    }
+
+    /// <summary>The loss and its hyper-parameters as fields, for run records.</summary>
+    public static Dictionary<string, object> Parameters(IRowLoss loss)
+    {
+        var fields = new Dictionary<string, object> { ["name"] = loss.Name };
+        void Add(string key, object value) => fields[key] = value;
+        switch (loss)
+        {
+            case MultiMarginLoss m:
+                Add("margins", m.Margins); Add("marginWeights", m.MarginWeights); Add("positiveWeight", m.PositiveWeight); Add("negativeWeight", m.NegativeWeight);
+                break;
+            case CosineContrastiveLoss c:
+                Add("margin", c.Margin); Add("negativeWeight", c.NegativeWeight);
+                break;
+            case PairwiseHingeLoss h:
+                Add("margin", h.Margin);
+                break;
+            case ContrastiveLoss c:
+                Add("margin", c.Margin);
+                break;
+            case TripletLoss t:
+                Add("margin", t.Margin);
+                break;
+            case SampledSoftmaxLoss x:
+                Add("temperature", x.Temperature);
+                break;
+            case SoftmaxLoss x:
+                Add("temperature", x.Temperature);
+                break;
+            case BilateralSoftmaxLoss b:
+                Add("form", Kebab(b.Form.ToString())); Add("temperature", b.PositiveTemperature); Add("temperatureNegative", b.NegativeTemperature); Add("poolPositives", b.PoolPositives);
+                break;
+            case SimCeLoss x:
+                Add("gamma", x.Gamma);
+                break;
+            case GeneralizedContrastiveLoss g:
+                Add("positiveTerm", Kebab(g.PositiveTerm.ToString())); Add("negativeTerm", Kebab(g.NegativeTerm.ToString()));
+                Add("activation", Kebab(g.Activation.ToString())); Add("aggregation", Kebab(g.Aggregation.ToString()));
+                Add("margins", g.Margins); Add("marginWeights", g.MarginWeights); Add("positiveWeight", g.PositiveWeight); Add("negativeWeight", g.NegativeWeight);
+                break;
+        }
+        return fields;
     }
 
     /// <summary>The loss and its hyper-parameters in one line, for logs and run records.</summary>
@@ -160,7 +221,7 @@ internal static class LossArguments
                 return value;
             }
         }
-        throw new UsageException($"--{option}: '{text}' is not one of {string.Join(", ", Enum.GetValues<TEnum>().Select(v => Kebab(v.ToString())))}");
+        throw new UsageException($"--{option}: '{ArgumentReader.Shorten(text)}' is not one of {string.Join(", ", Enum.GetValues<TEnum>().Select(v => Kebab(v.ToString())))}");
     }
 
     private static string Kebab(string pascal) =>

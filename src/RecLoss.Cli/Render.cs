@@ -2,6 +2,7 @@ using System.Globalization;
 using RecLoss.Core.Data;
 using RecLoss.Core.Evaluation;
 using RecLoss.Core.Training;
+using Spectre.Console;
 
 namespace RecLoss.Cli;
 
@@ -40,27 +41,64 @@ internal static class Render
         }
     }
 
-    /// <summary>One row per (label, result): Recall, NDCG, Precision, HitRate, MRR at every K.</summary>
+    /// <summary>
+    /// One row per (label, K): Recall, NDCG, Precision, HitRate and MRR, so the table stays within 100 columns for any
+    /// number of cut-offs; a result over no users reads "n/a (0 users)" rather than zeros.
+    /// </summary>
     public static void MetricsTable(TextWriter o, IReadOnlyList<(string Label, EvaluationResult Result)> rows)
     {
         if (rows.Count == 0)
         {
             return;
         }
-        IReadOnlyList<int> ks = rows[0].Result.Metrics.Select(m => m.K).ToArray();
-        int labelWidth = Math.Max(10, rows.Max(r => r.Label.Length));
-        var header = new List<string>();
-        foreach (int k in ks)
+        var table = new Table().Border(TableBorder.Markdown);
+        table.AddColumn(new TableColumn("result").NoWrap());
+        foreach (string name in new[] { "epoch", "K", "Recall", "NDCG", "Prec", "Hit", "MRR" })
         {
-            header.AddRange(new[] { $"Recall@{k}", $"NDCG@{k}", $"Prec@{k}", $"Hit@{k}", $"MRR@{k}" });
+            table.AddColumn(new TableColumn(name).RightAligned().NoWrap());
         }
-        o.WriteLine("  " + "".PadRight(labelWidth) + string.Concat(header.Select(h => h.PadLeft(10))));
         foreach ((string label, EvaluationResult result) in rows)
         {
-            var cells = result.Metrics.SelectMany(m => new[] { m.Recall, m.Ndcg, m.Precision, m.HitRate, m.Mrr })
-                .Select(v => v.ToString("F4", Invariant).PadLeft(10));
-            o.WriteLine("  " + label.PadRight(labelWidth) + string.Concat(cells));
+            // "best-validation (epoch 7)" -> label and epoch in their own columns.
+            int open = label.LastIndexOf(" (epoch ", StringComparison.Ordinal);
+            string name = open < 0 ? label : label[..open];
+            string epoch = open < 0 ? "" : label[(open + 8)..].TrimEnd(')');
+            if (result.Users == 0)
+            {
+                table.AddRow(Markup.Escape(name), epoch, "", "n/a (0 users)", "", "", "", "");
+                continue;
+            }
+            for (int i = 0; i < result.Metrics.Count; i++)
+            {
+                MetricsAtK m = result.Metrics[i];
+                table.AddRow([i == 0 ? Markup.Escape(name) : "", i == 0 ? epoch : "", m.K.ToString(Invariant),
+                    .. new[] { m.Recall, m.Ndcg, m.Precision, m.HitRate, m.Mrr }.Select(v => v.ToString("F4", Invariant))]);
+            }
         }
+        var text = new StringWriter();
+        Console(text).Write(table);
+        foreach (string line in text.ToString().Split('\n'))
+        {
+            if (line.Trim().Length > 0)
+            {
+                o.WriteLine(line.TrimEnd());
+            }
+        }
+    }
+
+    /// <summary>A Spectre console over a writer: no colours or cursor codes, 100 columns; tables are Markdown, to paste into notes.</summary>
+    private static IAnsiConsole Console(TextWriter o)
+    {
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(o),
+        });
+        console.Profile.Width = 100;
+        console.Profile.Capabilities.Unicode = false;
+        return console;
     }
 }
 

@@ -175,7 +175,10 @@ public sealed class CommandLineTests : IDisposable
             System.Text.Json.JsonElement noise = record.RootElement.GetProperty("data").GetProperty("noisyPositives");
             int count = noise.GetProperty("count").GetInt32();
             Assert.True(count > 0);
-            Assert.Equal(count, noise.GetProperty("pairs").GetArrayLength());
+            Assert.Equal("noisy-positives.csv", noise.GetProperty("file").GetString());
+            string[] pairs = File.ReadAllLines(Path.Combine(dir, "noisy-positives.csv"));
+            Assert.Equal("user,item", pairs[0]);
+            Assert.Equal(count, pairs.Length - 1);
             Assert.Equal(0.3, noise.GetProperty("ratio").GetDouble());
             Assert.Contains($"{count:N0} noisy positives injected into train", output);
             // Train grew by exactly the injected pairs.

@@ -10,59 +10,38 @@ namespace RecLoss.Cli.Commands;
 /// <summary>recloss bench: seconds per epoch, throughput, evaluation time and memory for several negative counts.</summary>
 internal static class BenchCommand
 {
-    public const string Help = """
-        recloss bench [--data PATH] [--negatives LIST] [--epochs N] [train options] [--skip-machine]
-          Trains each configuration for --epochs epochs (default 3) and prints the median seconds per epoch, training
-          rows/s, GFLOP/s of the scoring dot products, GB/s of the optimizer's row traffic, the full-ranking evaluation
-          time at K = 20 (median of 3), the process's peak working set, and seconds per epoch of every phase.
-          Then it measures this machine's floor: FMA peak, memory bandwidth (triad) and sqrt/divide rate, and for
-          each configuration the least time dense Adam needs per epoch here: every item row a step reads must first
-          take the steps it missed, reading and writing its w, m and v (timed alone), and every element of both tables
-          takes every step (one sqrt and one divide each); and the time the scoring's gathered dot products of one
-          epoch (rows x (1 + N) item rows) take alone.
-          --negatives LIST    negatives per row, one configuration each (default 10,100,800)
-          Without --data it runs on the generated demo data.
-        """;
+    public static Verb Verb => new("bench", "recloss bench [--data PATH] [--negatives LIST] [--epochs N] [train options] [--skip-machine]",
+        "seconds per epoch, throughput, evaluation time and memory",
+        "Trains each configuration for --epochs epochs (default 3) and prints the median seconds per epoch, training rows/s, GFLOP/s of the scoring dot products, GB/s of the optimizer's row traffic, the full-ranking evaluation time at K = 20 (median of 3), the process's peak working set, and seconds per epoch of every phase. Then it measures this machine's floor: FMA peak, memory bandwidth (triad) and sqrt/divide rate, and for each configuration the least time dense Adam needs per epoch here (every item row a step reads takes the steps it missed, reading and writing its w, m and v; every element takes one sqrt and one divide per step) and the time the scoring's gathered dot products take alone. Without --data it runs on the generated demo data. It neither evaluates per epoch nor selects an epoch, so the evaluation and early-stopping options are not taken.",
+        [.. OptionCatalog.Data, .. OptionCatalog.Model, .. OptionCatalog.Loss, .. OptionCatalog.Sampling.Where(o => o.Name is not ("negatives" or "noisy-positive-ratio")),
+         .. OptionCatalog.BenchTraining, .. OptionCatalog.Benchmark], (args, context) => Run(args, context.Output, context.Cancellation));
 
     public static int Run(ArgumentReader args, TextWriter output, CancellationToken cancellation)
     {
-        string? path = args.String("data");
-        Dataset data = path is null ? DemoCommand.GenerateData(args) : DataArguments.Load(args, path);
-        int[] negatives = args.IntList("negatives", 1) ?? [10, 100, 800];
-        int epochs = args.Int("epochs", 3, 1);
+        int[] negatives = args.IntList("negatives", 1, Limits.MaxNegatives) ?? [10, 100, 800];
+        int epochs = args.Int("epochs", 3, 1, 1000);
         bool skipMachine = args.Flag("skip-machine");
         IRowLoss loss = LossArguments.Read(args);
-        SessionOptions baseOptions = TrainCommand.ReadSessionOptions(args, loss, null, readNegatives: false);
+        SessionOptions baseOptions = SessionArguments.Read(args, loss, null, readNegatives: false);
+        DataSource source = DataArguments.Read(args);
         args.EnsureAllUsed("bench");
+        foreach (int n in negatives)
+        {
+            SessionArguments.CheckStepSize(WithNegatives(baseOptions, n, epochs), "--negatives");
+        }
+        Dataset data = source.Load();
         var c = CultureInfo.InvariantCulture;
         int threads = baseOptions.Trainer.Threads == 0 ? Environment.ProcessorCount : baseOptions.Trainer.Threads;
 
         output.WriteLine(string.Create(c, $"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; {(LaneWidth.Floats == 0 ? "scalar kernels" : $"{LaneWidth.Floats * 32}-bit vectors")}; threads {threads}"));
-        output.WriteLine(string.Create(c, $"data {data.Name}: {data.UserCount:N0} users, {data.ItemCount:N0} items, {data.Train.Count:N0} train rows; loss {TrainCommand.Describe(loss)}; sampler {string.Join(",", baseOptions.Sampler.Parts.Select(p => baseOptions.Sampler.Parts.Count == 1 ? SamplerOptions.KindName(p.Kind) : string.Create(c, $"{SamplerOptions.KindName(p.Kind)}:{p.Share}")))}; batch {baseOptions.Trainer.BatchSize}, dim {baseOptions.Encoder.Dim}, {epochs} timed epochs"));
+        output.WriteLine(string.Create(c, $"data {data.Name}: {data.UserCount:N0} users, {data.ItemCount:N0} items, {data.Train.Count:N0} train rows; loss {LossArguments.Describe(loss)}; sampler {string.Join(",", baseOptions.Sampler.Parts.Select(p => baseOptions.Sampler.Parts.Count == 1 ? SamplerOptions.KindName(p.Kind) : string.Create(c, $"{SamplerOptions.KindName(p.Kind)}:{p.Share}")))}; batch {baseOptions.Trainer.BatchSize}, dim {baseOptions.Encoder.Dim}, {epochs} timed epochs"));
         output.WriteLine();
         output.WriteLine("  negatives  s/epoch (median)   rows/s   scoring GFLOP/s   optimizer GB/s   eval K=20 s   peak MiB   alloc MiB/epoch");
         var results = new List<BenchmarkResult>();
         foreach (int n in negatives)
         {
-            var options = new SessionOptions
-            {
-                Encoder = baseOptions.Encoder,
-                Adam = baseOptions.Adam,
-                Evaluation = baseOptions.Evaluation,
-                SelectionK = baseOptions.SelectionK,
-                Optimizer = baseOptions.Optimizer,
-                Sampler = baseOptions.Sampler,
-                Trainer = new TrainerOptions
-                {
-                    Epochs = epochs,
-                    BatchSize = baseOptions.Trainer.BatchSize,
-                    Negatives = n,
-                    Dropout = baseOptions.Trainer.Dropout,
-                    ExcludePositives = baseOptions.Trainer.ExcludePositives,
-                    Seed = baseOptions.Trainer.Seed,
-                    Threads = baseOptions.Trainer.Threads,
-                },
-            };
+            SessionOptions options = WithNegatives(baseOptions, n, epochs);
+            SessionArguments.CheckEpochDraw(options, data.Train.Count);
             BenchmarkResult r = TrainingBenchmark.Run(data, loss, options, epochs, cancellation);
             results.Add(r);
             output.WriteLine(string.Create(c,
@@ -89,6 +68,26 @@ internal static class BenchCommand
         }
         return ExitCodes.Success;
     }
+
+    private static SessionOptions WithNegatives(SessionOptions o, int negatives, int epochs) => new()
+    {
+        Encoder = o.Encoder,
+        Adam = o.Adam,
+        Evaluation = o.Evaluation,
+        SelectionK = o.SelectionK,
+        Optimizer = o.Optimizer,
+        Sampler = o.Sampler,
+        Trainer = new TrainerOptions
+        {
+            Epochs = epochs,
+            BatchSize = o.Trainer.BatchSize,
+            Negatives = negatives,
+            Dropout = o.Trainer.Dropout,
+            ExcludePositives = o.Trainer.ExcludePositives,
+            Seed = o.Trainer.Seed,
+            Threads = o.Trainer.Threads,
+        },
+    };
 
     /// <summary>
     /// The floors per configuration, each timed alone: dense Adam's, where every element of both tables takes every

@@ -5,15 +5,17 @@ namespace RecLoss.Cli.Commands;
 /// <summary>recloss stats: users, items, interactions, density and per-user counts of each split.</summary>
 internal static class StatsCommand
 {
-    public const string Help = "recloss stats --data PATH [data options]\n  Prints users, items, interactions, density and per-user min/mean/max per split.\n\n" + DataArguments.Help;
+    public static Verb Verb => new("stats", "recloss stats --data PATH [data options]", "data set statistics",
+        "Prints users, items, interactions, density and per-user min/mean/max per split, and the legal oddities found while reading.",
+        OptionCatalog.Data.Where(o => o.Name != "data-seed").ToArray(), Run);
 
-    public static int Run(ArgumentReader args, TextWriter output)
+    private static int Run(ArgumentReader args, VerbContext context)
     {
-        string path = args.String("data") ?? throw new UsageException("stats needs --data PATH");
-        Dataset data = DataArguments.Load(args, path);
+        DataSource source = DataArguments.Read(args, dataRequired: true);
         args.EnsureAllUsed("stats");
-        Render.Statistics(output, DatasetStatistics.Of(data));
-        Render.Notes(output, data.Report);
+        Dataset data = source.Load();
+        Render.Statistics(context.Output, DatasetStatistics.Of(data));
+        Render.Notes(context.Output, data.Report);
         return ExitCodes.Success;
     }
 }

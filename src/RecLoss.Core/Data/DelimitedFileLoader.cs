@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using nietras.SeparatedValues;
 
 namespace RecLoss.Core.Data;
 
@@ -48,26 +49,28 @@ public sealed class InteractionLog
     public int Count => UserIndices.Length;
 }
 
-/// <summary>Loads a CSV or TSV interactions file with a header line; ids are strings mapped to dense indices.</summary>
+/// <summary>
+/// Loads a CSV or TSV interactions file with a header line; ids are strings mapped to dense indices. Parsing (quotes,
+/// quoted line breaks, "" inside quotes) is Sep's; this class checks the bytes first (UTF-8, no NUL) and reports every
+/// problem by file and line.
+/// </summary>
 public static class DelimitedFileLoader
 {
-    /// <exception cref="DataFormatException">The file is missing, empty, lacks a column or has a malformed row.</exception>
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <exception cref="DataFormatException">The file is missing, empty, binary, not UTF-8, lacks a column or has a malformed row.</exception>
     public static InteractionLog Load(string path, DelimitedFileOptions options)
     {
-        byte[] bytes = ReadAllBytes(path);
-        string text = Encoding.UTF8.GetString(bytes);
-        if (text.Length > 0 && text[0] == '\uFEFF')
+        string text = ReadText(path);
+        int headerEnd = text.AsSpan().IndexOfAny('\n', '\r');
+        string header = headerEnd < 0 ? text : text[..headerEnd];
+        if (header.Trim().Length == 0)
         {
-            text = text[1..];
-        }
-        using var reader = new StringReader(text);
-        string? header = reader.ReadLine();
-        if (header is null || header.Trim().Length == 0)
-        {
-            throw new DataFormatException(path, header is null ? 0 : 1, "the file is empty (expected a header line naming the columns)");
+            throw new DataFormatException(path, text.Length == 0 ? 0 : 1, "the file is empty or its first line is blank (expected a header line naming the columns)");
         }
         char delimiter = options.Delimiter ?? (header.Contains('\t') ? '\t' : ',');
-        string[] names = SplitFields(header, delimiter, path, 1);
+        using SepReader reader = new Sep(delimiter).Reader(o => o with { HasHeader = true, Unescape = true, DisableColCountCheck = true }).FromText(text);
+        string[] names = reader.Header.ColNames.ToArray();
         int userColumn = FindColumn(names, options.UserColumn, path, "user");
         int itemColumn = FindColumn(names, options.ItemColumn, path, "item");
         int ratingColumn = options.RatingColumn is null ? -1 : FindColumn(names, options.RatingColumn, path, "rating");
@@ -80,39 +83,36 @@ public static class DelimitedFileLoader
         var timestamps = timestampColumn >= 0 ? new List<double>() : null;
         var seen = new HashSet<long>();
         long belowThreshold = 0, duplicates = 0, blankLines = 0;
-        long lineNumber = 1;
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
+        foreach (SepReader.Row row in reader)
         {
-            lineNumber++;
-            if (line.Trim().Length == 0)
+            long line = row.LineNumberFrom;
+            if (row.ColCount == 1 && row[0].Span.Trim().Length == 0)
             {
                 blankLines++;
                 continue;
             }
-            string[] fields = SplitFields(line, delimiter, path, lineNumber);
-            if (fields.Length != names.Length)
+            if (row.ColCount != names.Length)
             {
-                throw new DataFormatException(path, lineNumber, $"found {fields.Length} fields, expected {names.Length} as in the header");
+                throw new DataFormatException(path, line, $"found {row.ColCount} fields, expected {names.Length} as in the header ('{delimiter switch { '\t' => "tab", _ => delimiter.ToString() }}'-separated)");
             }
-            string userId = fields[userColumn].Trim();
-            string itemId = fields[itemColumn].Trim();
-            if (userId.Length == 0 || itemId.Length == 0)
+            ReadOnlySpan<char> userId = row[userColumn].Span.Trim();
+            ReadOnlySpan<char> itemId = row[itemColumn].Span.Trim();
+            if (userId.IsEmpty || itemId.IsEmpty)
             {
-                throw new DataFormatException(path, lineNumber, $"empty {(userId.Length == 0 ? names[userColumn] : names[itemColumn])} field (expected an id)");
+                throw new DataFormatException(path, line, $"empty {(userId.IsEmpty ? names[userColumn] : names[itemColumn])} field (expected an id)");
             }
             if (ratingColumn >= 0)
             {
-                double rating = ParseNumber(fields[ratingColumn], path, lineNumber, names[ratingColumn]);
+                double rating = ParseNumber(row[ratingColumn].Span, path, line, names[ratingColumn]);
                 if (rating < options.RatingThreshold)
                 {
                     belowThreshold++;
                     continue;
                 }
             }
-            double timestamp = timestampColumn >= 0 ? ParseNumber(fields[timestampColumn], path, lineNumber, names[timestampColumn]) : 0;
-            int u = users.GetOrAdd(userId);
-            int i = items.GetOrAdd(itemId);
+            double timestamp = timestampColumn >= 0 ? ParseNumber(row[timestampColumn].Span, path, line, names[timestampColumn]) : 0;
+            int u = users.GetOrAdd(userId.ToString());
+            int i = items.GetOrAdd(itemId.ToString());
             if (!seen.Add(((long)u << 32) | (uint)i))
             {
                 duplicates++;
@@ -144,6 +144,52 @@ public static class DelimitedFileLoader
         };
     }
 
+    /// <summary>The file as text: a byte-order mark dropped, a NUL byte or invalid UTF-8 refused with its line.</summary>
+    private static string ReadText(string path)
+    {
+        byte[] bytes = ReadAllBytes(path);
+        RefuseBinary(path, bytes);
+        int start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+        try
+        {
+            return StrictUtf8.GetString(bytes, start, bytes.Length - start);
+        }
+        catch (DecoderFallbackException e)
+        {
+            int offset = start + Math.Max(e.Index, 0);
+            throw new DataFormatException(path, LineOf(bytes, offset),
+                $"byte 0x{bytes[Math.Min(offset, bytes.Length - 1)]:X2} at offset {offset:N0} is not valid UTF-8 (expected UTF-8 text; convert the file, e.g. with iconv)");
+        }
+    }
+
+    /// <summary>Refuses a file with a NUL byte: a binary file, or text in UTF-16, which neither loader reads.</summary>
+    internal static void RefuseBinary(string path, byte[] bytes)
+    {
+        int nul = Array.IndexOf(bytes, (byte)0);
+        if (nul >= 0)
+        {
+            throw new DataFormatException(path, LineOf(bytes, nul), $"a NUL byte at offset {nul:N0}: this looks like a binary or UTF-16 file (expected UTF-8 text)");
+        }
+    }
+
+    /// <summary>A token as quoted in a message: at most 40 characters, control and invalid bytes as \xNN.</summary>
+    internal static string Printable(ReadOnlySpan<byte> token)
+    {
+        var text = new StringBuilder();
+        foreach (byte b in token[..Math.Min(token.Length, 40)])
+        {
+            text.Append(b is >= 0x20 and < 0x7F ? ((char)b).ToString() : $"\\x{b:X2}");
+        }
+        return token.Length > 40 ? text.Append($"... ({token.Length:N0} bytes)").ToString() : text.ToString();
+    }
+
+    private static long LineOf(byte[] bytes, int offset)
+    {
+        ReadOnlySpan<byte> before = bytes.AsSpan(0, Math.Min(offset, bytes.Length));
+        int lf = before.Count((byte)'\n');
+        return 1 + (lf > 0 ? lf : before.Count((byte)'\r'));
+    }
+
     /// <summary>Reads a file, turning I/O failures into a <see cref="DataFormatException"/> naming the path.</summary>
     public static byte[] ReadAllBytes(string path)
     {
@@ -151,9 +197,14 @@ public static class DelimitedFileLoader
         {
             return File.ReadAllBytes(path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException or OutOfMemoryException)
         {
-            string problem = e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : $"cannot be read ({e.Message})";
+            string problem = e switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "no such file",
+                OutOfMemoryException or IOException when new FileInfo(path).Length > int.MaxValue => "the file is larger than 2 GiB, the most one file may hold here",
+                _ => $"cannot be read ({e.Message.TrimEnd('.')})",
+            };
             throw new DataFormatException(path, 0, problem);
         }
     }
@@ -169,66 +220,18 @@ public static class DelimitedFileLoader
                 return c;
             }
         }
-        throw new DataFormatException(path, 1, $"no {role} column '{wanted}' in the header (found: {string.Join(", ", names.Select(n => $"'{n.Trim()}'"))})");
+        string found = string.Join(", ", names.Take(12).Select(n => $"'{Shorten(n.Trim())}'")) + (names.Length > 12 ? $", ... ({names.Length} columns)" : "");
+        throw new DataFormatException(path, 1, $"no {role} column '{wanted}' in the header (found: {found})");
     }
 
-    private static double ParseNumber(string field, string path, long lineNumber, string column)
+    private static double ParseNumber(ReadOnlySpan<char> field, string path, long lineNumber, string column)
     {
         if (!double.TryParse(field.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
         {
-            throw new DataFormatException(path, lineNumber, $"{column} '{field}' is not a number");
+            throw new DataFormatException(path, lineNumber, $"{column} '{Shorten(field.ToString())}' is not a number");
         }
         return value;
     }
 
-    /// <summary>Splits one line; a field may be wrapped in double quotes, with "" standing for a quote inside it.</summary>
-    private static string[] SplitFields(string line, char delimiter, string path, long lineNumber)
-    {
-        if (!line.Contains('"'))
-        {
-            return line.Split(delimiter);
-        }
-        var fields = new List<string>();
-        var current = new StringBuilder();
-        int i = 0;
-        while (true)
-        {
-            current.Clear();
-            if (i < line.Length && line[i] == '"')
-            {
-                i++;
-                while (true)
-                {
-                    if (i >= line.Length)
-                    {
-                        throw new DataFormatException(path, lineNumber, "unterminated quoted field");
-                    }
-                    if (line[i] == '"')
-                    {
-                        if (i + 1 < line.Length && line[i + 1] == '"') { current.Append('"'); i += 2; continue; }
-                        i++;
-                        break;
-                    }
-                    current.Append(line[i++]);
-                }
-                if (i < line.Length && line[i] != delimiter)
-                {
-                    throw new DataFormatException(path, lineNumber, $"unexpected '{line[i]}' after a quoted field (expected '{delimiter}')");
-                }
-            }
-            else
-            {
-                while (i < line.Length && line[i] != delimiter)
-                {
-                    current.Append(line[i++]);
-                }
-            }
-            fields.Add(current.ToString());
-            if (i >= line.Length)
-            {
-                return fields.ToArray();
-            }
-            i++; // skip the delimiter
-        }
-    }
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + $"... ({text.Length:N0} characters)";
 }

@@ -46,7 +46,7 @@ public static class NoisyPositives
             int held = row.Length + (data.Validation?.RowLength(u) ?? 0) + (data.Test?.RowLength(u) ?? 0);
             if (data.ItemCount - held < want)
             {
-                throw new ArgumentException($"User '{data.Users.GetId(u)}' needs {want} noisy positives but interacted with {held} of the {data.ItemCount} items; lower the noisy-positive ratio.", nameof(ratio));
+                throw new ArgumentException($"User '{data.Users.GetId(u)}' needs {want} noisy positives but interacted with {held} of the {data.ItemCount} items; lower the noisy-positive ratio.");
             }
             // One stream per user: the noise does not depend on the order users are visited in.
             var rng = Xoshiro256.ForStream(seed, 0x401575, (ulong)u);

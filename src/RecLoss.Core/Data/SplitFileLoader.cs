@@ -4,9 +4,10 @@ namespace RecLoss.Core.Data;
 
 /// <summary>Loads the LightGCN split format: a folder with train.txt and test.txt, one line per user, "user item item ...".</summary>
 /// <remarks>
-/// Fields are separated by spaces or tabs; LF and CRLF line endings are accepted. Ids are non-negative integers used
-/// as dense indices; user and item counts are the largest id + 1 over both files. Duplicate pairs, a pair in both
-/// files, blank lines and users or items that occur only in test are legal and counted in the report.
+/// Fields are separated by spaces or tabs; LF, CRLF and CR line endings and a UTF-8 byte-order mark are accepted. Ids
+/// are non-negative integers used as dense indices (user and item counts are the largest id + 1 over both files)
+/// unless they are sparse, when they are renumbered (see <see cref="DenseIds"/>). Duplicate pairs, a pair in both
+/// files, blank lines, an empty test file and users or items that occur only in test are legal and counted in the report.
 /// </remarks>
 public static class SplitFileLoader
 {
@@ -24,17 +25,66 @@ public static class SplitFileLoader
             throw new DataFormatException(folder, 0, "no such folder (expected a folder with train.txt and test.txt)");
         }
         var report = new DataReport();
-        var train = ReadFile(Path.Combine(folder, TrainFileName), report);
-        var test = ReadFile(Path.Combine(folder, TestFileName), report);
-        int userCount = Math.Max(train.MaxUser, test.MaxUser) + 1;
-        int itemCount = Math.Max(train.MaxItem, test.MaxItem) + 1;
+        string trainPath = Path.Combine(folder, TrainFileName), testPath = Path.Combine(folder, TestFileName);
+        var train = ReadFile(trainPath, report);
+        var test = ReadFile(testPath, report);
+        if (train.Count == 0)
+        {
+            throw new DataFormatException(trainPath, 0, "no interactions: every line is blank or names a user without items (expected lines 'user item item ...')");
+        }
+        if (test.Count == 0)
+        {
+            report.AddNote($"{TestFileName} has no interactions: there is nothing to evaluate on test");
+        }
+        IdMap users = DenseIds(report, "user", [(train.Users, train.Count), (test.Users, test.Count), (train.LineUsers, train.LineCount), (test.LineUsers, test.LineCount)],
+            Math.Max(train.MaxUser, test.MaxUser));
+        IdMap items = DenseIds(report, "item", [(train.Items, train.Count), (test.Items, test.Count)], Math.Max(train.MaxItem, test.MaxItem));
+        int userCount = users.Count;
+        int itemCount = items.Count;
         var trainMatrix = InteractionMatrix.FromPairs(userCount, itemCount, train.Users.AsSpan(0, train.Count), train.Items.AsSpan(0, train.Count), out int trainDuplicates);
         var testMatrix = InteractionMatrix.FromPairs(userCount, itemCount, test.Users.AsSpan(0, test.Count), test.Items.AsSpan(0, test.Count), out int testDuplicates);
         report.Add(trainDuplicates, "duplicate (user, item) pairs in train.txt, merged into one");
         report.Add(testDuplicates, "duplicate (user, item) pairs in test.txt, merged into one");
         AddSplitOddities(report, trainMatrix, testMatrix, "test");
         return new Dataset(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), trainMatrix, null, testMatrix,
-            IdMap.Identity(userCount), IdMap.Identity(itemCount), report);
+            users, items, report);
+    }
+
+    /// <summary>
+    /// Ids are dense indices when they nearly are (largest id + 1 at most twice the distinct count plus 1,024): the
+    /// identity map. Otherwise an id far above the others would allocate a table row for every number below it, so
+    /// the distinct ids are renumbered 0..n-1 in ascending order (the spans are rewritten in place) and the file's ids
+    /// kept in the map for every output.
+    /// </summary>
+    private static IdMap DenseIds(DataReport report, string what, (int[] Ids, int Count)[] columns, int maxId)
+    {
+        var distinct = new HashSet<int>();
+        foreach ((int[] ids, int count) in columns)
+        {
+            foreach (int id in ids.AsSpan(0, count))
+            {
+                distinct.Add(id);
+            }
+        }
+        if ((long)maxId + 1 <= 2L * distinct.Count + 1024)
+        {
+            return IdMap.Identity(maxId + 1);
+        }
+        int[] sorted = distinct.Order().ToArray();
+        var map = new IdMap();
+        foreach (int id in sorted)
+        {
+            map.GetOrAdd(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        foreach ((int[] ids, int count) in columns)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                ids[i] = Array.BinarySearch(sorted, ids[i]);
+            }
+        }
+        report.AddNote($"{what} ids are sparse (largest {maxId:N0}, {sorted.Length:N0} distinct): renumbered 0..{sorted.Length - 1:N0} in ascending order inside; every output uses the file's ids");
+        return map;
     }
 
     /// <summary>Counts pairs in both splits and ids that occur only in the held-out split (they cannot be learned).</summary>
@@ -71,6 +121,20 @@ public static class SplitFileLoader
         public int MaxUser = -1;
         public int MaxItem = -1;
 
+        /// <summary>Every line's user, also of lines without items (such users still exist).</summary>
+        public int[] LineUsers = new int[1 << 12];
+        public int LineCount;
+
+        public void AddUser(int user)
+        {
+            if (LineCount == LineUsers.Length)
+            {
+                Array.Resize(ref LineUsers, LineCount * 2);
+            }
+            LineUsers[LineCount++] = user;
+            MaxUser = Math.Max(MaxUser, user);
+        }
+
         public void Add(int user, int item)
         {
             if (Count == Users.Length)
@@ -88,25 +152,23 @@ public static class SplitFileLoader
     private static PairBuffer ReadFile(string path, DataReport report)
     {
         byte[] bytes = DelimitedFileLoader.ReadAllBytes(path);
-        if (bytes.Length == 0)
+        int position = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;    // a UTF-8 byte-order mark
+        if (bytes.Length == position)
         {
-            throw new DataFormatException(path, 0, "the file is empty (expected lines 'user item item ...')");
+            return new PairBuffer();
         }
+        DelimitedFileLoader.RefuseBinary(path, bytes);
         var pairs = new PairBuffer();
         int blankLines = 0;
         long lineNumber = 0;
-        int position = 0;
         while (position < bytes.Length)
         {
             lineNumber++;
-            int end = Array.IndexOf(bytes, (byte)'\n', position);
-            if (end < 0)
-            {
-                end = bytes.Length;
-            }
-            int lineEnd = end > position && bytes[end - 1] == (byte)'\r' ? end - 1 : end;
-            ParseLine(path, lineNumber, bytes.AsSpan(position, lineEnd - position), pairs, ref blankLines);
-            position = end + 1;
+            // A line ends at LF, CRLF or a lone CR (old Mac files).
+            int end = bytes.AsSpan(position).IndexOfAny((byte)'\n', (byte)'\r');
+            end = end < 0 ? bytes.Length : position + end;
+            ParseLine(path, lineNumber, bytes.AsSpan(position, end - position), pairs, ref blankLines);
+            position = end < bytes.Length && bytes[end] == (byte)'\r' && end + 1 < bytes.Length && bytes[end + 1] == (byte)'\n' ? end + 2 : end + 1;
         }
         report.Add(blankLines, $"blank lines in {Path.GetFileName(path)}, skipped");
         return pairs;
@@ -136,7 +198,7 @@ public static class SplitFileLoader
             if (field == 0)
             {
                 user = value;
-                pairs.MaxUser = Math.Max(pairs.MaxUser, user);
+                pairs.AddUser(user);
             }
             else
             {
@@ -155,18 +217,18 @@ public static class SplitFileLoader
         long value = 0;
         if (token[0] == (byte)'-')
         {
-            throw new DataFormatException(path, lineNumber, $"negative {what} '{Encoding.UTF8.GetString(token)}' (expected a non-negative integer)");
+            throw new DataFormatException(path, lineNumber, $"negative {what} '{DelimitedFileLoader.Printable(token)}' (expected a non-negative integer)");
         }
         foreach (byte b in token)
         {
             if (b < (byte)'0' || b > (byte)'9')
             {
-                throw new DataFormatException(path, lineNumber, $"{what} '{Encoding.UTF8.GetString(token)}' is not an integer (expected a non-negative integer)");
+                throw new DataFormatException(path, lineNumber, $"{what} '{DelimitedFileLoader.Printable(token)}' is not an integer (expected a non-negative integer; for string ids use a CSV/TSV file with a header)");
             }
             value = value * 10 + (b - '0');
             if (value > int.MaxValue - 1)
             {
-                throw new DataFormatException(path, lineNumber, $"{what} '{Encoding.UTF8.GetString(token)}' is too large (at most {int.MaxValue - 1})");
+                throw new DataFormatException(path, lineNumber, $"{what} '{DelimitedFileLoader.Printable(token)}' is too large (at most {int.MaxValue - 1:N0}; for other ids use a CSV/TSV file with a header, which maps ids)");
             }
         }
         return (int)value;

@@ -74,7 +74,7 @@ public sealed class InBatchSampler : IBatchNegativeSampler
         }
         if (rows.Count == 0)
         {
-            throw new InvalidOperationException($"In-batch sampling: every positive of the batch ({batch.Length} rows) is a train item of user index {userIndex}, so it has no in-batch negative. Use a larger --batch-size or another sampler.");
+            throw new NoNegativeException(userIndex, $"has every positive of its batch ({batch.Length} rows) among its train items, so in-batch sampling has no negative for it; use a larger --batch-size or another sampler");
         }
         return rows.ToArray();
     }

@@ -39,7 +39,7 @@ public sealed class PopularitySampler : INegativeSampler
                 }
                 if (mass <= 1e-12)
                 {
-                    throw new ArgumentException($"User index {u}'s train items hold all the sampling mass (alpha {alpha}), so no negative can be drawn for it with positives excluded.", nameof(excludePositives));
+                    throw new NoNegativeException(u, $"holds all the sampling mass in its train items (alpha {alpha}), so no negative can be drawn for it when its positives are excluded");
                 }
             }
             _positives = train;

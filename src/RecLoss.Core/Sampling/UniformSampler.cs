@@ -15,7 +15,7 @@ public sealed class UniformSampler : INegativeSampler
     private readonly InteractionMatrix? _positives;
 
     /// <param name="positives">The train matrix when positives are excluded; null for the reference behaviour.</param>
-    /// <exception cref="ArgumentException">Exclusion is asked but some user interacted with every item.</exception>
+    /// <exception cref="NoNegativeException">Exclusion is asked but some user interacted with every item.</exception>
     public UniformSampler(int itemCount, InteractionMatrix? positives = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(itemCount);
@@ -25,7 +25,7 @@ public sealed class UniformSampler : INegativeSampler
             {
                 if (positives.RowLength(u) >= itemCount)
                 {
-                    throw new ArgumentException($"User index {u} interacted with all {itemCount} items, so no negative can be drawn for it with positives excluded.", nameof(positives));
+                    throw new NoNegativeException(u, $"interacted with all {itemCount} items, so no negative can be drawn for it when its positives are excluded (by --exclude-positives or a hard sampler's candidates)");
                 }
             }
         }

@@ -5,25 +5,33 @@ using RecLoss.Core.Losses;
 
 namespace RecLoss.Core.Training;
 
-/// <summary>Writes the run record run.json: config, data fingerprint, per-epoch loss, metrics and seconds, final metrics.</summary>
-/// <remarks>Written to a temporary file and renamed, so an existing record is never left half-written.</remarks>
+/// <summary>What the run record says about how it was made.</summary>
+/// <param name="CommandLine">The arguments as given.</param>
+/// <param name="DataPath">The --data path, or "generated".</param>
+/// <param name="Commit">The commit the binary was built from (<see cref="BuildInfo"/>); <paramref name="Dirty"/> when tracked files differed.</param>
+/// <param name="NoiseFile">The file beside run.json that lists injected noisy positives, if any.</param>
+public sealed record RunContext(IReadOnlyList<string> CommandLine, string DataPath, string? Commit, bool Dirty, string? NoiseFile);
+
+/// <summary>Writes the run record run.json: how it was made, config, data fingerprint, per-epoch loss, metrics and seconds, final metrics.</summary>
+/// <remarks>The caller writes to a temporary file and renames it, so an existing record is never left half-written.</remarks>
 public static class RunRecordWriter
 {
-    public static void Write(string path, Dataset data, IRowLoss loss, IReadOnlyDictionary<string, object?> config, TrainingResult result,
-        string? commit, IReadOnlyList<(string Name, EvaluationResult Result)>? baselines = null, InjectedPositives? noise = null)
+    public static void Write(Stream stream, Dataset data, IRowLoss loss, IReadOnlyDictionary<string, object?> config, TrainingResult result,
+        RunContext context, IReadOnlyList<(string Name, EvaluationResult Result)>? baselines = null, InjectedPositives? noise = null)
     {
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is not null)
-        {
-            Directory.CreateDirectory(folder);
-        }
-        string temp = path + ".tmp";
-        using (var stream = File.Create(temp))
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
             json.WriteString("tool", "recloss");
-            json.WriteString("commit", commit);
+            json.WriteString("commit", context.Commit);
+            json.WriteBoolean("commitDirty", context.Dirty);
+            json.WriteString("version", BuildInfo.Version);
+            json.WriteStartArray("commandLine");
+            foreach (string arg in context.CommandLine)
+            {
+                json.WriteStringValue(arg);
+            }
+            json.WriteEndArray();
             json.WriteString("createdUtc", DateTime.UtcNow.ToString("O"));
             json.WriteString("machine", $"{Environment.MachineName}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
             json.WriteString("loss", loss.Name);
@@ -36,6 +44,7 @@ public static class RunRecordWriter
             json.WriteEndObject();
             json.WriteStartObject("data");
             json.WriteString("name", data.Name);
+            json.WriteString("path", context.DataPath == "generated" ? context.DataPath : Path.GetFullPath(context.DataPath));
             json.WriteString("fingerprint", data.Fingerprint());
             json.WriteNumber("users", data.UserCount);
             json.WriteNumber("items", data.ItemCount);
@@ -50,19 +59,11 @@ public static class RunRecordWriter
             json.WriteEndArray();
             if (noise is not null)
             {
-                // Every injected pair, by original ids, so the noisy train set can be rebuilt and audited.
+                // The pairs themselves are listed in a CSV file beside the record (it can be large).
                 json.WriteStartObject("noisyPositives");
                 json.WriteNumber("ratio", noise.Ratio);
                 json.WriteNumber("count", noise.Pairs.Count);
-                json.WriteStartArray("pairs");
-                foreach ((int user, int item) in noise.Pairs)
-                {
-                    json.WriteStartArray();
-                    json.WriteStringValue(data.Users.GetId(user));
-                    json.WriteStringValue(data.Items.GetId(item));
-                    json.WriteEndArray();
-                }
-                json.WriteEndArray();
+                json.WriteString("file", context.NoiseFile);
                 json.WriteEndObject();
             }
             json.WriteEndObject();
@@ -100,7 +101,6 @@ public static class RunRecordWriter
             }
             json.WriteEndObject();
         }
-        File.Move(temp, path, overwrite: true);
     }
 
     private static void WriteEpoch(Utf8JsonWriter json, EpochRecord epoch)
@@ -130,6 +130,13 @@ public static class RunRecordWriter
         json.WriteStartObject(name);
         json.WriteNumber("users", result.Users);
         json.WriteNumber("seconds", Math.Round(result.Seconds, 3));
+        if (result.Users == 0)
+        {
+            // Nothing was evaluated: no metric, rather than zeros that read as a result.
+            json.WriteNull("metrics");
+            json.WriteEndObject();
+            return;
+        }
         foreach (MetricsAtK m in result.Metrics)
         {
             json.WriteNumber($"recall@{m.K}", m.Recall);

@@ -24,7 +24,7 @@ public class InBatchSamplerTests
             {
                 if (positives.All(i => train.Contains(user, i)))
                 {
-                    Assert.Throws<InvalidOperationException>(() => sampler.Sample(ref rng, user, draws));
+                    Assert.Throws<NoNegativeException>(() => sampler.Sample(ref rng, user, draws));
                     continue;
                 }
                 sampler.Sample(ref rng, user, draws);
@@ -56,7 +56,7 @@ public class InBatchSamplerTests
         var sampler = new InBatchSampler(train);
         sampler.BeginBatch([1, 2, 2]);
         var rng = new Xoshiro256(1);
-        var e = Assert.Throws<InvalidOperationException>(() => sampler.Sample(ref rng, 0, new int[3]));
+        var e = Assert.Throws<NoNegativeException>(() => sampler.Sample(ref rng, 0, new int[3]));
         Assert.Contains("--batch-size", e.Message);
     }
 }

@@ -95,6 +95,6 @@ public class PopularitySamplerTests
         Assert.Contains("alpha must lie in [0, 10]", Assert.Throws<ArgumentOutOfRangeException>(() => new PopularitySampler(Train(), -1)).Message);
         // Item 2 is never seen (weight 0), so user 0, who holds items 0 and 1, has no mass left to draw from.
         var full = FromRows(3, [[0, 1], [0]]);
-        Assert.Contains("hold all the sampling mass", Assert.Throws<ArgumentException>(() => new PopularitySampler(full, 1, excludePositives: true)).Message);
+        Assert.Contains("holds all the sampling mass", Assert.Throws<NoNegativeException>(() => new PopularitySampler(full, 1, excludePositives: true)).Message);
     }
 }

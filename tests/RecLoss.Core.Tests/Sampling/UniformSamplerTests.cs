@@ -75,7 +75,8 @@ public class UniformSamplerTests
     public void ExcludingPositives_UserWithEveryItem_IsRejected()
     {
         var train = InteractionMatrix.FromPairs(2, 3, [0, 1, 1, 1], [0, 0, 1, 2], out _);
-        var e = Assert.Throws<ArgumentException>(() => new UniformSampler(3, train));
-        Assert.Contains("User index 1", e.Message);
+        var e = Assert.Throws<NoNegativeException>(() => new UniformSampler(3, train));
+        Assert.Equal(1, e.UserIndex);
+        Assert.Contains("interacted with all 3 items", e.Message);
     }
 }

@@ -5,42 +5,22 @@ namespace RecLoss.Cli;
 /// <summary>A command-line mistake: the message says which option, what was found and what was expected.</summary>
 public sealed class UsageException(string message) : Exception(message);
 
-/// <summary>Reads "--name value" and "--flag" options; every option given must be consumed, or it is reported.</summary>
+/// <summary>
+/// The options System.CommandLine parsed for one verb, read by name with RecLoss's own checks (option, value found,
+/// range expected). Every option given must be read, or <see cref="EnsureAllUsed"/> reports it: an option that a run
+/// would ignore is refused, not dropped.
+/// </summary>
 public sealed class ArgumentReader
 {
     private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
 
-    /// <param name="flags">Options that take no value.</param>
-    public ArgumentReader(IReadOnlyList<string> args, IReadOnlySet<string> flags)
+    /// <param name="given">The options given, by name without dashes; a flag's value is null.</param>
+    public ArgumentReader(IEnumerable<KeyValuePair<string, string?>> given)
     {
-        for (int i = 0; i < args.Count; i++)
+        foreach ((string name, string? value) in given)
         {
-            string arg = args[i];
-            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)
-            {
-                throw new UsageException($"unexpected argument '{arg}' (options look like --name value)");
-            }
-            string name = arg[2..];
-            string? value = null;
-            int eq = name.IndexOf('=');
-            if (eq >= 0)
-            {
-                value = name[(eq + 1)..];
-                name = name[..eq];
-            }
-            else if (!flags.Contains(name))
-            {
-                if (i + 1 >= args.Count)
-                {
-                    throw new UsageException($"option --{name} needs a value");
-                }
-                value = args[++i];
-            }
-            if (!_values.TryAdd(name, value))
-            {
-                throw new UsageException($"option --{name} is given twice");
-            }
+            _values[name] = value;
         }
     }
 
@@ -67,15 +47,15 @@ public sealed class ArgumentReader
         {
             return fallback;
         }
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))
+        if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value))
         {
-            throw new UsageException($"--{name}: '{text}' is not an integer");
+            throw new UsageException($"--{name}: '{Shorten(text)}' is not an integer (expected {RangeText(min, max)})");
         }
         if (value < min || value > max)
         {
             throw new UsageException($"--{name}: {value} is out of range (expected {RangeText(min, max)})");
         }
-        return value;
+        return (int)value;
     }
 
     public double Double(string name, double fallback, double min = double.NegativeInfinity, double max = double.PositiveInfinity, bool minExclusive = false)
@@ -87,11 +67,11 @@ public sealed class ArgumentReader
         }
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
         {
-            throw new UsageException($"--{name}: '{text}' is not a finite number");
+            throw new UsageException($"--{name}: '{Shorten(text)}' is not a finite number");
         }
         if (value < min || value > max || (minExclusive && value == min))
         {
-            throw new UsageException($"--{name}: {text} is out of range (expected {(minExclusive ? "> " + min.ToString(CultureInfo.InvariantCulture) : "")}{RangeText(min, max, minExclusive)})");
+            throw new UsageException($"--{name}: {text} is out of range (expected {RangeText(min, max, minExclusive)})");
         }
         return value;
     }
@@ -113,7 +93,7 @@ public sealed class ArgumentReader
         }).ToArray();
     }
 
-    public int[]? IntList(string name, int min)
+    public int[]? IntList(string name, int min, int max)
     {
         string? text = String(name);
         if (text is null)
@@ -122,15 +102,15 @@ public sealed class ArgumentReader
         }
         return text.Split(',').Select(part =>
         {
-            if (!int.TryParse(part.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v))
+            if (!long.TryParse(part.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out long v))
             {
-                throw new UsageException($"--{name}: '{part}' is not an integer (expected a comma-separated list such as 10,20)");
+                throw new UsageException($"--{name}: '{Shorten(part)}' is not an integer (expected a comma-separated list such as 10,20)");
             }
-            if (v < min)
+            if (v < min || v > max)
             {
-                throw new UsageException($"--{name}: {v} is out of range (expected >= {min})");
+                throw new UsageException($"--{name}: {v} is out of range (expected {RangeText(min, max)})");
             }
-            return v;
+            return (int)v;
         }).ToArray();
     }
 
@@ -140,14 +120,17 @@ public sealed class ArgumentReader
         string[] unknown = _values.Keys.Where(k => !_used.Contains(k)).ToArray();
         if (unknown.Length > 0)
         {
-            throw new UsageException($"'{command}' does not take {string.Join(", ", unknown.Select(u => "--" + u))} (see 'recloss help {command}')");
+            throw new UsageException($"{string.Join(", ", unknown.Select(u => "--" + u))} {(unknown.Length == 1 ? "does" : "do")} not apply to this '{command}' run (see 'recloss {command} --help')");
         }
     }
 
+    /// <summary>A value as quoted in a message: at most 40 characters.</summary>
+    internal static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "...";
+
     private static string RangeText(double min, double max, bool minExclusive = false)
     {
-        string lo = double.IsNegativeInfinity(min) || minExclusive ? "" : $">= {min.ToString(CultureInfo.InvariantCulture)}";
-        string hi = double.IsPositiveInfinity(max) || max == int.MaxValue ? "" : $"<= {max.ToString(CultureInfo.InvariantCulture)}";
+        string lo = double.IsNegativeInfinity(min) ? "" : $"{(minExclusive ? ">" : ">=")} {min.ToString(CultureInfo.InvariantCulture)}";
+        string hi = double.IsPositiveInfinity(max) ? "" : $"<= {max.ToString("#,0.##########", CultureInfo.InvariantCulture)}";
         return string.Join(" and ", new[] { lo, hi }.Where(s => s.Length > 0));
     }
 }

@@ -1,0 +1,252 @@
+using System.Globalization;
+using RecLoss.Core.Encoders;
+using RecLoss.Core.Evaluation;
+using RecLoss.Core.Losses;
+using RecLoss.Core.Optim;
+using RecLoss.Core.Sampling;
+using RecLoss.Core.Training;
+
+namespace RecLoss.Cli;
+
+/// <summary>The model, sampling, optimizer, trainer and evaluation options of train, demo and bench, read and checked
+/// before any data is loaded.</summary>
+internal static class SessionArguments
+{
+    /// <summary>Reads the model, optimizer, trainer and evaluation options; <paramref name="fallback"/> supplies other defaults.</summary>
+    /// <param name="readNegatives">False when the caller reads --negatives itself (bench takes a list).</param>
+    public static SessionOptions Read(ArgumentReader args, IRowLoss loss, SessionOptions? fallback, bool readNegatives = true)
+    {
+        SessionOptions d = fallback ?? new SessionOptions();
+        string scoreText = args.String("score", loss.DefaultScore == ScoreKind.Cosine ? "cosine" : "dot");
+        ScoreKind score = scoreText switch
+        {
+            "cosine" => ScoreKind.Cosine,
+            "dot" => ScoreKind.Dot,
+            _ => throw new UsageException($"--score: '{scoreText}' is not a score (expected cosine or dot)"),
+        };
+        if (loss.RequiredScore is { } required && required != score)
+        {
+            throw new UsageException($"--score {scoreText} does not apply to --loss {loss.Name}: it is defined on {required.ToString().ToLowerInvariant()} scores only");
+        }
+        string optimizerText = args.String("optimizer", d.Optimizer == OptimizerKind.SparseAdam ? "sparse-adam" : "adam");
+        OptimizerKind optimizer = optimizerText switch
+        {
+            "adam" => OptimizerKind.Adam,
+            "sparse-adam" => OptimizerKind.SparseAdam,
+            _ => throw new UsageException($"--optimizer: '{optimizerText}' is not an optimizer (expected adam or sparse-adam)"),
+        };
+        IReadOnlyList<SamplerShare> parts = args.Has("sampler") ? ParseSampler(args.String("sampler")!) : d.Sampler.Parts;
+        bool popularity = parts.Any(p => p.Kind == SamplerKind.Popularity), hard = parts.Any(p => p.Kind == SamplerKind.Hard);
+        if (!popularity && args.Has("popularity-alpha"))
+        {
+            throw new UsageException("--popularity-alpha applies only when --sampler includes popularity");
+        }
+        if (!hard && args.Has("hard-candidates"))
+        {
+            throw new UsageException("--hard-candidates applies only when --sampler includes hard");
+        }
+        string timingText = args.String("draw-negatives", d.Sampler.Timing == NegativeDrawTiming.PerEpoch ? "per-epoch" : "per-batch")!;
+        NegativeDrawTiming timing = timingText switch
+        {
+            "per-batch" => NegativeDrawTiming.PerBatch,
+            "per-epoch" => NegativeDrawTiming.PerEpoch,
+            _ => throw new UsageException($"--draw-negatives: '{timingText}' is not a timing (expected per-batch or per-epoch)"),
+        };
+        var sampler = new SamplerOptions
+        {
+            Mixture = parts,
+            Alpha = args.Double("popularity-alpha", d.Sampler.Alpha, 0, 10),
+            FalseNegativeRatio = args.Double("false-negative-ratio", d.Sampler.FalseNegativeRatio, 0, 1),
+            HardCandidates = args.Int("hard-candidates", d.Sampler.HardCandidates, 1, Limits.MaxHardCandidates),
+            Timing = timing,
+        };
+        try
+        {
+            sampler.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--sampler: {e.Message}");
+        }
+        int[] ks = args.IntList("ks", 1, 100_000) ?? d.Evaluation.Ks.ToArray();
+        int selectK = args.Int("select-k", d.SelectionK, 1, 100_000);
+        if (!ks.Contains(selectK))
+        {
+            throw new UsageException($"--select-k {selectK} must be one of --ks ({string.Join(",", ks)})");
+        }
+        string selectOnText = args.String("select-on", d.SelectOn == SelectionSplit.Test ? "test" : "validation");
+        SelectionSplit selectOn = selectOnText switch
+        {
+            "validation" => SelectionSplit.Validation,
+            "test" => SelectionSplit.Test,
+            _ => throw new UsageException($"--select-on: '{selectOnText}' is not a split (expected validation or test)"),
+        };
+        var options = new SessionOptions
+        {
+            Encoder = new MatrixFactorizationOptions
+            {
+                Dim = args.Int("dim", d.Encoder.Dim, 1, 4096),
+                InitStd = args.Double("init-std", d.Encoder.InitStd, 0, 1, minExclusive: true),
+                Score = score,
+            },
+            Adam = new AdamOptions
+            {
+                LearningRate = args.Double("lr", d.Adam.LearningRate, 0, minExclusive: true),
+                Beta1 = args.Double("beta1", d.Adam.Beta1, 0, 0.999999),
+                Beta2 = args.Double("beta2", d.Adam.Beta2, 0, 0.999999999),
+                Epsilon = args.Double("adam-eps", d.Adam.Epsilon, 0, minExclusive: true),
+                L2 = args.Double("l2", d.Adam.L2, 0),
+                ClipNorm = args.Double("clip-norm", d.Adam.ClipNorm, 0),
+            },
+            Trainer = new TrainerOptions
+            {
+                Epochs = args.Int("epochs", d.Trainer.Epochs, 1, 1_000_000),
+                BatchSize = args.Int("batch-size", d.Trainer.BatchSize, 1, Limits.MaxBatchSize),
+                Negatives = readNegatives ? args.Int("negatives", d.Trainer.Negatives, 1, Limits.MaxNegatives) : d.Trainer.Negatives,
+                Dropout = args.Double("dropout", d.Trainer.Dropout, 0, 0.99),
+                ExcludePositives = args.Flag("exclude-positives") || d.Trainer.ExcludePositives,
+                Seed = (ulong)args.Int("seed", (int)d.Trainer.Seed, 0),
+                Threads = args.Int("threads", d.Trainer.Threads, 0, 1024),
+                EvaluateEvery = args.Int("eval-every", d.Trainer.EvaluateEvery, 1, 1_000_000),
+            },
+            Evaluation = new EvaluatorOptions { Ks = ks },
+            SelectionK = selectK,
+            Optimizer = optimizer,
+            Sampler = sampler,
+            Patience = args.Int("patience", d.Patience, 0, 1_000_000),
+            SelectOn = selectOn,
+        };
+        if (args.Has("select-on") && options.Patience == 0)
+        {
+            throw new UsageException("--select-on chooses the split early stopping watches, so it needs --patience N (without early stopping every epoch is trained, and the last, best-validation and test-selected epochs are all reported)");
+        }
+        if (readNegatives)
+        {
+            CheckStepSize(options, "--negatives");
+        }
+        return options;
+    }
+
+    /// <summary>Checks what the sizes imply before any data is loaded: enough hard candidates, a step's buffers
+    /// addressable, in-batch sampling with other rows in the batch.</summary>
+    public static void CheckStepSize(SessionOptions options, string negativesOption)
+    {
+        SamplerOptions sampler = options.Sampler;
+        int negatives = options.Trainer.Negatives, batch = options.Trainer.BatchSize;
+        (int hardCount, int candidates) = sampler.HardLayout(negatives);
+        if (candidates < hardCount)
+        {
+            throw new UsageException($"--hard-candidates {candidates} is fewer than the {hardCount} hard negatives kept per row (expected at least {hardCount})");
+        }
+        long slots = (long)batch * (1 + negatives + candidates);
+        if (slots > Limits.MaxSlotsPerStep)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--batch-size {batch} x (1 + {negatives} negatives{(candidates > 0 ? $" + {candidates} hard candidates" : "")}) = {slots:N0} scores per step, more than the {Limits.MaxSlotsPerStep:N0} a step may hold; lower --batch-size or {negativesOption}"));
+        }
+        if (sampler.Parts.Any(p => p.Kind == SamplerKind.InBatch) && batch < 2)
+        {
+            throw new UsageException($"--sampler in-batch draws the other rows' positives, so it needs --batch-size of at least 2 (found {batch})");
+        }
+    }
+
+    /// <summary>A per-epoch draw holds every row's negatives at once: checked once the train size is known, before training.</summary>
+    public static void CheckEpochDraw(SessionOptions options, long trainRows)
+    {
+        if (options.Sampler.Timing != NegativeDrawTiming.PerEpoch)
+        {
+            return;
+        }
+        long held = trainRows * options.Trainer.Negatives;
+        if (held > Limits.MaxNegativesPerEpoch)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--draw-negatives per-epoch would hold {trainRows:N0} train rows x {options.Trainer.Negatives} negatives = {held:N0} draws, more than {Limits.MaxNegativesPerEpoch:N0} (2 GiB); use --draw-negatives per-batch (the same negatives) or fewer --negatives"));
+        }
+    }
+
+    /// <summary>A sampler name (uniform, popularity, in-batch, hard) or a mixture "name:share,name:share" (shares sum to 1).</summary>
+    public static IReadOnlyList<SamplerShare> ParseSampler(string text)
+    {
+        var parts = new List<SamplerShare>();
+        string[] items = text.Split(',');
+        foreach (string item in items)
+        {
+            string[] fields = item.Split(':');
+            SamplerKind kind = fields[0].Trim() switch
+            {
+                "uniform" => SamplerKind.Uniform,
+                "popularity" => SamplerKind.Popularity,
+                "in-batch" => SamplerKind.InBatch,
+                "hard" => SamplerKind.Hard,
+                _ => throw new UsageException($"--sampler: '{fields[0].Trim()}' is not a sampler (expected uniform, popularity, in-batch or hard, or a mixture such as hard:0.5,uniform:0.5)"),
+            };
+            double share = 1;
+            if (fields.Length > 2 || (fields.Length == 2 && !double.TryParse(fields[1], NumberStyles.Float, CultureInfo.InvariantCulture, out share)))
+            {
+                throw new UsageException($"--sampler: '{item}' is not NAME:SHARE with a number as the share");
+            }
+            if (fields.Length == 1 && items.Length > 1)
+            {
+                throw new UsageException($"--sampler: '{item}' in a mixture needs a share, e.g. {item}:0.5");
+            }
+            parts.Add(new SamplerShare(kind, share));
+        }
+        return parts;
+    }
+
+    public static string SamplerText(SessionOptions o)
+    {
+        SamplerOptions s = o.Sampler;
+        int[] counts = SamplerOptions.Counts(s.Parts, o.Trainer.Negatives);
+        string parts = string.Join(" + ", s.Parts.Select((p, i) => p.Kind switch
+        {
+            SamplerKind.Popularity => string.Create(CultureInfo.InvariantCulture, $"popularity^{s.Alpha}"),
+            SamplerKind.InBatch => "in-batch",
+            SamplerKind.Hard => $"hard (top of {s.HardLayout(o.Trainer.Negatives).Candidates} uniform candidates outside the user's items)",
+            _ => "uniform over all items",
+        } + (s.Parts.Count > 1 ? $" x{counts[i]}" : "")));
+        return parts
+            + (o.Trainer.ExcludePositives ? ", positives excluded" : "")
+            + (s.FalseNegativeRatio > 0 ? string.Create(CultureInfo.InvariantCulture, $", false negatives {s.FalseNegativeRatio}") : "")
+            + (s.Timing == NegativeDrawTiming.PerEpoch ? ", drawn once per epoch" : "");
+    }
+
+    /// <summary>The run's configuration as run.json records it: every value a field, the loss with its parameters.</summary>
+    public static Dictionary<string, object?> ConfigOf(IRowLoss loss, SessionOptions o) => new()
+    {
+        ["loss"] = LossArguments.Parameters(loss),
+        ["lossDescription"] = LossArguments.Describe(loss),
+        ["encoder"] = "mf",
+        ["dim"] = o.Encoder.Dim,
+        ["score"] = o.Encoder.Score.ToString().ToLowerInvariant(),
+        ["initStd"] = o.Encoder.InitStd,
+        ["negatives"] = o.Trainer.Negatives,
+        ["excludePositives"] = o.Trainer.ExcludePositives,
+        ["sampler"] = SamplerText(o),
+        ["samplerParts"] = o.Sampler.Parts.Select(p => new Dictionary<string, object> { ["kind"] = SamplerOptions.KindName(p.Kind), ["share"] = p.Share }).ToArray(),
+        ["popularityAlpha"] = o.Sampler.Alpha,
+        ["hardCandidates"] = o.Sampler.HardLayout(o.Trainer.Negatives).Candidates,
+        ["falseNegativeRatio"] = o.Sampler.FalseNegativeRatio,
+        ["drawNegatives"] = o.Sampler.Timing == NegativeDrawTiming.PerEpoch ? "per-epoch" : "per-batch",
+        ["patience"] = o.Patience,
+        ["selectOn"] = o.SelectOn == SelectionSplit.Test ? "test (test-selected: optimistic)" : "validation",
+        ["batchSize"] = o.Trainer.BatchSize,
+        ["epochs"] = o.Trainer.Epochs,
+        ["dropout"] = o.Trainer.Dropout,
+        ["seed"] = o.Trainer.Seed,
+        ["threadsAsked"] = o.Trainer.Threads,
+        ["threads"] = o.Trainer.Threads == 0 ? Environment.ProcessorCount : o.Trainer.Threads,
+        ["evaluateEvery"] = o.Trainer.EvaluateEvery,
+        ["optimizer"] = o.Optimizer == OptimizerKind.SparseAdam ? "sparse-adam" : "adam (dense semantics, deferred replay)",
+        ["lr"] = o.Adam.LearningRate,
+        ["beta1"] = o.Adam.Beta1,
+        ["beta2"] = o.Adam.Beta2,
+        ["adamEps"] = o.Adam.Epsilon,
+        ["l2"] = o.Adam.L2,
+        ["clipNorm"] = o.Adam.ClipNorm,
+        ["ks"] = o.Evaluation.Ks,
+        ["selectK"] = o.SelectionK,
+    };
+
+}

@@ -1,0 +1,214 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using RecLoss.Cli.Commands;
+using RecLoss.Core.Data;
+using RecLoss.Core.Training;
+
+namespace RecLoss.Cli;
+
+/// <summary>What a verb's handler gets besides its options.</summary>
+internal sealed record VerbContext(TextWriter Output, TextWriter Error, bool Live, CancellationToken Cancellation, IReadOnlyList<string> Args);
+
+/// <summary>One verb: its options (in help order), its help text and its handler.</summary>
+internal sealed record Verb(string Name, string Usage, string Summary, string Details, OptionSpec[] Options, Func<ArgumentReader, VerbContext, int> Run);
+
+/// <summary>
+/// The command line on System.CommandLine: it tokenises (--name value, --name=value, @response files), offers help
+/// (-h after any verb), --version and completion ([suggest] directive); RecLoss reads and checks the values itself so
+/// that every message names the option, the value found and the range expected. Errors never show a stack trace.
+/// </summary>
+public static class CommandLine
+{
+    private const string Overview = "recloss: train, evaluate and compare implicit-feedback recommenders.";
+
+    internal static readonly Verb[] Verbs =
+    [
+        DemoCommand.Verb, TrainCommand.Verb, StatsCommand.Verb, BenchCommand.Verb,
+        new("losses", "recloss losses", "the losses with their formulas, sources, defaults and options", "", [], (args, context) =>
+        {
+            context.Output.Write(LossArguments.Catalog());
+            return ExitCodes.Success;
+        }),
+    ];
+
+    public static int Run(string[] args, TextWriter output, TextWriter error, bool live)
+    {
+        using var cancellation = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancellation.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        bool verbose = args.Contains("--verbose");
+        try
+        {
+            return Dispatch(args, output, error, live, cancellation.Token);
+        }
+        catch (UsageException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return ExitCodes.UsageError;
+        }
+        catch (DataFormatException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return ExitCodes.DataError;
+        }
+        catch (OutputException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return ExitCodes.OutputError;
+        }
+        catch (TrainingDivergedException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return ExitCodes.TrainingFailed;
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("cancelled");
+            return ExitCodes.Cancelled;
+        }
+        catch (OutOfMemoryException e)
+        {
+            error.WriteLine($"error: out of memory ({e.Message}); lower --batch-size, --negatives or --dim, or use a machine with more memory");
+            return ExitCodes.Internal;
+        }
+        catch (Exception e)
+        {
+            // The catch-all: one line, never a raw trace unless asked for.
+            error.WriteLine($"error: unexpected {e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}");
+            error.WriteLine(verbose ? e.ToString() : "  this is a bug in recloss; rerun with --verbose for the stack trace and report it");
+            return ExitCodes.Internal;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static int Dispatch(string[] args, TextWriter output, TextWriter error, bool live, CancellationToken cancellation)
+    {
+        RootCommand root = Build(args, output, error, live, cancellation);
+        if (args.Length == 0)
+        {
+            HelpText.Root(output, Verbs);
+            return ExitCodes.UsageError;
+        }
+        ParseResult parse = root.Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            throw new UsageException(ParseErrors.Describe(parse, Verbs));
+        }
+        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+    }
+
+    private static RootCommand Build(string[] args, TextWriter output, TextWriter error, bool live, CancellationToken cancellation)
+    {
+        var root = new RootCommand(Overview);
+        foreach (Option option in root.Options)
+        {
+            if (option is HelpOption help)
+            {
+                help.Action = new SectionedHelp(Verbs);
+            }
+            else if (option is VersionOption version)
+            {
+                version.Action = new PrintVersion();
+            }
+        }
+        root.Options.Add(new Option<bool>("--" + OptionCatalog.Verbose.Name) { Description = OptionCatalog.Verbose.Description, Recursive = true });
+        root.SetAction(_ =>
+        {
+            HelpText.Root(output, Verbs);
+            return ExitCodes.UsageError;
+        });
+        var context = new VerbContext(output, error, live, cancellation, args);
+        foreach (Verb verb in Verbs)
+        {
+            var command = new Command(verb.Name, verb.Summary);
+            var options = new Dictionary<string, Option>(StringComparer.Ordinal);
+            foreach (OptionSpec spec in verb.Options)
+            {
+                Option option = spec.IsFlag
+                    ? new Option<bool>("--" + spec.Name) { Description = spec.Description, Arity = ArgumentArity.Zero }
+                    : new Option<string>("--" + spec.Name) { Description = spec.Description, HelpName = spec.Value };
+                options.Add(spec.Name, option);
+                command.Options.Add(option);
+            }
+            command.SetAction(parse => verb.Run(new ArgumentReader(Given(parse, options)), context));
+            root.Subcommands.Add(command);
+        }
+        root.Subcommands.Add(HelpVerb(output));
+        root.Subcommands.Add(CompletionScript.Command(output));
+        return root;
+    }
+
+    /// <summary>The options the user gave (not defaults), by name; a flag's value is null.</summary>
+    private static IEnumerable<KeyValuePair<string, string?>> Given(ParseResult parse, Dictionary<string, Option> options)
+    {
+        foreach ((string name, Option option) in options)
+        {
+            if (parse.GetResult(option) is { Implicit: false } result)
+            {
+                yield return new(name, option is Option<string> text ? parse.GetValue(text) : null);
+            }
+        }
+    }
+
+    /// <summary>recloss help [verb]: the same text as -h.</summary>
+    private static Command HelpVerb(TextWriter output)
+    {
+        var topic = new Argument<string?>("command") { Arity = ArgumentArity.ZeroOrOne, Description = "the command to describe" };
+        var command = new Command("help", "this text, or the options of one command") { topic };
+        command.SetAction(parse =>
+        {
+            string? name = parse.GetValue(topic);
+            if (name is null)
+            {
+                HelpText.Root(output, Verbs);
+                return ExitCodes.Success;
+            }
+            Verb verb = Verbs.FirstOrDefault(v => v.Name == name)
+                ?? throw new UsageException($"help: '{ArgumentReader.Shorten(name)}' is not a command (expected {string.Join(", ", Verbs.Select(v => v.Name))})");
+            HelpText.Verb(output, verb);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>-h / --help: the root overview, or one verb's options grouped by section.</summary>
+    private sealed class SectionedHelp(IReadOnlyList<Verb> verbs) : SynchronousCommandLineAction
+    {
+        public override bool ClearsParseErrors => true;
+
+        public override int Invoke(ParseResult parse)
+        {
+            TextWriter output = parse.InvocationConfiguration.Output;
+            Verb? verb = verbs.FirstOrDefault(v => v.Name == parse.CommandResult.Command.Name);
+            if (verb is null)
+            {
+                HelpText.Root(output, verbs);
+            }
+            else
+            {
+                HelpText.Verb(output, verb);
+            }
+            return ExitCodes.Success;
+        }
+    }
+
+    /// <summary>--version: the version and the commit the binary was built from.</summary>
+    private sealed class PrintVersion : SynchronousCommandLineAction
+    {
+        public override bool ClearsParseErrors => true;
+
+        public override int Invoke(ParseResult parse)
+        {
+            parse.InvocationConfiguration.Output.WriteLine(BuildInfo.Describe());
+            return ExitCodes.Success;
+        }
+    }
+}
