@@ -62,6 +62,9 @@ internal static class LossArguments
         ("aggregation", "mean|sum|softmax", "generalized: A over the negatives (default mean)"),
     ];
 
+    /// <summary>The names --loss takes (infonce is an alias of ssm).</summary>
+    public static string[] Names => [.. s_catalog.Select(e => e.Name), "infonce"];
+
     /// <summary>The loss options as the command line declares them, each naming the losses that own it.</summary>
     public static IEnumerable<OptionSpec> OptionSpecs() => s_options.Select(o => new OptionSpec(o.Name, o.Value, Section.Loss,
         $"{o.Description}; loss {string.Join(", ", s_catalog.Where(e => e.Options.Contains(o.Name)).Select(e => e.Name))}"));

@@ -131,11 +131,11 @@ internal sealed class ConsoleTrainingObserver(TextWriter progress, TextWriter ou
         string line = string.Create(Invariant, $"epoch {r.Epoch,3}  loss {r.Loss:F5}  {r.TrainSeconds:F2}s");
         if (r.Validation is { } v)
         {
-            line += string.Create(Invariant, $"  valid R@20 {Recall(v, 20)} N@20 {Ndcg(v, 20)}");
+            line += v.Users == 0 ? "  valid n/a (0 users)" : string.Create(Invariant, $"  valid R@20 {Recall(v, 20)} N@20 {Ndcg(v, 20)}");
         }
         if (r.Test is { } t)
         {
-            line += string.Create(Invariant, $"  test R@20 {Recall(t, 20)} N@20 {Ndcg(t, 20)} ({t.Seconds:F2}s eval)");
+            line += t.Users == 0 ? "  test n/a (0 users)" : string.Create(Invariant, $"  test R@20 {Recall(t, 20)} N@20 {Ndcg(t, 20)} ({t.Seconds:F2}s eval)");
         }
         output.WriteLine(line);
         output.Flush();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Completions;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using RecLoss.Cli.Commands;
@@ -78,15 +79,22 @@ public static class CommandLine
         }
         catch (Exception e)
         {
-            // The catch-all: one line, never a raw trace unless asked for.
-            error.WriteLine($"error: unexpected {e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}");
-            error.WriteLine(verbose ? e.ToString() : "  this is a bug in recloss; rerun with --verbose for the stack trace and report it");
-            return ExitCodes.Internal;
+            return Unexpected(error, e, verbose);
         }
         finally
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    /// <summary>The catch-all: one line with the exception's type and message, never a raw trace unless asked for.</summary>
+    internal static int Unexpected(TextWriter error, Exception e, bool verbose)
+    {
+        string message = e.Message.Split('\n')[0].Trim();
+        int parameter = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        error.WriteLine($"error: unexpected {e.GetType().Name}: {(parameter < 0 ? message : message[..parameter])}");
+        error.WriteLine(verbose ? e.ToString() : "  this is a bug in recloss; rerun with --verbose for the stack trace and report it");
+        return ExitCodes.Internal;
     }
 
     private static int Dispatch(string[] args, TextWriter output, TextWriter error, bool live, CancellationToken cancellation)
@@ -135,6 +143,11 @@ public static class CommandLine
                 Option option = spec.IsFlag
                     ? new Option<bool>("--" + spec.Name) { Description = spec.Description, Arity = ArgumentArity.Zero }
                     : new Option<string>("--" + spec.Name) { Description = spec.Description, HelpName = spec.Value };
+                string[] choices = Choices(spec);
+                if (choices.Length > 0)
+                {
+                    option.CompletionSources.Add(_ => choices.Select(c => new CompletionItem(c)));
+                }
                 options.Add(spec.Name, option);
                 command.Options.Add(option);
             }
@@ -145,6 +158,14 @@ public static class CommandLine
         root.Subcommands.Add(CompletionScript.Command(output));
         return root;
     }
+
+    /// <summary>The values Tab completion offers for an option: the losses, the samplers, or a "a|b|c" placeholder's.</summary>
+    private static string[] Choices(OptionSpec spec) => spec.Name switch
+    {
+        "loss" => LossArguments.Names,
+        "sampler" => ["uniform", "popularity", "in-batch", "hard"],
+        _ => spec.Value is { } value && value.Contains('|') ? value.Split('|') : [],
+    };
 
     /// <summary>The options the user gave (not defaults), by name; a flag's value is null.</summary>
     private static IEnumerable<KeyValuePair<string, string?>> Given(ParseResult parse, Dictionary<string, Option> options)

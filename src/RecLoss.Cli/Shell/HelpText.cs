@@ -26,7 +26,7 @@ internal static class HelpText
         Row(o, "-h, --help", "the command's options, grouped by section");
         Row(o, "--version", "the version and the commit it was built from");
         Row(o, "--" + OptionCatalog.Verbose.Name, OptionCatalog.Verbose.Description);
-        Row(o, "@FILE", "read more arguments from FILE (a response file: one or more per line, # comments)");
+        Row(o, "@FILE", "read more arguments from FILE (a response file: arguments separated by spaces or lines; a line starting with # is a comment)");
         o.WriteLine();
         o.WriteLine("exit codes: 0 done, 2 usage error, 3 data error, 4 training diverged, 5 output could not be written,");
         o.WriteLine("            70 unexpected error (a bug), 130 cancelled");

@@ -86,6 +86,11 @@ public static class DelimitedFileLoader
         foreach (SepReader.Row row in reader)
         {
             long line = row.LineNumberFrom;
+            if (row.Span.Count('"') % 2 != 0)
+            {
+                // Sep reads an unclosed quote to the end of the file as one field; refuse it rather than keep the merge.
+                throw new DataFormatException(path, line, "a quoted field is never closed (expected a closing '\"'; a '\"' inside a quoted field is written '\"\"')");
+            }
             if (row.ColCount == 1 && row[0].Span.Trim().Length == 0)
             {
                 blankLines++;

@@ -30,7 +30,7 @@ public static class SplitFileLoader
         var test = ReadFile(testPath, report);
         if (train.Count == 0)
         {
-            throw new DataFormatException(trainPath, 0, "no interactions: every line is blank or names a user without items (expected lines 'user item item ...')");
+            throw new DataFormatException(trainPath, 0, "no interactions (the file is empty, or every line is blank or a user without items; expected lines 'user item item ...')");
         }
         if (test.Count == 0)
         {

@@ -1,0 +1,292 @@
+using System.Text;
+using System.Text.Json;
+using RecLoss.Cli;
+using RecLoss.Core.Training;
+
+namespace RecLoss.Cli.Tests;
+
+/// <summary>Every category of bad input gets one clear line and its exit code: 2 usage, 3 data, 5 output, never a trace.</summary>
+public sealed class BadInputTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("recloss-bad-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    /// <summary>Runs the CLI and checks what holds for every answer: no stack frame, no .NET parameter wording.</summary>
+    internal static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = CommandLine.Run(args, output, error, live: false);
+        string err = error.ToString();
+        Assert.DoesNotContain("   at ", err);
+        Assert.DoesNotContain("(Parameter '", err);
+        Assert.True(code == 0 || err.StartsWith("error: ", StringComparison.Ordinal), $"exit {code} without an error line: {err}");
+        return (code, output.ToString(), err);
+    }
+
+    private string SplitFolder(string train, string test)
+    {
+        string dir = Path.Combine(_folder, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "train.txt"), train);
+        File.WriteAllText(Path.Combine(dir, "test.txt"), test);
+        return dir;
+    }
+
+    private string Csv(string text)
+    {
+        string path = Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".csv");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private static readonly string[] Quick = ["--epochs", "1", "--negatives", "3", "--dim", "8", "--batch-size", "4096"];
+
+    // Nothing to train or test on.
+
+    [Fact]
+    public void WhitespaceOnlyTrain_ExitsThree()
+    {
+        (int code, _, string err) = Run(["train", "--data", SplitFolder(" \n\n\t\n", "0 1\n"), .. Quick]);
+        Assert.Equal(3, code);
+        Assert.Contains("train.txt: no interactions", err);
+    }
+
+    [Fact]
+    public void NoTestUsers_PrintsNotApplicable_NotZeros()
+    {
+        string outDir = Path.Combine(_folder, "out");
+        (int code, string output, string err) = Run(["train", "--data", SplitFolder("0 1 2\n1 2 3\n2 0\n", ""), "--out", outDir, .. Quick]);
+        Assert.True(code == 0, err);
+        Assert.Contains("n/a (0 users)", output);
+        Assert.DoesNotContain("0.0000", output);
+        using JsonDocument record = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "run.json")));
+        Assert.Equal(JsonValueKind.Null, record.RootElement.GetProperty("final")[0].GetProperty("test").GetProperty("metrics").ValueKind);
+    }
+
+    [Fact]
+    public void PatienceOnAnEmptySplit_IsRefused()
+    {
+        (int code, _, string err) = Run(["train", "--data", SplitFolder("0 1 2\n1 2 3\n", ""), "--select-on", "test", "--patience", "2", .. Quick]);
+        Assert.Equal(2, code);
+        Assert.Contains("--patience watches the test split, but it has no users", err);
+    }
+
+    // Ids used as array indices.
+
+    [Fact]
+    public void HugeSparseIds_AreRenumbered_NotAllocated()
+    {
+        long before = GC.GetTotalAllocatedBytes();
+        (int code, string output, string err) = Run(["train", "--data", SplitFolder("0 1 2100000000\n2000000000 1 5\n", "0 5\n"), .. Quick]);
+        Assert.True(code == 0, err);
+        Assert.Contains("ids are sparse", output);
+        Assert.True(GC.GetTotalAllocatedBytes() - before < 1L << 30, "allocated a gigabyte or more");
+    }
+
+    [Fact]
+    public void IdBeyondIntRange_ExitsThreeSuggestingCsv()
+    {
+        (int code, _, string err) = Run(["stats", "--data", SplitFolder("0 1\n99999999999 2\n", "0 1\n")]);
+        Assert.Equal(3, code);
+        Assert.Contains("train.txt:2:", err);
+        Assert.Contains("CSV", err);
+    }
+
+    // Encoding.
+
+    [Fact]
+    public void ByteOrderMark_InBothLoaders_ReadsAsWithout()
+    {
+        string plain = SplitFolder("0 1 2\n1 2\n", "0 3\n1 0\n");
+        string bom = SplitFolder("\uFEFF0 1 2\n1 2\n", "\uFEFF0 3\n1 0\n");
+        Assert.Equal(Run("stats", "--data", plain).Out.Replace(Path.GetFileName(plain), "X"), Run("stats", "--data", bom).Out.Replace(Path.GetFileName(bom), "X"));
+        (int code, string output, _) = Run("stats", "--data", Csv("\uFEFFuser_id,item_id\na,b\na,c\n"));
+        Assert.Equal(0, code);
+        Assert.Contains("interactions             2", output);
+    }
+
+    [Fact]
+    public void CrOnlyLineEndings_AreRead()
+    {
+        (int code, string output, _) = Run("stats", "--data", SplitFolder("0 1 2\r1 2\r", "0 3\r1 0\r"));
+        Assert.Equal(0, code);
+        Assert.Contains("users                    2", output);
+    }
+
+    [Fact]
+    public void InvalidUtf8_NamesLineAndByte()
+    {
+        string path = Path.Combine(_folder, "latin1.csv");
+        File.WriteAllBytes(path, [.. Encoding.ASCII.GetBytes("user_id,item_id\nu1,caf"), 0xE9, (byte)'\n']);
+        (int code, _, string err) = Run("stats", "--data", path);
+        Assert.Equal(3, code);
+        Assert.Contains("latin1.csv:2:", err);
+        Assert.Contains("0xE9", err);
+    }
+
+    [Fact]
+    public void BinaryFile_GivesAShortMessage()
+    {
+        string path = Path.Combine(_folder, "model.bin");
+        File.WriteAllBytes(path, Enumerable.Range(0, 100_000).Select(i => (byte)(i * 7)).ToArray());
+        (int code, _, string err) = Run("stats", "--data", path);
+        Assert.Equal(3, code);
+        Assert.Contains("NUL byte", err);
+        Assert.True(err.Length < 300, err);
+    }
+
+    // Options that overflow or make a run meaningless: refused before any data is loaded (the --data path does not exist).
+
+    [Theory]
+    [InlineData("--hard-candidates", "2147483647", "--hard-candidates: 2147483647 is out of range")]
+    [InlineData("--batch-size", "2147483600", "--batch-size: 2147483600 is out of range")]
+    [InlineData("--negatives", "100000", "scores per step, more than the 67,108,864 a step may hold")]
+    [InlineData("--init-std", "0", "--init-std: 0 is out of range (expected > 0 and <= 1)")]
+    [InlineData("--epochs", "99999999999", "--epochs: 99999999999 is out of range")]
+    [InlineData("--seed", "-1", "--seed: -1 is out of range")]
+    public void OverflowingOptions_AreRefusedBeforeLoading(string option, string value, string expected)
+    {
+        (int code, _, string err) = Run("train", "--data", Path.Combine(_folder, "missing"), option, value, "--sampler", "hard");
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+    }
+
+    [Fact]
+    public void InBatchWithABatchOfOne_IsRefusedBeforeLoading()
+    {
+        (int code, _, string err) = Run("train", "--data", Path.Combine(_folder, "missing"), "--sampler", "in-batch", "--batch-size", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("needs --batch-size of at least 2", err);
+    }
+
+    [Fact]
+    public void PerEpochDrawTooLargeToHold_IsRefusedBeforeTraining()
+    {
+        (int code, string output, string err) = Run("train", "--draw-negatives", "per-epoch", "--negatives", "60000", "--batch-size", "16");
+        Assert.Equal(2, code);
+        Assert.Contains("--draw-negatives per-epoch would hold", err);
+        Assert.DoesNotContain("epoch   1", output);
+    }
+
+    // Output.
+
+    [Fact]
+    public void OutIsAFile_IsRefusedBeforeTraining()
+    {
+        string file = Path.Combine(_folder, "taken");
+        File.WriteAllText(file, "keep");
+        (int code, string output, string err) = Run(["train", "--out", file, .. Quick]);
+        Assert.Equal(2, code);
+        Assert.Contains("is a file", err);
+        Assert.Equal("", output);
+        Assert.Equal("keep", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void OutUnderAFile_CannotBeCreated_IsRefusedBeforeTraining()
+    {
+        string file = Path.Combine(_folder, "plain");
+        File.WriteAllText(file, "");
+        (int code, string output, string err) = Run(["train", "--out", Path.Combine(file, "run"), .. Quick]);
+        Assert.Equal(2, code);
+        Assert.Contains("--out: cannot write to", err);
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public void ExistingRecord_IsKeptWithoutForce_ReplacedWithIt()
+    {
+        string outDir = Path.Combine(_folder, "keep");
+        Directory.CreateDirectory(outDir);
+        string record = Path.Combine(outDir, "run.json");
+        File.WriteAllText(record, "{\"old\": true}");
+        (int code, string output, string err) = Run(["train", "--out", outDir, .. Quick]);
+        Assert.Equal(2, code);
+        Assert.Contains("add --force", err);
+        Assert.Equal("", output);
+        Assert.Equal("{\"old\": true}", File.ReadAllText(record));
+        Assert.Equal(0, Run(["train", "--out", outDir, "--force", .. Quick]).Code);
+        Assert.Contains("\"commandLine\"", File.ReadAllText(record));
+    }
+
+    [Fact]
+    public void WriteFailureAtTheEnd_IsReported_AndLeavesNoTemporaryFile()
+    {
+        string outDir = Path.Combine(_folder, "late");
+        var args = new ArgumentReader([new("out", outDir)]);
+        RunOutput output = RunOutput.Prepare(args)!;
+        Directory.CreateDirectory(Path.Combine(outDir, "run.json", "blocker"));   // run.json cannot be replaced now
+        var e = Assert.Throws<OutputException>(() => Write(output));
+        Assert.Contains("could not write", e.Message);
+        Assert.Contains("unchanged", e.Message);
+        Assert.Equal(["run.json"], Directory.GetFileSystemEntries(outDir).Select(Path.GetFileName));
+    }
+
+    private static void Write(RunOutput output)
+    {
+        var data = Core.Data.SyntheticData.Generate(new Core.Data.SyntheticDataOptions { Users = 50, Items = 40 });
+        var options = new SessionOptions { Trainer = new TrainerOptions { Epochs = 1, Negatives = 2 } };
+        var loss = new Core.Losses.BprLoss();
+        TrainingResult result = new TrainingSession(options).Run(data, loss, null, CancellationToken.None);
+        output.Write(data, "generated", loss, new Dictionary<string, object?>(), result, [], null, ["train"]);
+    }
+
+    [Fact]
+    public async Task TwoRunsIntoOneFolder_AtOnce_BothFinishWithAWholeRecord()
+    {
+        string outDir = Path.Combine(_folder, "shared");
+        Directory.CreateDirectory(outDir);
+        Task<(int Code, string Out, string Err)>[] runs = Enumerable.Range(0, 2)
+            .Select(i => Task.Run(() => Run(["train", "--out", outDir, "--force", "--seed", $"{i + 1}", .. Quick]))).ToArray();
+        foreach ((int code, _, string err) in await Task.WhenAll(runs))
+        {
+            Assert.True(code == 0, err);
+        }
+        using JsonDocument record = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "run.json")));
+        Assert.Equal(["run.json"], Directory.GetFileSystemEntries(outDir).Select(Path.GetFileName));
+    }
+
+    // Internal wording.
+
+    [Fact]
+    public void UserWithEveryItem_IsNamedByItsOwnId_ExitThree()
+    {
+        (int code, _, string err) = Run(["train", "--data", Csv("user_id,item_id\nalice,x\nalice,y\nalice,z\nbob,x\nbob,y\nalice,w\ncarol,w\n"),
+            "--train-ratio", "0.99", "--exclude-positives", .. Quick]);
+        Assert.Equal(3, code);
+        Assert.Contains("user 'alice' interacted with all", err);
+    }
+
+    [Fact]
+    public void NoisyPositivesBeyondWhatAUserCanTake_NameTheUserWithoutParameterWording()
+    {
+        (int code, _, string err) = Run(["train", "--data", SplitFolder("0 0 1 2\n1 0\n", "1 1\n"), "--noisy-positive-ratio", "5", .. Quick]);
+        Assert.Equal(2, code);
+        Assert.Contains("--noisy-positive-ratio: User '", err);
+    }
+
+    [Fact]
+    public void UnexpectedException_IsOneLineAndAHint_TraceOnlyWithVerbose()
+    {
+        Exception thrown;
+        try
+        {
+            throw new InvalidOperationException("first line\nsecond line");
+        }
+        catch (InvalidOperationException e)
+        {
+            thrown = e;
+        }
+        var quiet = new StringWriter();
+        Assert.Equal(70, CommandLine.Unexpected(quiet, thrown, verbose: false));
+        string[] lines = quiet.ToString().TrimEnd().Split('\n');
+        Assert.Equal(2, lines.Length);
+        Assert.Equal("error: unexpected InvalidOperationException: first line", lines[0].TrimEnd());
+        Assert.Contains("--verbose", lines[1]);
+        var loud = new StringWriter();
+        CommandLine.Unexpected(loud, thrown, verbose: true);
+        Assert.Contains("   at ", loud.ToString());
+    }
+}
