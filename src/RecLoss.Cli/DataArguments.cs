@@ -106,10 +106,10 @@ internal static class DataArguments
     /// <summary>A ratio in the open interval (0, 1).</summary>
     private static double OpenUnit(ArgumentReader args, string name, double fallback)
     {
-        double value = args.Double(name, fallback, 0, 1, minExclusive: true);
-        if (value >= 1)
+        double value = args.Double(name, fallback);
+        if (!(value > 0 && value < 1))
         {
-            throw new UsageException($"--{name}: {value} is out of range (expected a value in (0, 1))");
+            throw new UsageException($"--{name}: {args.String(name)} is out of range (expected a value in (0, 1))");
         }
         return value;
     }

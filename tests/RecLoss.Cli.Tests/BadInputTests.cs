@@ -142,7 +142,7 @@ public sealed class BadInputTests : IDisposable
     [Theory]
     [InlineData("--hard-candidates", "2147483647", "--hard-candidates: 2147483647 is out of range")]
     [InlineData("--batch-size", "2147483600", "--batch-size: 2147483600 is out of range")]
-    [InlineData("--negatives", "100000", "scores per step, more than the 67,108,864 a step may hold")]
+    [InlineData("--negatives", "100000", "scores per step, more than the 16,777,216 a step may hold")]
     [InlineData("--init-std", "0", "--init-std: 0 is out of range (expected > 0 and <= 1)")]
     [InlineData("--epochs", "99999999999", "--epochs: 99999999999 is out of range")]
     [InlineData("--seed", "-1", "--seed: -1 is out of range")]

@@ -118,7 +118,7 @@ internal static class Limits
     public const int MaxHardCandidates = 100_000;
 
     /// <summary>Score slots one step may hold: batch x (1 + negatives + hard candidates).</summary>
-    public const long MaxSlotsPerStep = 1L << 26;
+    public const long MaxSlotsPerStep = 1L << 24;
 
     /// <summary>Negatives a per-epoch draw may hold (2 GiB of item indices).</summary>
     public const long MaxNegativesPerEpoch = 1L << 29;

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# Tries every kind of bad input on the built recloss and prints docs/RELIABILITY.md: each input, the exit code and the
+# first line of the answer. Fails (exit 1) when any answer is a crash: a stack trace, an unhandled exception, exit 70
+# (the catch-all) or an exit code other than 0, 2, 3 and 5.
+# Usage: bash bench/bad-inputs.sh > docs/RELIABILITY.md   (builds the CLI first unless RECLOSS_DLL is set)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+if [[ -z "${RECLOSS_DLL:-}" ]]; then
+  dotnet build src/RecLoss.Cli -c Release >/dev/null || { echo "build failed" >&2; exit 1; }
+  RECLOSS_DLL=src/RecLoss.Cli/bin/Release/net10.0/recloss.dll
+fi
+D=$(mktemp -d)
+trap 'rm -rf "$D"' EXIT
+Q=(--epochs 1 --negatives 3 --dim 8 --batch-size 4096)
+
+split() { mkdir -p "$D/$1"; printf "$2" > "$D/$1/train.txt"; printf "$3" > "$D/$1/test.txt"; }
+split ok "0 1 2\n1 2 3\n2 0 3\n" "0 3\n1 0\n2 1\n"
+split empty "" "0 1\n"; split blank " \n\n\t\n" "0 1\n"; split usersonly "0\n1\n" "0 1\n"
+split word "0 1 2\n1 2 x7\n" "0 3\n"; split negative "0 1\n" "0 2\n-1 3\n"; split huge "0 1\n99999999999 2\n" "0 1\n"
+split sparse "0 1 2100000000\n2000000000 1 5\n" "0 5\n"; split bom "\xef\xbb\xbf0 1 2\n1 2 3\n" "\xef\xbb\xbf0 3\n1 0\n"
+split cr "0 1 2\r1 2 3\r" "0 3\r1 0\r"; split nul "0 1\x00\x02\n" "0 1\n"; split badutf "0 1 \xff\xfe\n" "0 1\n"
+split notest "0 1 2\n1 2 3\n2 0\n" ""; split every "0 0 1 2\n1 0\n" "1 1\n"; split tabs "0\t1\t2\n1\t2\n" "0\t3\n"
+split long "0 1 $(head -c 20000 /dev/zero | tr '\0' '7')\n" "0 1\n"
+mkdir -p "$D/notrain"; printf "0 1\n" > "$D/notrain/test.txt"
+mkdir -p "$D/notestfile"; printf "0 1\n" > "$D/notestfile/train.txt"
+csv() { printf "$2" > "$D/$1"; }
+csv ok.csv "user_id,item_id\nu1,i1\nu1,i2\nu2,i1\nu2,i3\nu3,i2\nu3,i3\n"; csv empty.csv ""; csv header.csv "user_id,item_id\n"
+csv nocol.csv "user,movie\n1,2\n"; csv fields.csv "user_id,item_id\nu1,i1,x\n"; csv rating.csv "user_id,item_id,rating\nu1,i1,five\n"
+csv nanrating.csv "user_id,item_id,rating\nu1,i1,NaN\n"; csv stamp.csv "user_id,item_id,ts\nu1,i1,yesterday\n"
+csv quoted.csv "user_id,item_id\nu1,\"i\n1\"\nu1,i2\nu2,i1\nu2,i3\n"; csv unclosed.csv "user_id,item_id\nu1,\"i1\nu1,i2\n"
+csv latin1.csv "user_id,item_id\nu1,caf\xe9\n"; csv bom.csv "\xef\xbb\xbfuser_id,item_id\nu1,i1\nu1,i2\nu2,i1\n"
+csv cr.csv "user_id,item_id\ru1,i1\ru1,i2\ru2,i1\r"; csv utf16.csv "\xff\xfeu\x00s\x00e\x00r\x00"; csv low.csv "user_id,item_id,rating\nu1,i1,1\nu2,i2,2\n"
+csv emptyid.csv "user_id,item_id\nu1,\n"; csv every.csv "user_id,item_id\nalice,x\nalice,y\nalice,z\nbob,x\nbob,y\nalice,w\ncarol,w\n"
+csv blankhead.csv "\nuser_id,item_id\nu1,i1\n"
+printf "0 1\n" > "$D/afile"; mkdir -p "$D/existing"; echo '{}' > "$D/existing/run.json"
+
+rows=0 crashes=0
+table=""
+try() {
+  local label="$1"; shift
+  local err code first verdict
+  err=$(timeout 120 dotnet "$RECLOSS_DLL" "$@" 2>&1 >/dev/null); code=$?
+  first=$(printf '%s' "$err" | grep -m1 -v '^\s*$' | cut -c1-160)
+  verdict=ok
+  if [[ "$err" == *"   at "* || "$err" == *"Unhandled exception"* || ! " 0 2 3 5 " == *" $code "* ]]; then verdict=CRASH; crashes=$((crashes + 1)); fi
+  rows=$((rows + 1))
+  first=${first//|/\\|}; first=${first//$D\//}
+  table+="| $rows | $label | \`recloss ${*//$D\//}\` | $code | ${first:-(nothing on stderr)} | $verdict |"$'\n'
+}
+
+# Command-line syntax
+try "no arguments"
+try "unknown command" frob
+try "unknown option" train --bogus 1
+try "misspelt option" train --negativs 5
+try "option without its value" train --epochs
+try "option given twice" train --epochs 1 --epochs 2
+try "stray argument" train extra
+try "empty value" train --epochs ""
+try "not a number" train --lr abc
+try "NaN" train --lr NaN
+try "infinity" train --lr Infinity
+try "exponent for an integer" train --epochs 1e3
+try "empty list item" train --ks 10,,20
+try "K of 0" train --ks 0,20
+try "non-numeric margin" train --margins 0.6,x
+try "margins and weights of different lengths" train --margins 0.6,0.7 --margin-weights 1
+try "unknown loss" train --loss nope
+try "option of another loss" train --loss ccl --temperature 1
+try "unknown score" train --score hamming
+try "score a loss cannot use" train --loss triplet --score dot
+try "mixture shares not summing to 1" train --sampler hard:0.5,uniform:0.4
+try "empty sampler" train --sampler ""
+try "two-character delimiter" stats --data "$D/ok.csv" --delimiter ab
+try "quote as delimiter" stats --data "$D/ok.csv" --delimiter '"'
+try "missing response file" train @"$D/nofile.rsp"
+try "help for an unknown command" help frob
+try "unsupported shell" completion fish
+# Values out of range, overflowing, or meaningless
+try "batch of 0" train --batch-size 0
+try "batch near int.MaxValue" train --batch-size 2147483647
+try "no negatives" train --negatives 0
+try "too many negatives" train --negatives 100001
+try "a step too large to hold" train --negatives 100000
+try "huge hard-candidate count" train --sampler hard --hard-candidates 2147483647
+try "hard candidates fewer than kept" train --sampler hard --hard-candidates 5
+try "dimension 0" train --dim 0
+try "dimension 100000" train --dim 100000
+try "zero init std" train --init-std 0
+try "negative init std" train --init-std -1
+try "dropout 1" train --dropout 1
+try "beta1 1" train --beta1 1
+try "zero epochs" train --epochs 0
+try "epochs beyond int" train --epochs 99999999999
+try "negative threads" train --threads -1
+try "negative seed" train --seed -1
+try "in-batch with a batch of 1" train --sampler in-batch --batch-size 1
+try "per-epoch draw too large to hold" train --draw-negatives per-epoch --negatives 60000 --batch-size 16
+try "per-epoch in-batch" train --sampler in-batch --draw-negatives per-epoch
+try "validation ratio 1" train --validation-ratio 1
+try "train ratio 0" stats --data "$D/ok.csv" --train-ratio 0
+try "popularity exponent 11" train --sampler popularity --popularity-alpha 11
+try "false-negative ratio 2" train --false-negative-ratio 2
+try "noise ratio -1" train --noisy-positive-ratio -1
+# Options that a run would ignore
+try "bench: --ks" bench --ks 10
+try "bench: --patience" bench --patience 2
+try "bench: --select-on" bench --select-on test
+try "--select-on without --patience" train --select-on test
+try "--patience without a validation split" train --patience 2
+try "--split-seed on a split folder" stats --data "$D/ok" --split-seed 3
+try "--data-seed with --data" train --data "$D/ok" --data-seed 3
+try "delimited option without --data" train --train-ratio 0.5
+try "delimited option on a split folder" stats --data "$D/ok" --rating-column r
+try "--force without --out" train --force
+try "--rating-threshold without a column" stats --data "$D/ok.csv" --rating-threshold 3
+try "temporal split without timestamps" stats --data "$D/ok.csv" --split temporal
+try "popularity exponent without popularity" train --popularity-alpha 0.5
+try "training option on stats" stats --data "$D/ok" --epochs 5
+# Split folders
+try "no such path" stats --data "$D/missing"
+try "folder without train.txt" stats --data "$D/notrain"
+try "folder without test.txt" stats --data "$D/notestfile"
+try "empty train.txt" train --data "$D/empty" "${Q[@]}"
+try "whitespace-only train.txt" train --data "$D/blank" "${Q[@]}"
+try "users without items" train --data "$D/usersonly" "${Q[@]}"
+try "a word as an item id" stats --data "$D/word"
+try "negative id" stats --data "$D/negative"
+try "id beyond int" stats --data "$D/huge"
+try "sparse ids up to 2.1 billion (legal)" train --data "$D/sparse" "${Q[@]}"
+try "byte-order marks (legal)" stats --data "$D/bom"
+try "CR-only line endings (legal)" stats --data "$D/cr"
+try "tabs as separators (legal)" stats --data "$D/tabs"
+try "NUL byte" stats --data "$D/nul"
+try "invalid UTF-8 in an id" stats --data "$D/badutf"
+try "20,000-byte token" stats --data "$D/long"
+try "empty test.txt (legal: n/a)" train --data "$D/notest" "${Q[@]}"
+try "a binary file as data" stats --data /bin/ls
+try "/dev/null as data" stats --data /dev/null
+# Delimited files
+try "empty CSV" stats --data "$D/empty.csv"
+try "header only" stats --data "$D/header.csv"
+try "blank first line" stats --data "$D/blankhead.csv"
+try "missing column" stats --data "$D/nocol.csv"
+try "extra field" stats --data "$D/fields.csv"
+try "empty id" stats --data "$D/emptyid.csv"
+try "text rating" stats --data "$D/rating.csv" --rating-column rating
+try "NaN rating" stats --data "$D/nanrating.csv" --rating-column rating
+try "text timestamp" stats --data "$D/stamp.csv" --timestamp-column ts --split temporal
+try "every rating below the threshold" stats --data "$D/low.csv" --rating-column rating
+try "quoted field with a line break (legal)" stats --data "$D/quoted.csv"
+try "unclosed quote" stats --data "$D/unclosed.csv"
+try "Latin-1 byte" stats --data "$D/latin1.csv"
+try "UTF-16 file" stats --data "$D/utf16.csv"
+try "byte-order mark (legal)" stats --data "$D/bom.csv"
+try "CR-only line endings (legal)" stats --data "$D/cr.csv"
+# Data and options together
+try "a user with every item, positives excluded" train --data "$D/every" --exclude-positives "${Q[@]}"
+try "the same by string id" train --data "$D/every.csv" --train-ratio 0.99 --exclude-positives "${Q[@]}"
+try "a user with every item, hard negatives" train --data "$D/every" --sampler hard "${Q[@]}"
+try "more noise than a user has free items" train --data "$D/every" --noisy-positive-ratio 5 "${Q[@]}"
+try "patience on an empty test split" train --data "$D/notest" --select-on test --patience 2 "${Q[@]}"
+# Output
+try "--out is a file" train --out "$D/afile" "${Q[@]}"
+try "--out under a file" train --out "$D/afile/run" "${Q[@]}"
+try "--out empty" train --out "" "${Q[@]}"
+try "--out in /proc" train --out /proc/recloss "${Q[@]}"
+try "--out holds a run.json" train --out "$D/existing" "${Q[@]}"
+try "--out holds a run.json, --force (legal)" train --out "$D/existing" --force "${Q[@]}"
+
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+cat <<DOC
+# Reliability: bad inputs and their answers
+
+Generated by \`bash bench/bad-inputs.sh > docs/RELIABILITY.md\` at commit $commit on $(date -u +%Y-%m-%d) ($(nproc) cores,
+$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)). Each row runs the built \`recloss\` once; paths are relative to
+the script's temporary folder. Exit codes: 0 done, 2 usage error, 3 data error, 5 output error; 70 would be the
+catch-all for an unexpected exception (a bug), which no input reaches. CI runs this script and fails on any crash.
+
+**$rows inputs, $crashes crashes** (a crash: a stack trace, an unhandled exception, or an exit code other than 0, 2, 3, 5).
+
+| # | input | command | exit | first line of the answer | verdict |
+|---|---|---|---|---|---|
+$table
+DOC
+[[ $crashes -eq 0 ]]
