@@ -6,40 +6,9 @@ using RecLoss.Core.Training;
 namespace RecLoss.Cli.Tests;
 
 /// <summary>Every category of bad input gets one clear line and its exit code: 2 usage, 3 data, 5 output, never a trace.</summary>
-public sealed class BadInputTests : IDisposable
+public sealed class BadInputTests : WithTempFolder
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("recloss-bad-").FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    /// <summary>Runs the CLI and checks what holds for every answer: no stack frame, no .NET parameter wording.</summary>
-    internal static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CommandLine.Run(args, output, error, live: false);
-        string err = error.ToString();
-        Assert.DoesNotContain("   at ", err);
-        Assert.DoesNotContain("(Parameter '", err);
-        Assert.True(code == 0 || err.StartsWith("error: ", StringComparison.Ordinal), $"exit {code} without an error line: {err}");
-        return (code, output.ToString(), err);
-    }
-
-    private string SplitFolder(string train, string test)
-    {
-        string dir = Path.Combine(_folder, Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "train.txt"), train);
-        File.WriteAllText(Path.Combine(dir, "test.txt"), test);
-        return dir;
-    }
-
-    private string Csv(string text)
-    {
-        string path = Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".csv");
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => Cli.Run(args);
 
     private static readonly string[] Quick = ["--epochs", "1", "--negatives", "3", "--dim", "8", "--batch-size", "4096"];
 
@@ -56,7 +25,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void NoTestUsers_PrintsNotApplicable_NotZeros()
     {
-        string outDir = Path.Combine(_folder, "out");
+        string outDir = Path.Combine(Folder, "out");
         (int code, string output, string err) = Run(["train", "--data", SplitFolder("0 1 2\n1 2 3\n2 0\n", ""), "--out", outDir, .. Quick]);
         Assert.True(code == 0, err);
         Assert.Contains("n/a (0 users)", output);
@@ -118,7 +87,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void InvalidUtf8_NamesLineAndByte()
     {
-        string path = Path.Combine(_folder, "latin1.csv");
+        string path = Path.Combine(Folder, "latin1.csv");
         File.WriteAllBytes(path, [.. Encoding.ASCII.GetBytes("user_id,item_id\nu1,caf"), 0xE9, (byte)'\n']);
         (int code, _, string err) = Run("stats", "--data", path);
         Assert.Equal(3, code);
@@ -129,7 +98,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void BinaryFile_GivesAShortMessage()
     {
-        string path = Path.Combine(_folder, "model.bin");
+        string path = Path.Combine(Folder, "model.bin");
         File.WriteAllBytes(path, Enumerable.Range(0, 100_000).Select(i => (byte)(i * 7)).ToArray());
         (int code, _, string err) = Run("stats", "--data", path);
         Assert.Equal(3, code);
@@ -148,7 +117,7 @@ public sealed class BadInputTests : IDisposable
     [InlineData("--seed", "-1", "--seed: -1 is out of range")]
     public void OverflowingOptions_AreRefusedBeforeLoading(string option, string value, string expected)
     {
-        (int code, _, string err) = Run("train", "--data", Path.Combine(_folder, "missing"), option, value, "--sampler", "hard");
+        (int code, _, string err) = Run("train", "--data", Path.Combine(Folder, "missing"), option, value, "--sampler", "hard");
         Assert.Equal(2, code);
         Assert.Contains(expected, err);
     }
@@ -156,7 +125,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void InBatchWithABatchOfOne_IsRefusedBeforeLoading()
     {
-        (int code, _, string err) = Run("train", "--data", Path.Combine(_folder, "missing"), "--sampler", "in-batch", "--batch-size", "1");
+        (int code, _, string err) = Run("train", "--data", Path.Combine(Folder, "missing"), "--sampler", "in-batch", "--batch-size", "1");
         Assert.Equal(2, code);
         Assert.Contains("needs --batch-size of at least 2", err);
     }
@@ -175,7 +144,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void OutIsAFile_IsRefusedBeforeTraining()
     {
-        string file = Path.Combine(_folder, "taken");
+        string file = Path.Combine(Folder, "taken");
         File.WriteAllText(file, "keep");
         (int code, string output, string err) = Run(["train", "--out", file, .. Quick]);
         Assert.Equal(2, code);
@@ -187,7 +156,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void OutUnderAFile_CannotBeCreated_IsRefusedBeforeTraining()
     {
-        string file = Path.Combine(_folder, "plain");
+        string file = Path.Combine(Folder, "plain");
         File.WriteAllText(file, "");
         (int code, string output, string err) = Run(["train", "--out", Path.Combine(file, "run"), .. Quick]);
         Assert.Equal(2, code);
@@ -198,7 +167,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void ExistingRecord_IsKeptWithoutForce_ReplacedWithIt()
     {
-        string outDir = Path.Combine(_folder, "keep");
+        string outDir = Path.Combine(Folder, "keep");
         Directory.CreateDirectory(outDir);
         string record = Path.Combine(outDir, "run.json");
         File.WriteAllText(record, "{\"old\": true}");
@@ -214,7 +183,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void WriteFailureAtTheEnd_IsReported_AndLeavesNoTemporaryFile()
     {
-        string outDir = Path.Combine(_folder, "late");
+        string outDir = Path.Combine(Folder, "late");
         var args = new ArgumentReader([new("out", outDir)]);
         RunOutput output = RunOutput.Prepare(args)!;
         Directory.CreateDirectory(Path.Combine(outDir, "run.json", "blocker"));   // run.json cannot be replaced now
@@ -236,7 +205,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public async Task TwoRunsIntoOneFolder_AtOnce_BothFinishWithAWholeRecord()
     {
-        string outDir = Path.Combine(_folder, "shared");
+        string outDir = Path.Combine(Folder, "shared");
         Directory.CreateDirectory(outDir);
         Task<(int Code, string Out, string Err)>[] runs = Enumerable.Range(0, 2)
             .Select(i => Task.Run(() => Run(["train", "--out", outDir, "--force", "--seed", $"{i + 1}", .. Quick]))).ToArray();

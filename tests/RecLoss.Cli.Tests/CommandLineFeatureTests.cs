@@ -5,13 +5,9 @@ namespace RecLoss.Cli.Tests;
 
 /// <summary>What System.CommandLine brings (help after any verb, --version, --name=value, response files, completion) and
 /// the options that used to be accepted and then ignored.</summary>
-public sealed class CommandLineFeatureTests : IDisposable
+public sealed class CommandLineFeatureTests : WithTempFolder
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("recloss-features-").FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args) => BadInputTests.Run(args);
+    private static (int Code, string Out, string Err) Run(params string[] args) => Cli.Run(args);
 
     [Theory]
     [InlineData("train")]
@@ -57,7 +53,7 @@ public sealed class CommandLineFeatureTests : IDisposable
     [Fact]
     public void EqualsSyntaxAndResponseFiles_ReadLikeSeparateTokens()
     {
-        string rsp = Path.Combine(_folder, "args.rsp");
+        string rsp = Path.Combine(Folder, "args.rsp");
         File.WriteAllText(rsp, "# a comment line\n--epochs 1\n--negatives=3\n--dim 8\n");
         (int code, string output, string err) = Run("demo", "@" + rsp, "--batch-size=4096");
         Assert.True(code == 0, err);
@@ -97,10 +93,7 @@ public sealed class CommandLineFeatureTests : IDisposable
     [Fact]
     public void SplitSeedWithoutASplit_AndDataSeedWithData_AreRefused()
     {
-        string dir = Path.Combine(_folder, "split");
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "train.txt"), "0 1\n");
-        File.WriteAllText(Path.Combine(dir, "test.txt"), "0 2\n");
+        string dir = SplitFolder("0 1\n", "0 2\n");
         Assert.Contains("--split-seed seeds a split, but none is made", Run("stats", "--data", dir, "--split-seed", "3").Err);
         Assert.Equal(0, Run("stats", "--data", dir, "--split-seed", "3", "--validation-ratio", "0.5").Code);
         Assert.Contains("--data-seed seeds the generated demo data", Run("train", "--data", dir, "--data-seed", "3").Err);
@@ -118,7 +111,7 @@ public sealed class CommandLineFeatureTests : IDisposable
     [Fact]
     public void RunRecord_HoldsCommandLineDataPathThreadsLossFieldsAndBuildCommit()
     {
-        string outDir = Path.Combine(_folder, "record");
+        string outDir = Path.Combine(Folder, "record");
         string[] args = ["train", "--loss", "ccl", "--margin", "0.8", "--epochs", "1", "--negatives", "3", "--batch-size", "4096", "--threads", "1", "--out", outDir];
         (int code, _, string err) = Run(args);
         Assert.True(code == 0, err);

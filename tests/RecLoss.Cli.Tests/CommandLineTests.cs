@@ -3,28 +3,9 @@ using RecLoss.Cli;
 
 namespace RecLoss.Cli.Tests;
 
-public sealed class CommandLineTests : IDisposable
+public sealed class CommandLineTests : WithTempFolder
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("recloss-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CommandLine.Run(args, output, error, live: false);
-        return (code, output.ToString(), error.ToString());
-    }
-
-    private string SplitFolder(string train, string test)
-    {
-        string dir = Path.Combine(_folder, "split");
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "train.txt"), train);
-        File.WriteAllText(Path.Combine(dir, "test.txt"), test);
-        return dir;
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => Cli.Run(args);
 
     [Theory]
     [InlineData("--margins", "0.6,0.7", "--margin-weights", "1", "give one weight per margin")]
@@ -94,7 +75,7 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public void Train_GeneratedData_WritesRunRecord()
     {
-        string outDir = Path.Combine(_folder, "run");
+        string outDir = Path.Combine(Folder, "run");
         (int code, string output, string err) = Run("train", "--epochs", "2", "--negatives", "10", "--batch-size", "1024", "--lr", "1e-3", "--out", outDir);
         Assert.True(code == 0, err);
         Assert.Contains("most-popular", output);
@@ -121,7 +102,7 @@ public sealed class CommandLineTests : IDisposable
                 lines.Add($"u{u},i{(u * 7 + i * 3) % 50},{i}");
             }
         }
-        string path = Path.Combine(_folder, "log.csv");
+        string path = Path.Combine(Folder, "log.csv");
         File.WriteAllLines(path, lines);
         (int code, string output, string err) = Run("train", "--data", path, "--user-column", "user", "--item-column", "item",
             "--timestamp-column", "stamp", "--split", "temporal", "--validation-ratio", "0.2", "--epochs", "2", "--negatives", "5", "--ks", "5,20");
@@ -200,7 +181,7 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public void Train_SelectOnTestWithPatience_LabelsTheRestoredModelTestSelected()
     {
-        string outDir = Path.Combine(_folder, "select-on-test");
+        string outDir = Path.Combine(Folder, "select-on-test");
         (int code, string output, string err) = Run("train", "--select-on", "test", "--patience", "1", "--epochs", "4", "--lr", "3e-2",
             "--negatives", "10", "--out", outDir);
         Assert.True(code == 0, err);
