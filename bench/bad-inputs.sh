@@ -32,6 +32,9 @@ csv latin1.csv "user_id,item_id\nu1,caf\xe9\n"; csv bom.csv "\xef\xbb\xbfuser_id
 csv cr.csv "user_id,item_id\ru1,i1\ru1,i2\ru2,i1\r"; csv utf16.csv "\xff\xfeu\x00s\x00e\x00r\x00"; csv low.csv "user_id,item_id,rating\nu1,i1,1\nu2,i2,2\n"
 csv emptyid.csv "user_id,item_id\nu1,\n"; csv every.csv "user_id,item_id\nalice,x\nalice,y\nalice,z\nbob,x\nbob,y\nalice,w\ncarol,w\n"
 csv blankhead.csv "\nuser_id,item_id\nu1,i1\n"
+csv midquote.csv "user_id,item_id,title\nu1,i1,12\" vinyl\nu2,i2,7\" single\nu3,i3,cd\n"; csv afterquote.csv "user_id,item_id\nu1,\"i1\"x\n"
+csv duphead.csv "user_id,item_id,x,x\nu1,i1,a,b\n"; csv emptyhead.csv "user_id,item_id,,\nu1,i1,a,b\n"
+mkdir -p "$D/dirtrain/train.txt"; printf "0 1\n" > "$D/dirtrain/test.txt"; mkdir -p "$D/blocked/run.json"
 printf "0 1\n" > "$D/afile"; mkdir -p "$D/existing"; echo '{}' > "$D/existing/run.json"
 
 rows=0 crashes=0
@@ -73,7 +76,12 @@ try "mixture shares not summing to 1" train --sampler hard:0.5,uniform:0.4
 try "empty sampler" train --sampler ""
 try "two-character delimiter" stats --data "$D/ok.csv" --delimiter ab
 try "quote as delimiter" stats --data "$D/ok.csv" --delimiter '"'
+try "non-ASCII delimiter" stats --data "$D/ok.csv" --delimiter é
+try "control character as delimiter" stats --data "$D/ok.csv" --delimiter $'\x01'
 try "missing response file" train @"$D/nofile.rsp"
+try "an empty value after a given one" train --epochs 2 --epochs=
+try "a flag given twice" train --exclude-positives --exclude-positives
+try "empty --data" train --data ""
 try "help for an unknown command" help frob
 try "unsupported shell" completion fish
 # Values out of range, overflowing, or meaningless
@@ -97,6 +105,11 @@ try "negative seed" train --seed -1
 try "in-batch with a batch of 1" train --sampler in-batch --batch-size 1
 try "per-epoch draw too large to hold" train --draw-negatives per-epoch --negatives 60000 --batch-size 16
 try "per-epoch in-batch" train --sampler in-batch --draw-negatives per-epoch
+try "bench: second configuration too large per epoch" bench --negatives 1,60000 --draw-negatives per-epoch --batch-size 16 --epochs 1 --skip-machine
+try "batch x dimension too large" train --batch-size 1048576 --dim 4096 --negatives 1
+try "margin outside [-1, 1]" train --margins 5 --margin-weights 1
+try "negative margin weight" train --margin-weights -1,1,1,1
+try "a mixture share that rounds to no slot" train --sampler hard:0.01,uniform:0.99 --negatives 3
 try "validation ratio 1" train --validation-ratio 1
 try "train ratio 0" stats --data "$D/ok.csv" --train-ratio 0
 try "popularity exponent 11" train --sampler popularity --popularity-alpha 11
@@ -116,11 +129,16 @@ try "--force without --out" train --force
 try "--rating-threshold without a column" stats --data "$D/ok.csv" --rating-threshold 3
 try "temporal split without timestamps" stats --data "$D/ok.csv" --split temporal
 try "popularity exponent without popularity" train --popularity-alpha 0.5
+try "timestamps with a random split" stats --data "$D/ok.csv" --timestamp-column ts
+try "--split-seed with a temporal split" stats --data "$D/ok.csv" --split temporal --timestamp-column ts --split-seed 3
+try "--exclude-positives with hard negatives only" train --sampler hard --exclude-positives
+try "--exclude-positives with false negatives" train --exclude-positives --false-negative-ratio 0.5
 try "training option on stats" stats --data "$D/ok" --epochs 5
 # Split folders
 try "no such path" stats --data "$D/missing"
 try "folder without train.txt" stats --data "$D/notrain"
 try "folder without test.txt" stats --data "$D/notestfile"
+try "train.txt is a folder" stats --data "$D/dirtrain"
 try "empty train.txt" train --data "$D/empty" "${Q[@]}"
 try "whitespace-only train.txt" train --data "$D/blank" "${Q[@]}"
 try "users without items" train --data "$D/usersonly" "${Q[@]}"
@@ -154,8 +172,13 @@ try "Latin-1 byte" stats --data "$D/latin1.csv"
 try "UTF-16 file" stats --data "$D/utf16.csv"
 try "byte-order mark (legal)" stats --data "$D/bom.csv"
 try "CR-only line endings (legal)" stats --data "$D/cr.csv"
+try "a quote inside an unquoted field" stats --data "$D/midquote.csv" --train-ratio 0.5
+try "text after a closing quote" stats --data "$D/afterquote.csv"
+try "a repeated column name" stats --data "$D/duphead.csv"
+try "empty column names" stats --data "$D/emptyhead.csv"
 # Data and options together
 try "a user with every item, positives excluded" train --data "$D/every" --exclude-positives "${Q[@]}"
+try "a user with every item, in bench" bench --data "$D/every" --exclude-positives --negatives 3 --epochs 1 --skip-machine
 try "the same by string id" train --data "$D/every.csv" --train-ratio 0.99 --exclude-positives "${Q[@]}"
 try "a user with every item, hard negatives" train --data "$D/every" --sampler hard "${Q[@]}"
 try "more noise than a user has free items" train --data "$D/every" --noisy-positive-ratio 5 "${Q[@]}"
@@ -166,6 +189,8 @@ try "--out under a file" train --out "$D/afile/run" "${Q[@]}"
 try "--out empty" train --out "" "${Q[@]}"
 try "--out in /proc" train --out /proc/recloss "${Q[@]}"
 try "--out holds a run.json" train --out "$D/existing" "${Q[@]}"
+try "--out/run.json is a folder" train --out "$D/blocked" --force "${Q[@]}"
+try "K of 1000 (legal: the table keeps one line per row)" train --ks 10,1000 --select-k 10 "${Q[@]}"
 try "--out holds a run.json, --force (legal)" train --out "$D/existing" --force "${Q[@]}"
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)

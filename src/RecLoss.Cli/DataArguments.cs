@@ -1,4 +1,5 @@
 using RecLoss.Core.Data;
+using RecLoss.Core.Sampling;
 
 namespace RecLoss.Cli;
 
@@ -12,10 +13,27 @@ internal static class DataArguments
     private static readonly string[] DelimitedOptions =
         ["user-column", "item-column", "rating-column", "rating-threshold", "timestamp-column", "delimiter", "split", "train-ratio"];
 
+    /// <summary>Runs <paramref name="work"/>; a user without a possible negative becomes a data error naming the user by the file's id.</summary>
+    public static T NamingUsers<T>(Dataset data, string dataPath, Func<T> work)
+    {
+        try
+        {
+            return work();
+        }
+        catch (NoNegativeException e)
+        {
+            throw new DataFormatException(dataPath, 0, $"user '{data.Users.GetId(e.UserIndex)}' {e.Reason}");
+        }
+    }
+
     /// <summary>Reads every data option; nothing is loaded until <see cref="DataSource.Load"/>.</summary>
     public static DataSource Read(ArgumentReader args, bool dataRequired = false)
     {
         string? path = args.String("data");
+        if (path is { Length: 0 })
+        {
+            throw new UsageException("--data: the path is empty (expected a split folder or a CSV/TSV file)");
+        }
         if (path is not null && args.Has("data-seed"))
         {
             throw new UsageException("--data-seed seeds the generated demo data; it does not apply with --data");
@@ -28,10 +46,6 @@ internal static class DataArguments
         ulong splitSeed = (ulong)args.Int("split-seed", 2019, 0);
         string? inapplicable = DelimitedOptions.FirstOrDefault(args.Has);
         bool folder = path is not null && Directory.Exists(path);
-        if (path is not null && !folder && !File.Exists(path))
-        {
-            throw new DataFormatException(path, 0, "no such file or folder (expected a folder with train.txt and test.txt, or a CSV/TSV file with a header)");
-        }
         if (path is null || folder)
         {
             if (inapplicable is not null)
@@ -58,6 +72,10 @@ internal static class DataArguments
         else
         {
             (DelimitedFileOptions options, SplitKind kind, double trainRatio) = ReadDelimited(args);
+            if (!File.Exists(path))
+            {
+                throw new DataFormatException(path, 0, "no such file or folder (expected a folder with train.txt and test.txt, or a CSV/TSV file with a header)");
+            }
             load = () => Splitter.Split(DelimitedFileLoader.Load(path, options), kind, trainRatio, splitSeed);
         }
         return new DataSource(path ?? "generated", validationRatio is not null,
@@ -71,8 +89,8 @@ internal static class DataArguments
         {
             null => null,
             "tab" or "\\t" => '\t',
-            { Length: 1 } when delimiterText[0] is not ('"' or '\r' or '\n') => delimiterText[0],
-            _ => throw new UsageException($"--delimiter: '{ArgumentReader.Shorten(delimiterText)}' is not a field separator (expected one character other than a quote or a line break, e.g. ',' or 'tab')"),
+            { Length: 1 } when delimiterText[0] is >= ' ' and <= '~' and not '"' => delimiterText[0],
+            _ => throw new UsageException($"--delimiter: '{ArgumentReader.Shorten(delimiterText)}' is not a field separator (expected one printable ASCII character other than a quote, e.g. ',' or ';', or 'tab')"),
         };
         string splitText = args.String("split", "random");
         SplitKind kind = splitText switch
@@ -85,6 +103,14 @@ internal static class DataArguments
         if (kind == SplitKind.Temporal && timestampColumn is null)
         {
             throw new UsageException("--split temporal needs --timestamp-column");
+        }
+        if (kind == SplitKind.Random && timestampColumn is not null)
+        {
+            throw new UsageException("--timestamp-column is used only by --split temporal; the random split ignores it");
+        }
+        if (kind == SplitKind.Temporal && args.Has("split-seed") && !args.Has("validation-ratio"))
+        {
+            throw new UsageException("--split-seed seeds a random split, but --split temporal draws nothing (add --validation-ratio R to carve a validation split)");
         }
         string? ratingColumn = args.String("rating-column");
         if (args.Has("rating-threshold") && ratingColumn is null)

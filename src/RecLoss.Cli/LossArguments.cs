@@ -106,7 +106,7 @@ internal static class LossArguments
         }
         catch (ArgumentException e)
         {
-            throw new UsageException($"--loss {name}: {FirstLine(e.Message)}");
+            throw new UsageException($"--loss {name}: {Messages.Of(e)}");
         }
     }
 
@@ -230,5 +230,4 @@ internal static class LossArguments
     private static string Kebab(string pascal) =>
         string.Concat(pascal.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : "") + char.ToLowerInvariant(c) : c.ToString()));
 
-    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 }

@@ -96,14 +96,16 @@ internal static class Render
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(o),
         });
-        console.Profile.Width = 100;
+        // Wide enough that Spectre never wraps a cell; the table itself keeps to 100 columns for K below 1,000.
+        console.Profile.Width = 160;
         console.Profile.Capabilities.Unicode = false;
         return console;
     }
 }
 
 /// <summary>Renders training progress: a live bar on a terminal, one line per epoch otherwise.</summary>
-internal sealed class ConsoleTrainingObserver(TextWriter progress, TextWriter output, bool live, int totalEpochs) : ITrainingObserver
+/// <param name="k">The K whose Recall and NDCG each epoch's line shows (the selection K).</param>
+internal sealed class ConsoleTrainingObserver(TextWriter progress, TextWriter output, bool live, int totalEpochs, int k) : ITrainingObserver
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
@@ -131,11 +133,11 @@ internal sealed class ConsoleTrainingObserver(TextWriter progress, TextWriter ou
         string line = string.Create(Invariant, $"epoch {r.Epoch,3}  loss {r.Loss:F5}  {r.TrainSeconds:F2}s");
         if (r.Validation is { } v)
         {
-            line += v.Users == 0 ? "  valid n/a (0 users)" : string.Create(Invariant, $"  valid R@20 {Recall(v, 20)} N@20 {Ndcg(v, 20)}");
+            line += v.Users == 0 ? "  valid n/a (0 users)" : string.Create(Invariant, $"  valid R@{k} {Recall(v, k)} N@{k} {Ndcg(v, k)}");
         }
         if (r.Test is { } t)
         {
-            line += t.Users == 0 ? "  test n/a (0 users)" : string.Create(Invariant, $"  test R@20 {Recall(t, 20)} N@20 {Ndcg(t, 20)} ({t.Seconds:F2}s eval)");
+            line += t.Users == 0 ? "  test n/a (0 users)" : string.Create(Invariant, $"  test R@{k} {Recall(t, k)} N@{k} {Ndcg(t, k)} ({t.Seconds:F2}s eval)");
         }
         output.WriteLine(line);
         output.Flush();

@@ -15,11 +15,18 @@ internal sealed class RunOutput
     public const string RecordName = "run.json";
     public const string NoiseName = "noisy-positives.csv";
 
-    private RunOutput(string folder) => Folder = folder;
+    private readonly bool _force;
+
+    private RunOutput(string folder, bool force)
+    {
+        Folder = folder;
+        _force = force;
+    }
 
     public string Folder { get; }
 
-    public string RecordPath => Path.Combine(Folder, RecordName);
+    /// <summary>Where the record was written: run.json, or a suffixed name when run.json appeared during the run.</summary>
+    public string RecordPath { get; private set; } = "";
 
     /// <summary>Reads --out and --force; null without --out.</summary>
     public static RunOutput? Prepare(ArgumentReader args)
@@ -49,7 +56,14 @@ internal sealed class RunOutput
         {
             throw new UsageException($"--out: cannot write to '{folder}' ({e.Message.TrimEnd('.')}); nothing was trained");
         }
-        var output = new RunOutput(Path.GetFullPath(folder));
+        var output = new RunOutput(Path.GetFullPath(folder), force) { RecordPath = Path.GetFullPath(Path.Combine(folder, RecordName)) };
+        foreach (string name in new[] { RecordName, NoiseName })
+        {
+            if (Directory.Exists(Path.Combine(output.Folder, name)))
+            {
+                throw new UsageException($"--out: '{Path.Combine(output.Folder, name)}' is a folder, so the run could not write its {name} (nothing was trained)");
+            }
+        }
         if (File.Exists(output.RecordPath) && !force)
         {
             throw new UsageException($"--out: '{output.RecordPath}' exists; add --force to replace it, or choose another --out (nothing was trained)");
@@ -57,51 +71,124 @@ internal sealed class RunOutput
         return output;
     }
 
-    /// <summary>Writes run.json (and the injected noise pairs beside it), each through a temporary file.</summary>
-    /// <exception cref="OutputException">A file could not be written; the previous one is left as it was.</exception>
-    public void Write(Dataset data, string dataPath, IRowLoss loss, IReadOnlyDictionary<string, object?> config, TrainingResult result,
+    /// <summary>
+    /// Writes run.json and, with noise, noisy-positives.csv beside it, each through a temporary file. Without --force a
+    /// run.json that appeared during training (another run) is kept and this record takes a suffixed name; a failed
+    /// write leaves the previous files as they were.
+    /// </summary>
+    /// <returns>Notes for the user (a suffixed name); empty when all went as planned.</returns>
+    /// <exception cref="OutputException">A file could not be written.</exception>
+    public IReadOnlyList<string> Write(Dataset data, string dataPath, IRowLoss loss, IReadOnlyDictionary<string, object?> config, TrainingResult result,
         IReadOnlyList<(string Name, EvaluationResult Result)> baselines, InjectedPositives? noise, IReadOnlyList<string> commandLine)
     {
-        string? noiseFile = null;
-        if (noise is not null)
+        var notes = new List<string>();
+        string suffix = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}";
+        bool taken = !_force && File.Exists(Path.Combine(Folder, RecordName));
+        string recordName = taken ? $"run-{suffix}.json" : RecordName;
+        string noiseName = taken ? $"noisy-positives-{suffix}.csv" : NoiseName;
+        string? noiseTemp = noise is null ? null : WriteTemp(Path.Combine(Folder, noiseName), stream =>
         {
-            noiseFile = NoiseName;
-            Atomic(Path.Combine(Folder, NoiseName), stream =>
+            using var writer = new StreamWriter(stream);
+            writer.WriteLine("user,item");
+            foreach ((int user, int item) in noise.Pairs)
             {
-                using var writer = new StreamWriter(stream);
-                writer.WriteLine("user,item");
-                foreach ((int user, int item) in noise.Pairs)
-                {
-                    writer.WriteLine($"{Csv(data.Users.GetId(user))},{Csv(data.Items.GetId(item))}");
-                }
-            });
+                writer.WriteLine($"{Csv(data.Users.GetId(user))},{Csv(data.Items.GetId(item))}");
+            }
+        });
+        var context = new RunContext(commandLine, dataPath, BuildInfo.Commit, BuildInfo.Dirty, noise is null ? null : noiseName);
+        string recordTemp;
+        try
+        {
+            recordTemp = WriteTemp(Path.Combine(Folder, recordName), stream => RunRecordWriter.Write(stream, data, loss, config, result, context, baselines, noise));
         }
-        var context = new RunContext(commandLine, dataPath, BuildInfo.Commit, BuildInfo.Dirty, noiseFile);
-        Atomic(RecordPath, stream => RunRecordWriter.Write(stream, data, loss, config, result, context, baselines, noise));
+        catch (OutputException)
+        {
+            Delete(noiseTemp);
+            throw;
+        }
+        // The pair is replaced together: the old noise file is set aside until the new record is in place.
+        string noisePath = Path.Combine(Folder, noiseName), aside = noisePath + $".{suffix}.old";
+        bool setAside = File.Exists(noisePath) && (noiseTemp is not null || !taken);
+        try
+        {
+            if (setAside)
+            {
+                File.Move(noisePath, aside);
+            }
+            if (noiseTemp is not null)
+            {
+                File.Move(noiseTemp, noisePath);
+            }
+            if (!TryMove(recordTemp, Path.Combine(Folder, recordName), _force))
+            {
+                // Another run wrote run.json after the check above: keep it, and this record beside it.
+                recordName = $"run-{suffix}.json";
+                taken = true;
+                File.Move(recordTemp, Path.Combine(Folder, recordName));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Delete(noiseTemp);
+            Delete(recordTemp);
+            if (setAside)
+            {
+                File.Move(aside, noisePath, overwrite: true);
+            }
+            throw new OutputException($"could not write {Path.Combine(Folder, recordName)} ({e.Message.TrimEnd('.')}); the results are printed above and the previous {RecordName} is unchanged");
+        }
+        Delete(setAside ? aside : null);
+        RecordPath = Path.Combine(Folder, recordName);
+        if (taken)
+        {
+            notes.Add($"{RecordName} appeared in {Folder} during this run (another run?); it is kept, and this run's record is {recordName}");
+        }
+        return notes;
     }
 
-    private static void Atomic(string path, Action<Stream> write)
+    /// <summary>Renames <paramref name="from"/>; false when <paramref name="to"/> exists and may not be replaced.</summary>
+    private static bool TryMove(string from, string to, bool overwrite)
+    {
+        try
+        {
+            File.Move(from, to, overwrite);
+            return true;
+        }
+        catch (IOException) when (!overwrite && File.Exists(to))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Writes a per-process temporary file beside <paramref name="path"/> and returns its name.</summary>
+    private static string WriteTemp(string path, Action<Stream> write)
     {
         string temp = $"{path}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp";
         try
         {
-            using (var stream = File.Create(temp))
-            {
-                write(stream);
-            }
-            File.Move(temp, path, overwrite: true);
+            using var stream = File.Create(temp);
+            write(stream);
+            return temp;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            try
-            {
-                File.Delete(temp);
-            }
-            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
-            {
-                // The temporary file stays; the message below is what matters.
-            }
+            Delete(temp);
             throw new OutputException($"could not write {path} ({e.Message.TrimEnd('.')}); the results are printed above and any previous {Path.GetFileName(path)} is unchanged");
+        }
+    }
+
+    private static void Delete(string? path)
+    {
+        try
+        {
+            if (path is not null)
+            {
+                File.Delete(path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A leftover temporary file is harmless; the message about the write matters more.
         }
     }
 

@@ -66,7 +66,7 @@ internal static class SessionArguments
         }
         catch (ArgumentException e)
         {
-            throw new UsageException($"--sampler: {e.Message}");
+            throw new UsageException($"--sampler: {Messages.Of(e)}");
         }
         int[] ks = args.IntList("ks", 1, 100_000) ?? d.Evaluation.Ks.ToArray();
         int selectK = args.Int("select-k", d.SelectionK, 1, 100_000);
@@ -120,6 +120,14 @@ internal static class SessionArguments
         {
             throw new UsageException("--select-on chooses the split early stopping watches, so it needs --patience N (without early stopping every epoch is trained, and the last, best-validation and test-selected epochs are all reported)");
         }
+        if (options.Trainer.ExcludePositives && !parts.Any(p => p.Kind is SamplerKind.Uniform or SamplerKind.Popularity))
+        {
+            throw new UsageException("--exclude-positives applies to uniform and popularity draws; in-batch and hard negatives already leave out the user's train items");
+        }
+        if (options.Trainer.ExcludePositives && sampler.FalseNegativeRatio > 0)
+        {
+            throw new UsageException("--exclude-positives and --false-negative-ratio contradict each other: one keeps the user's train items out of its negatives, the other puts a share of them in");
+        }
         if (readNegatives)
         {
             CheckStepSize(options, "--negatives");
@@ -143,6 +151,21 @@ internal static class SessionArguments
         {
             throw new UsageException(string.Create(CultureInfo.InvariantCulture,
                 $"--batch-size {batch} x (1 + {negatives} negatives{(candidates > 0 ? $" + {candidates} hard candidates" : "")}) = {slots:N0} scores per step, more than the {Limits.MaxSlotsPerStep:N0} a step may hold; lower --batch-size or {negativesOption}"));
+        }
+        long floats = (long)batch * options.Encoder.Dim;
+        if (floats > Limits.MaxSlotsPerStep)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--batch-size {batch} x --dim {options.Encoder.Dim} = {floats:N0} values per user buffer, more than the {Limits.MaxSlotsPerStep:N0} a step may hold; lower --batch-size or --dim"));
+        }
+        int[] counts = SamplerOptions.Counts(sampler.Parts, negatives);
+        for (int p = 0; p < counts.Length && sampler.Parts.Count > 1; p++)
+        {
+            if (counts[p] == 0)
+            {
+                throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                    $"--sampler: the {SamplerOptions.KindName(sampler.Parts[p].Kind)} share {sampler.Parts[p].Share} of {negatives} negatives rounds to no slot (raise its share or {negativesOption})"));
+            }
         }
         if (sampler.Parts.Any(p => p.Kind == SamplerKind.InBatch) && batch < 2)
         {

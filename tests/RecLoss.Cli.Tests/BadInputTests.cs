@@ -187,19 +187,19 @@ public sealed class BadInputTests : WithTempFolder
         var args = new ArgumentReader([new("out", outDir)]);
         RunOutput output = RunOutput.Prepare(args)!;
         Directory.CreateDirectory(Path.Combine(outDir, "run.json", "blocker"));   // run.json cannot be replaced now
-        var e = Assert.Throws<OutputException>(() => Write(output));
+        var e = Assert.Throws<OutputException>(() => WriteRecord(output));
         Assert.Contains("could not write", e.Message);
         Assert.Contains("unchanged", e.Message);
         Assert.Equal(["run.json"], Directory.GetFileSystemEntries(outDir).Select(Path.GetFileName));
     }
 
-    private static void Write(RunOutput output)
+    private static IReadOnlyList<string> WriteRecord(RunOutput output)
     {
         var data = Core.Data.SyntheticData.Generate(new Core.Data.SyntheticDataOptions { Users = 50, Items = 40 });
         var options = new SessionOptions { Trainer = new TrainerOptions { Epochs = 1, Negatives = 2 } };
         var loss = new Core.Losses.BprLoss();
         TrainingResult result = new TrainingSession(options).Run(data, loss, null, CancellationToken.None);
-        output.Write(data, "generated", loss, new Dictionary<string, object?>(), result, [], null, ["train"]);
+        return output.Write(data, "generated", loss, new Dictionary<string, object?>(), result, [], null, ["train"]);
     }
 
     [Fact]
@@ -232,8 +232,112 @@ public sealed class BadInputTests : WithTempFolder
     public void NoisyPositivesBeyondWhatAUserCanTake_NameTheUserWithoutParameterWording()
     {
         (int code, _, string err) = Run(["train", "--data", SplitFolder("0 0 1 2\n1 0\n", "1 1\n"), "--noisy-positive-ratio", "5", .. Quick]);
+        Assert.Equal(3, code);
+        Assert.Contains("--noisy-positive-ratio 5: User '", err);
+    }
+
+    // Found in review: each of these once crashed, lost a record or ran silently wrong.
+
+    [Theory]
+    [InlineData("user_id,item_id,title\nu1,i1,12\" vinyl\nu2,i2,7\" single\nu3,i3,cd\n", 2, "inside an unquoted field")]
+    [InlineData("user_id,item_id\nu1,\"i1\"x\nu2,i2\n", 2, "after a closing quote")]
+    [InlineData("user_id,item_id,x,x\nu1,i1,a,b\n", 1, "the header cannot be read")]
+    public void MalformedQuotesAndHeaders_ExitThreeWithTheLine(string text, int line, string expected)
+    {
+        (int code, _, string err) = Run("stats", "--data", Csv(text));
+        Assert.Equal(3, code);
+        Assert.Contains($".csv:{line}: ", err);
+        Assert.Contains(expected, err);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--delimiter", "\u00e9" }, "is not a field separator")]
+    [InlineData(new[] { "--delimiter", "\u0001" }, "is not a field separator")]
+    [InlineData(new[] { "--timestamp-column", "ts" }, "--timestamp-column is used only by --split temporal")]
+    [InlineData(new[] { "--split", "temporal", "--timestamp-column", "ts", "--split-seed", "3" }, "--split temporal draws nothing")]
+    [InlineData(new[] { "--train-ratio", "0.5", "--train-ratio=" }, "option --train-ratio is given 2 times")]
+    public void DelimitedOptionsThatWouldMisleadOrCrash_AreUsageErrors(string[] options, string expected)
+    {
+        (int code, _, string err) = Run(["stats", "--data", Path.Combine(Folder, "missing.csv"), .. options]);
         Assert.Equal(2, code);
-        Assert.Contains("--noisy-positive-ratio: User '", err);
+        Assert.Contains(expected, err);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--sampler", "hard", "--exclude-positives" }, "--exclude-positives applies to uniform and popularity draws")]
+    [InlineData(new[] { "--false-negative-ratio", "0.5", "--exclude-positives" }, "contradict each other")]
+    [InlineData(new[] { "--sampler", "hard:0.01,uniform:0.99", "--negatives", "3" }, "rounds to no slot")]
+    [InlineData(new[] { "--batch-size", "1048576", "--dim", "4096", "--negatives", "1" }, "values per user buffer")]
+    [InlineData(new[] { "--margins", "5", "--margin-weights", "1" }, "--loss mml: Every margin must lie in [-1, 1]")]
+    [InlineData(new[] { "--exclude-positives", "--exclude-positives" }, "option --exclude-positives is given 2 times")]
+    public void TrainingOptionsThatWouldMisleadOrCrash_AreUsageErrors(string[] options, string expected)
+    {
+        (int code, _, string err) = Run(["train", "--data", Path.Combine(Folder, "missing"), .. options]);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+    }
+
+    [Fact]
+    public void BenchWithAUserHoldingEveryItem_NamesTheUser_ExitThree()
+    {
+        (int code, _, string err) = Run("bench", "--data", Csv("user_id,item_id\nalice,x\nalice,y\nalice,z\nbob,x\nbob,y\nalice,w\ncarol,w\n"),
+            "--train-ratio", "0.99", "--exclude-positives", "--negatives", "3", "--epochs", "1", "--skip-machine");
+        Assert.Equal(3, code);
+        Assert.Contains("user 'alice' interacted with all", err);
+    }
+
+    [Fact]
+    public void BenchPerEpochDrawTooLarge_IsRefusedBeforeTheFirstConfiguration()
+    {
+        (int code, string output, string err) = Run("bench", "--negatives", "1,60000", "--draw-negatives", "per-epoch", "--batch-size", "16", "--epochs", "1", "--skip-machine");
+        Assert.Equal(2, code);
+        Assert.Contains("--draw-negatives per-epoch would hold", err);
+        Assert.DoesNotContain("s/epoch", output);
+    }
+
+    [Fact]
+    public void RecordFileIsAFolder_IsRefusedBeforeTraining()
+    {
+        string outDir = Path.Combine(Folder, "blocked");
+        Directory.CreateDirectory(Path.Combine(outDir, "run.json"));
+        (int code, string output, string err) = Run(["train", "--out", outDir, "--force", .. Quick]);
+        Assert.Equal(2, code);
+        Assert.Contains("is a folder", err);
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public void RecordThatAppearedDuringTheRun_IsKept_AndThisRecordTakesASuffixedName()
+    {
+        string outDir = Path.Combine(Folder, "race");
+        RunOutput output = RunOutput.Prepare(new ArgumentReader([new("out", outDir)]))!;
+        File.WriteAllText(Path.Combine(outDir, "run.json"), "other run");
+        IReadOnlyList<string> notes = WriteRecord(output);
+        Assert.Equal("other run", File.ReadAllText(Path.Combine(outDir, "run.json")));
+        string mine = Assert.Single(Directory.GetFiles(outDir, "run-*.json"));
+        Assert.Equal(mine, output.RecordPath);
+        Assert.Contains(Path.GetFileName(mine), Assert.Single(notes));
+        using JsonDocument record = JsonDocument.Parse(File.ReadAllText(mine));
+    }
+
+    [Fact]
+    public void NoisyPositivesOfAnEarlierRun_AreRemovedWhenForceReplacesTheRecord()
+    {
+        string outDir = Path.Combine(Folder, "stale");
+        Assert.Equal(0, Run(["train", "--out", outDir, "--noisy-positive-ratio", "0.1", .. Quick]).Code);
+        Assert.True(File.Exists(Path.Combine(outDir, "noisy-positives.csv")));
+        Assert.Equal(0, Run(["train", "--out", outDir, "--force", .. Quick]).Code);
+        Assert.Equal(["run.json"], Directory.GetFileSystemEntries(outDir).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void LargeK_KeepsEveryTableRowOnOneLine()
+    {
+        (int code, string output, string err) = Run(["train", "--ks", "10,1000", "--select-k", "10", .. Quick]);
+        Assert.True(code == 0, err);
+        int[] widths = output.Split('\n').Where(l => l.StartsWith('|')).Select(l => l.TrimEnd().Length).Distinct().ToArray();
+        Assert.Single(widths);
+        Assert.Contains("test R@10 ", output);
     }
 
     [Fact]

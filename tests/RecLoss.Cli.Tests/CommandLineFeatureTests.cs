@@ -15,6 +15,8 @@ public sealed class CommandLineFeatureTests : WithTempFolder
     [InlineData("bench")]
     [InlineData("stats")]
     [InlineData("losses")]
+    [InlineData("completion")]
+    [InlineData("help")]
     public void HelpAfterAnyVerb_ShowsItsUsage(string verb)
     {
         foreach (string flag in new[] { "-h", "--help" })
@@ -39,6 +41,17 @@ public sealed class CommandLineFeatureTests : WithTempFolder
         Assert.Contains("--temperature-negative X", output);
         Assert.Contains("loss ssm, sl, bsl", output);
         Assert.Contains("(the reference code\n", output.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void DemoHelp_ShowsTheDemoDefaults_NotTrains()
+    {
+        string output = Run("demo", "-h").Out;
+        Assert.Contains("epochs (default 20)", output);
+        Assert.Contains("(default 256)", output);
+        Assert.Contains("Adam learning rate, > 0 (default 1e-3)", output);
+        Assert.Contains("evaluate every N epochs (default 5)", output);
+        Assert.DoesNotContain("(default 100)\n", Run("demo", "-h").Out.Replace("negatives per training row, 1 to 100,000 (default 100)", ""));
     }
 
     [Fact]

@@ -30,6 +30,10 @@ internal static class BenchCommand
             SessionArguments.CheckStepSize(WithNegatives(baseOptions, n, epochs), "--negatives");
         }
         Dataset data = source.Load();
+        foreach (int n in negatives)
+        {
+            SessionArguments.CheckEpochDraw(WithNegatives(baseOptions, n, epochs), data.Train.Count);
+        }
         var c = CultureInfo.InvariantCulture;
         int threads = baseOptions.Trainer.Threads == 0 ? Environment.ProcessorCount : baseOptions.Trainer.Threads;
 
@@ -41,8 +45,7 @@ internal static class BenchCommand
         foreach (int n in negatives)
         {
             SessionOptions options = WithNegatives(baseOptions, n, epochs);
-            SessionArguments.CheckEpochDraw(options, data.Train.Count);
-            BenchmarkResult r = TrainingBenchmark.Run(data, loss, options, epochs, cancellation);
+            BenchmarkResult r = DataArguments.NamingUsers(data, source.Path, () => TrainingBenchmark.Run(data, loss, options, epochs, cancellation));
             results.Add(r);
             output.WriteLine(string.Create(c,
                 $"  {n,9} {r.MedianEpochSeconds,16:F2} {r.RowsPerSecond / 1000,7:F0}k {r.ScoringGflops,17:F1} {r.OptimizerGBps,16:F1} {r.EvaluationSeconds,13:F2} {r.PeakWorkingSetBytes / 1048576.0,10:F0} {r.AllocatedBytesPerEpoch / 1048576.0,17:F1}"));

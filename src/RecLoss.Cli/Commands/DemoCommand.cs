@@ -1,3 +1,4 @@
+using System.Globalization;
 using RecLoss.Core.Optim;
 using RecLoss.Core.Training;
 
@@ -8,8 +9,15 @@ internal static class DemoCommand
 {
     public static Verb Verb => new("demo", "recloss demo [--data-seed N] [train options]", "train MF + MML on generated data and compare with most-popular (no files needed)",
         "Generates a seeded implicit-feedback data set (3,000 users, 1,500 items, latent structure, long-tailed popularity), trains MF + MML on it and prints the metrics beside the most-popular baseline. Demo settings differ from the Yelp2018 defaults to suit the small data: 20 epochs, batch 256, lr 1e-3, evaluation every 5 epochs; every train option can override them.",
-        [.. OptionCatalog.Data.Where(o => o.Name is "data-seed" or "validation-ratio" or "split-seed"), .. OptionCatalog.Model, .. OptionCatalog.Loss,
-         .. OptionCatalog.Sampling, .. OptionCatalog.Training, .. OptionCatalog.Evaluation, .. OptionCatalog.Output], Run);
+        OptionCatalog.WithDefaults([.. OptionCatalog.Data.Where(o => o.Name is "data-seed" or "validation-ratio" or "split-seed"), .. OptionCatalog.Model,
+            .. OptionCatalog.Loss, .. OptionCatalog.Sampling, .. OptionCatalog.Training, .. OptionCatalog.Evaluation, .. OptionCatalog.Output],
+            new Dictionary<string, string>
+            {
+                ["epochs"] = $"{DemoDefaults.Trainer.Epochs}",
+                ["batch-size"] = $"{DemoDefaults.Trainer.BatchSize}",
+                ["lr"] = DemoDefaults.Adam.LearningRate.ToString("0e0", CultureInfo.InvariantCulture),
+                ["eval-every"] = $"{DemoDefaults.Trainer.EvaluateEvery}",
+            }), Run);
 
     /// <summary>Settings that suit the small generated data (finishes in seconds on two cores).</summary>
     public static readonly SessionOptions DemoDefaults = new()

@@ -41,7 +41,8 @@ internal static class TrainCommand
             }
             catch (ArgumentException e)
             {
-                throw new UsageException($"--noisy-positive-ratio: {FirstSentence(e)}");
+                // The data cannot take this much noise: a data error naming the user, as for a user with every item.
+                throw new DataFormatException(source.Path, 0, $"--noisy-positive-ratio {ratio}: {Messages.Of(e)}");
             }
             data = noise.Data;
         }
@@ -61,15 +62,8 @@ internal static class TrainCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"model MF dim {options.Encoder.Dim} {options.Encoder.Score.ToString().ToLowerInvariant()} | loss {LossArguments.Describe(loss)} | {options.Trainer.Negatives} negatives ({SessionArguments.SamplerText(options)}) | batch {options.Trainer.BatchSize} | {(options.Optimizer == OptimizerKind.SparseAdam ? "sparse Adam" : "Adam")} lr {options.Adam.LearningRate:G3} l2 {options.Adam.L2:G3} clip {options.Adam.ClipNorm:G3} | dropout {options.Trainer.Dropout:G3} | seed {options.Trainer.Seed} | threads {(options.Trainer.Threads == 0 ? Environment.ProcessorCount : options.Trainer.Threads)}"));
 
-        TrainingResult result;
-        try
-        {
-            result = new TrainingSession(options).Run(data, loss, new ConsoleTrainingObserver(context.Error, output, context.Live, options.Trainer.Epochs), context.Cancellation);
-        }
-        catch (NoNegativeException e)
-        {
-            throw new DataFormatException(dataPath, 0, $"user '{data.Users.GetId(e.UserIndex)}' {e.Reason}");
-        }
+        var observer = new ConsoleTrainingObserver(context.Error, output, context.Live, options.Trainer.Epochs, options.SelectionK);
+        TrainingResult result = DataArguments.NamingUsers(data, dataPath, () => new TrainingSession(options).Run(data, loss, observer, context.Cancellation));
 
         var baselines = new List<(string, EvaluationResult)>();
         if (data.Test is not null)
@@ -81,7 +75,10 @@ internal static class TrainCommand
         WriteResults(output, result, options, baselines);
         if (runOutput is not null)
         {
-            runOutput.Write(data, dataPath, loss, SessionArguments.ConfigOf(loss, options), result, baselines, noise, context.Args);
+            foreach (string note in runOutput.Write(data, dataPath, loss, SessionArguments.ConfigOf(loss, options), result, baselines, noise, context.Args))
+            {
+                context.Error.WriteLine($"note: {note}");
+            }
             output.WriteLine($"run record: {runOutput.RecordPath}");
         }
         return ExitCodes.Success;
@@ -138,6 +135,4 @@ internal static class TrainCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\ntraining: {meanSeconds:F2} s per epoch on average"));
         output.WriteLine("  per epoch by phase: " + string.Join(", ", result.PhaseSeconds.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Phase} {p.Seconds / epochs:F2}s"))));
     }
-
-    private static string FirstSentence(Exception e) => e.Message.Split(" (Parameter '")[0].Trim();
 }

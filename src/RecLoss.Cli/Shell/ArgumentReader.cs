@@ -124,8 +124,12 @@ public sealed class ArgumentReader
         }
     }
 
-    /// <summary>A value as quoted in a message: at most 40 characters.</summary>
-    internal static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "...";
+    /// <summary>A value as quoted in a message: at most 40 characters, control characters as \xNN.</summary>
+    internal static string Shorten(string text)
+    {
+        string shown = text.Length <= 40 ? text : text[..37] + "...";
+        return shown.Any(char.IsControl) ? string.Concat(shown.Select(c => char.IsControl(c) ? $"\\x{(int)c:X2}" : c.ToString())) : shown;
+    }
 
     private static string RangeText(double min, double max, bool minExclusive = false)
     {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Completions;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.Runtime.CompilerServices;
 using RecLoss.Cli.Commands;
 using RecLoss.Core.Data;
 using RecLoss.Core.Training;
@@ -33,6 +34,17 @@ public static class CommandLine
         }),
     ];
 
+    /// <summary>Commands built by hand (not from options), listed here for their help text only.</summary>
+    private static readonly Verb[] s_utilities =
+    [
+        new("help", "recloss help [command]", "this text, or the options of one command", "The same as 'recloss <command> -h'.", [], (_, _) => ExitCodes.Success),
+        new("completion", "recloss completion [bash|zsh]", "print a shell script that completes commands, options and their values with Tab",
+            "Load it with: eval \"$(recloss completion bash)\" (recloss must be on the PATH). The script asks recloss itself through System.CommandLine's [suggest] directive.", [], (_, _) => ExitCodes.Success),
+    ];
+
+    /// <summary>Every command that has a help text.</summary>
+    private static IEnumerable<Verb> Described => Verbs.Concat(s_utilities);
+
     public static int Run(string[] args, TextWriter output, TextWriter error, bool live)
     {
         using var cancellation = new CancellationTokenSource();
@@ -42,10 +54,10 @@ public static class CommandLine
             cancellation.Cancel();
         };
         Console.CancelKeyPress += onCancel;
-        bool verbose = args.Contains("--verbose");
+        var verbose = new StrongBox<bool>(args.Contains("--verbose"));
         try
         {
-            return Dispatch(args, output, error, live, cancellation.Token);
+            return Dispatch(args, output, error, live, cancellation.Token, verbose);
         }
         catch (UsageException e)
         {
@@ -79,7 +91,7 @@ public static class CommandLine
         }
         catch (Exception e)
         {
-            return Unexpected(error, e, verbose);
+            return Unexpected(error, e, verbose.Value);
         }
         finally
         {
@@ -90,14 +102,13 @@ public static class CommandLine
     /// <summary>The catch-all: one line with the exception's type and message, never a raw trace unless asked for.</summary>
     internal static int Unexpected(TextWriter error, Exception e, bool verbose)
     {
-        string message = e.Message.Split('\n')[0].Trim();
-        int parameter = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
-        error.WriteLine($"error: unexpected {e.GetType().Name}: {(parameter < 0 ? message : message[..parameter])}");
+        error.WriteLine($"error: unexpected {e.GetType().Name}: {Messages.Of(e)}");
         error.WriteLine(verbose ? e.ToString() : "  this is a bug in recloss; rerun with --verbose for the stack trace and report it");
         return ExitCodes.Internal;
     }
 
-    private static int Dispatch(string[] args, TextWriter output, TextWriter error, bool live, CancellationToken cancellation)
+    /// <param name="verbose">Set from the parse, so that --verbose counts also from a response file.</param>
+    private static int Dispatch(string[] args, TextWriter output, TextWriter error, bool live, CancellationToken cancellation, StrongBox<bool> verbose)
     {
         RootCommand root = Build(args, output, error, live, cancellation);
         if (args.Length == 0)
@@ -106,6 +117,7 @@ public static class CommandLine
             return ExitCodes.UsageError;
         }
         ParseResult parse = root.Parse(args);
+        verbose.Value |= parse.GetValue<bool>("--" + OptionCatalog.Verbose.Name);
         if (parse.Action is ParseErrorAction)
         {
             throw new UsageException(ParseErrors.Describe(parse, Verbs));
@@ -120,7 +132,7 @@ public static class CommandLine
         {
             if (option is HelpOption help)
             {
-                help.Action = new SectionedHelp(Verbs);
+                help.Action = new SectionedHelp();
             }
             else if (option is VersionOption version)
             {
@@ -174,6 +186,10 @@ public static class CommandLine
         {
             if (parse.GetResult(option) is { Implicit: false } result)
             {
+                if (result.IdentifierTokenCount > 1)
+                {
+                    throw new UsageException($"option --{name} is given {result.IdentifierTokenCount} times (give it once)");
+                }
                 yield return new(name, option is Option<string> text ? parse.GetValue(text) : null);
             }
         }
@@ -192,8 +208,8 @@ public static class CommandLine
                 HelpText.Root(output, Verbs);
                 return ExitCodes.Success;
             }
-            Verb verb = Verbs.FirstOrDefault(v => v.Name == name)
-                ?? throw new UsageException($"help: '{ArgumentReader.Shorten(name)}' is not a command (expected {string.Join(", ", Verbs.Select(v => v.Name))})");
+            Verb verb = Described.FirstOrDefault(v => v.Name == name)
+                ?? throw new UsageException($"help: '{ArgumentReader.Shorten(name)}' is not a command (expected {string.Join(", ", Described.Select(v => v.Name))})");
             HelpText.Verb(output, verb);
             return ExitCodes.Success;
         });
@@ -201,17 +217,17 @@ public static class CommandLine
     }
 
     /// <summary>-h / --help: the root overview, or one verb's options grouped by section.</summary>
-    private sealed class SectionedHelp(IReadOnlyList<Verb> verbs) : SynchronousCommandLineAction
+    private sealed class SectionedHelp : SynchronousCommandLineAction
     {
         public override bool ClearsParseErrors => true;
 
         public override int Invoke(ParseResult parse)
         {
             TextWriter output = parse.InvocationConfiguration.Output;
-            Verb? verb = verbs.FirstOrDefault(v => v.Name == parse.CommandResult.Command.Name);
+            Verb? verb = parse.CommandResult.Command is RootCommand ? null : Described.FirstOrDefault(v => v.Name == parse.CommandResult.Command.Name);
             if (verb is null)
             {
-                HelpText.Root(output, verbs);
+                HelpText.Root(output, Verbs);
             }
             else
             {

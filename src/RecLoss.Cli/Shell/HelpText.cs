@@ -40,6 +40,10 @@ internal static class HelpText
         {
             o.WriteLine("  " + line);
         }
+        if (verb.Options.Length == 0)
+        {
+            return;
+        }
         foreach (IGrouping<Section, OptionSpec> group in verb.Options.GroupBy(s => s.Section).OrderBy(g => g.Key))
         {
             o.WriteLine();

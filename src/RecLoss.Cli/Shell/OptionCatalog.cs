@@ -106,6 +106,12 @@ internal static class OptionCatalog
     /// <summary>Options that hold for every verb (declared on the root, inherited by the verbs).</summary>
     public static readonly OptionSpec Verbose = new("verbose", null, Section.General, "on an unexpected error, print the full stack trace");
 
+    /// <summary>The specs with the "(default X)" of the named options replaced, for a verb with its own defaults.</summary>
+    public static OptionSpec[] WithDefaults(IEnumerable<OptionSpec> specs, IReadOnlyDictionary<string, string> defaults) =>
+        specs.Select(s => defaults.TryGetValue(s.Name, out string? value)
+            ? s with { Description = System.Text.RegularExpressions.Regex.Replace(s.Description, @"\(default [^)]*\)", $"(default {value})") }
+            : s).ToArray();
+
     /// <summary>The training options of bench: what it times, not what it evaluates or selects.</summary>
     public static OptionSpec[] BenchTraining => Training.Where(o => o.Name is not ("epochs" or "patience" or "select-on")).ToArray();
 }

@@ -69,7 +69,21 @@ public static class DelimitedFileLoader
             throw new DataFormatException(path, text.Length == 0 ? 0 : 1, "the file is empty or its first line is blank (expected a header line naming the columns)");
         }
         char delimiter = options.Delimiter ?? (header.Contains('\t') ? '\t' : ',');
-        using SepReader reader = new Sep(delimiter).Reader(o => o with { HasHeader = true, Unescape = true, DisableColCountCheck = true }).FromText(text);
+        if (header.Contains('"'))
+        {
+            CheckQuotes(header, delimiter, path, 1);
+        }
+        SepReader reader;
+        try
+        {
+            reader = new Sep(delimiter).Reader(o => o with { HasHeader = true, Unescape = true, DisableColCountCheck = true }).FromText(text);
+        }
+        catch (ArgumentException e)
+        {
+            // Sep refuses a header with a repeated (or twice empty) column name.
+            throw new DataFormatException(path, 1, $"the header cannot be read: {e.Message.Split(" (Parameter")[0].TrimEnd('.')} (expected distinct, non-empty column names)");
+        }
+        using var owned = reader;
         string[] names = reader.Header.ColNames.ToArray();
         int userColumn = FindColumn(names, options.UserColumn, path, "user");
         int itemColumn = FindColumn(names, options.ItemColumn, path, "item");
@@ -86,10 +100,9 @@ public static class DelimitedFileLoader
         foreach (SepReader.Row row in reader)
         {
             long line = row.LineNumberFrom;
-            if (row.Span.Count('"') % 2 != 0)
+            if (row.Span.Contains('"'))
             {
-                // Sep reads an unclosed quote to the end of the file as one field; refuse it rather than keep the merge.
-                throw new DataFormatException(path, line, "a quoted field is never closed (expected a closing '\"'; a '\"' inside a quoted field is written '\"\"')");
+                CheckQuotes(row.Span, delimiter, path, line);
             }
             if (row.ColCount == 1 && row[0].Span.Trim().Length == 0)
             {
@@ -149,6 +162,53 @@ public static class DelimitedFileLoader
         };
     }
 
+    /// <summary>
+    /// Refuses a row whose quotes Sep would read differently from what the file means: a quote may open a field (at its
+    /// start), stand doubled inside a quoted field, or close it (before a delimiter or the row's end). A stray quote
+    /// inside an unquoted field (12" vinyl) would make Sep swallow the following lines into one field.
+    /// </summary>
+    private static void CheckQuotes(ReadOnlySpan<char> row, char delimiter, string path, long line)
+    {
+        bool fieldStart = true, quoted = false;
+        for (int i = 0; i < row.Length; i++)
+        {
+            char c = row[i];
+            if (quoted)
+            {
+                if (c != '"')
+                {
+                    continue;
+                }
+                if (i + 1 < row.Length && row[i + 1] == '"')
+                {
+                    i++;
+                    continue;
+                }
+                quoted = false;
+                if (i + 1 < row.Length && row[i + 1] != delimiter && row[i + 1] is not ('\r' or '\n'))
+                {
+                    throw new DataFormatException(path, line + CountLines(row[..i]), $"unexpected '{row[i + 1]}' after a closing quote (expected '{delimiter}' or the end of the row)");
+                }
+                continue;
+            }
+            if (c == '"')
+            {
+                if (!fieldStart)
+                {
+                    throw new DataFormatException(path, line + CountLines(row[..i]), "a '\"' inside an unquoted field (expected the whole field in quotes, with the quote doubled: \"12\"\" vinyl\")");
+                }
+                quoted = true;
+            }
+            fieldStart = c == delimiter || c is '\r' or '\n';
+        }
+        if (quoted)
+        {
+            throw new DataFormatException(path, line, "a quoted field is never closed (expected a closing '\"'; a '\"' inside a quoted field is written '\"\"')");
+        }
+    }
+
+    private static int CountLines(ReadOnlySpan<char> text) => text.Count('\n');
+
     /// <summary>The file as text: a byte-order mark dropped, a NUL byte or invalid UTF-8 refused with its line.</summary>
     private static string ReadText(string path)
     {
@@ -206,6 +266,7 @@ public static class DelimitedFileLoader
         {
             string problem = e switch
             {
+                _ when Directory.Exists(path) => "is a folder (expected a file)",
                 FileNotFoundException or DirectoryNotFoundException => "no such file",
                 OutOfMemoryException or IOException when new FileInfo(path).Length > int.MaxValue => "the file is larger than 2 GiB, the most one file may hold here",
                 _ => $"cannot be read ({e.Message.TrimEnd('.')})",

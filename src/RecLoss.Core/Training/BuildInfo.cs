@@ -10,7 +10,7 @@ public static class BuildInfo
     /// <summary>The 40-hex commit, or null when the build had no git repository.</summary>
     public static string? Commit { get; } = Metadata("RecLossCommit") is { Length: 40 } commit ? commit : null;
 
-    /// <summary>True when tracked files differed from <see cref="Commit"/> at build time.</summary>
+    /// <summary>True when the work tree differed from <see cref="Commit"/> at build time (modified or untracked files).</summary>
     public static bool Dirty { get; } = Metadata("RecLossDirty") == "true";
 
     public static string Version { get; } = s_assembly.GetName().Version?.ToString(3) ?? "0.0.0";
