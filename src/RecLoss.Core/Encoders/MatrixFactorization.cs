@@ -1,3 +1,6 @@
+using RecLoss.Core.Models;
+using RecLoss.Core.Optim;
+using RecLoss.Numerics;
 using RecLoss.Core.Losses;
 
 namespace RecLoss.Core.Encoders;
@@ -22,7 +25,7 @@ public sealed class MatrixFactorizationOptions
 
 /// <summary>Matrix factorization: a user table and an item table; the score is their cosine or dot product.</summary>
 /// <remarks>The MF backbone of the MML, SimpleX and BSL papers (Koren et al., 2009).</remarks>
-public sealed class MatrixFactorization
+public sealed class MatrixFactorization : IEncoder
 {
     public MatrixFactorization(int userCount, int itemCount, MatrixFactorizationOptions options, ulong seed)
     {
@@ -39,7 +42,59 @@ public sealed class MatrixFactorization
         Items = new EmbeddingTable(itemCount, options.Dim);
         Users.InitializeNormal(options.InitStd, seed, 0xE5E1);
         Items.InitializeNormal(options.InitStd, seed, 0x17E3);
+        Parameters = [new ParameterBlock("users", userCount, options.Dim, Users.Weights, true), new ParameterBlock("items", itemCount, options.Dim, Items.Weights, true)];
     }
+
+    public string Name => "mf";
+
+    public int UserCount => Users.Rows;
+
+    public int ItemCount => Items.Rows;
+
+    public IReadOnlyList<ParameterBlock> Parameters { get; }
+
+    public ReadOnlySpan<float> ItemVectors => Items.Weights;
+
+    public void BeginStep(ParallelRunner runner)
+    {
+    }
+
+    /// <summary>e_u for every row.</summary>
+    public void UserVectors(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, Span<float> output, ParallelRunner runner)
+    {
+        for (int r = 0; r < users.Length; r++)
+        {
+            Users.Row(users[r]).CopyTo(output.Slice(r * Dim, Dim));
+        }
+    }
+
+    /// <summary>The identity map: row gradients add to the user rows, item gradients to the item table.</summary>
+    public void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ParallelRunner runner)
+    {
+        float[] userBlock = Parameters[0].Gradient;
+        for (int r = 0; r < users.Length; r++)
+        {
+            Span<float> row = userBlock.AsSpan(users[r] * Dim, Dim);
+            VectorKernels.MultiplyAdd(userGradients.Slice(r * Dim, Dim), 1f, row);
+        }
+        Span<float> items = Parameters[1].Gradient;
+        VectorKernels.MultiplyAdd<float>(itemGradients, 1f, items);
+    }
+
+    public FactorModel Export(ParallelRunner runner) => FactorModel.From(this);
+
+    public void AddRowL2(ReadOnlySpan<int> users, ReadOnlySpan<int> items, float coefficient)
+    {
+        foreach (int u in users)
+        {
+            VectorKernels.MultiplyAdd(Parameters[0].Values.AsSpan(u * Dim, Dim), coefficient, Parameters[0].Gradient.AsSpan(u * Dim, Dim));
+        }
+        foreach (int i in items)
+        {
+            VectorKernels.MultiplyAdd(Parameters[1].Values.AsSpan(i * Dim, Dim), coefficient, Parameters[1].Gradient.AsSpan(i * Dim, Dim));
+        }
+    }
+
 
     public MatrixFactorizationOptions Options { get; }
 

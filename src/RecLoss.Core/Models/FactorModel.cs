@@ -63,7 +63,8 @@ public sealed class FactorModel
         return new FactorModel(train.UserCount, train.ItemCount, 1, users, items);
     }
 
-    private static void NormalizeRows(float[] table, int dim)
+    /// <summary>Scales every row to unit length (rows below 1e-12 by 1e-12, as torch normalize).</summary>
+    public static void NormalizeRows(float[] table, int dim)
     {
         for (int offset = 0; offset < table.Length; offset += dim)
         {

@@ -49,7 +49,7 @@ public enum SelectionSplit
 /// <param name="Restored">With early stopping: the epoch whose embeddings <paramref name="Encoder"/> holds.</param>
 /// <param name="StoppedEarly">Whether patience ran out before the last epoch.</param>
 public sealed record TrainingResult(IReadOnlyList<EpochRecord> Epochs, SelectedEpoch Last, SelectedEpoch? BestValidation, SelectedEpoch? BestTest,
-    MatrixFactorization Encoder, IReadOnlyList<(string Phase, double Seconds)> PhaseSeconds, SelectedEpoch? Restored = null, bool StoppedEarly = false)
+    IEncoder Encoder, IReadOnlyList<(string Phase, double Seconds)> PhaseSeconds, SelectedEpoch? Restored = null, bool StoppedEarly = false)
 {
     public IEnumerable<SelectedEpoch> Selections()
     {
@@ -78,7 +78,24 @@ public enum OptimizerKind
 /// <summary>Options of a whole run: encoder, optimizer, trainer and evaluation.</summary>
 public sealed class SessionOptions
 {
+    /// <summary>Dimension, initialisation std and score, shared by every encoder.</summary>
     public MatrixFactorizationOptions Encoder { get; init; } = new();
+
+    /// <summary>Which encoder: MF (default), SimpleX or LightGCN.</summary>
+    public EncoderKind Kind { get; init; } = EncoderKind.MatrixFactorization;
+
+    /// <summary>SimpleX's own options (its Dim, InitStd and Score come from <see cref="Encoder"/>).</summary>
+    public SimpleXOptions SimpleX { get; init; } = new();
+
+    /// <summary>LightGCN's own options (its Dim, InitStd and Score come from <see cref="Encoder"/>).</summary>
+    public LightGcnOptions LightGcn { get; init; } = new();
+
+    /// <summary>Whole tables at every step (MF and SimpleX references) or the batch's rows (LightGCN's).</summary>
+    public L2Placement L2Placement { get; init; } = L2Placement.Tables;
+
+    /// <summary>Every interaction once per epoch, or user-uniform draws (LightGCN's reference).</summary>
+    public EpochRows EpochRows { get; init; } = EpochRows.Interactions;
+
     public AdamOptions Adam { get; init; } = new();
     public TrainerOptions Trainer { get; init; } = new();
     public EvaluatorOptions Evaluation { get; init; } = new();
@@ -146,7 +163,7 @@ public sealed class TrainingSession
 
     public TrainingResult Run(Dataset data, IRowLoss loss, ITrainingObserver? observer = null, CancellationToken cancellation = default)
     {
-        (MatrixFactorization encoder, AdamOptimizer optimizer, IEpochRunner trainer, ParallelRunner runner) = Build(data, loss, _options);
+        (IEncoder encoder, IEpochRunner trainer, Action catchUpAll, ParallelRunner runner) = EncoderFactory.BuildRun(data, loss, _options);
         var evaluator = new Evaluator(_options.Evaluation, runner);
         InteractionMatrix testMask = data.Validation is null ? data.Train : data.Train.Union(data.Validation);
 
@@ -160,7 +177,7 @@ public sealed class TrainingSession
                 ? "Early stopping on test needs a test split; the data has none."
                 : "Early stopping selects on the validation split, but the data has none: carve one (a validation ratio) or select on test, the reference's optimistic protocol.");
         }
-        float[]? bestUsers = null, bestItems = null;
+        float[][]? bestParameters = null;
         EpochRecord? best = null;
         int sinceBest = 0;
         bool stoppedEarly = false;
@@ -174,8 +191,8 @@ public sealed class TrainingSession
             EvaluationResult? validation = null, test = null;
             if (epoch % _options.Trainer.EvaluateEvery == 0 || epoch == _options.Trainer.Epochs)
             {
-                optimizer.CatchUpAll();
-                FactorModel model = FactorModel.From(encoder);
+                catchUpAll();
+                FactorModel model = encoder.Export(runner);
                 if (data.Validation is not null)
                 {
                     validation = evaluator.Evaluate(model, data.Train, data.Validation);
@@ -195,8 +212,7 @@ public sealed class TrainingSession
                 {
                     // Caught up by the evaluation above, so the tables are this epoch's parameters.
                     best = record;
-                    bestUsers = (float[])encoder.Users.Weights.Clone();
-                    bestItems = (float[])encoder.Items.Weights.Clone();
+                    bestParameters = encoder.Parameters.Select(p => (float[])p.Values.Clone()).ToArray();
                     sinceBest = 0;
                 }
                 else if (++sinceBest >= _options.Patience)
@@ -206,12 +222,14 @@ public sealed class TrainingSession
                 }
             }
         }
-        optimizer.CatchUpAll();
+        catchUpAll();
         SelectedEpoch? restored = null;
         if (best is not null)
         {
-            bestUsers!.CopyTo(encoder.Users.Weights, 0);
-            bestItems!.CopyTo(encoder.Items.Weights, 0);
+            for (int p = 0; p < encoder.Parameters.Count; p++)
+            {
+                bestParameters![p].CopyTo(encoder.Parameters[p].Values, 0);
+            }
             restored = new SelectedEpoch(onTest ? bestTestLabel : "best-validation", best);
         }
 

@@ -59,8 +59,8 @@ public class EarlyStoppingTests
 
         // The restored embeddings are those of a run that simply ends at the best epoch.
         TrainingResult upToBest = new TrainingSession(Options(bestEpoch, 0)).Run(data, loss);
-        Assert.Equal(upToBest.Encoder.Users.Weights, stopped.Encoder.Users.Weights);
-        Assert.Equal(upToBest.Encoder.Items.Weights, stopped.Encoder.Items.Weights);
+        Assert.Equal(upToBest.Encoder.Parameters[0].Values, stopped.Encoder.Parameters[0].Values);
+        Assert.Equal(upToBest.Encoder.Parameters[1].Values, stopped.Encoder.Parameters[1].Values);
     }
 
     [Fact]

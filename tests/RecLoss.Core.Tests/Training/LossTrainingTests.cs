@@ -29,8 +29,8 @@ public class LossTrainingTests
         Dataset data = SmallData();
         TrainingResult one = new TrainingSession(Options(loss, 1, 2)).Run(data, loss);
         TrainingResult two = new TrainingSession(Options(loss, 2, 2)).Run(data, loss);
-        Assert.Equal(one.Encoder.Items.Weights, two.Encoder.Items.Weights);
-        Assert.Equal(one.Encoder.Users.Weights, two.Encoder.Users.Weights);
+        Assert.Equal(one.Encoder.Parameters[1].Values, two.Encoder.Parameters[1].Values);
+        Assert.Equal(one.Encoder.Parameters[0].Values, two.Encoder.Parameters[0].Values);
         Assert.True(double.IsFinite(two.Epochs[^1].Loss), $"{name}: loss {two.Epochs[^1].Loss}");
     }
 
@@ -62,8 +62,8 @@ public class LossTrainingTests
         var pooled = new BilateralSoftmaxLoss(0.2, 1.3, poolPositives: true);
         TrainingResult a = new TrainingSession(Options(single, 2, 1, batch: 1, negatives: 5)).Run(data, single);
         TrainingResult b = new TrainingSession(Options(pooled, 2, 1, batch: 1, negatives: 5)).Run(data, pooled);
-        Assert.Equal(a.Encoder.Users.Weights, b.Encoder.Users.Weights);
-        Assert.Equal(a.Encoder.Items.Weights, b.Encoder.Items.Weights);
+        Assert.Equal(a.Encoder.Parameters[0].Values, b.Encoder.Parameters[0].Values);
+        Assert.Equal(a.Encoder.Parameters[1].Values, b.Encoder.Parameters[1].Values);
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public class LossTrainingTests
         var pooled = new BilateralSoftmaxLoss(0.2, 1.3, poolPositives: true);
         TrainingResult a = new TrainingSession(Options(single, 2, 1, batch: 256)).Run(data, single);
         TrainingResult b = new TrainingSession(Options(pooled, 2, 1, batch: 256)).Run(data, pooled);
-        Assert.NotEqual(a.Encoder.Users.Weights, b.Encoder.Users.Weights);
+        Assert.NotEqual(a.Encoder.Parameters[0].Values, b.Encoder.Parameters[0].Values);
     }
 
     [Fact]

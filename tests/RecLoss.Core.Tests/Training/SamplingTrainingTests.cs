@@ -38,8 +38,8 @@ public class SamplingTrainingTests
         Dataset data = SmallData();
         TrainingResult one = new TrainingSession(Options(Sampler(name), 1)).Run(data, loss);
         TrainingResult two = new TrainingSession(Options(Sampler(name), 2)).Run(data, loss);
-        Assert.Equal(one.Encoder.Users.Weights, two.Encoder.Users.Weights);
-        Assert.Equal(one.Encoder.Items.Weights, two.Encoder.Items.Weights);
+        Assert.Equal(one.Encoder.Parameters[0].Values, two.Encoder.Parameters[0].Values);
+        Assert.Equal(one.Encoder.Parameters[1].Values, two.Encoder.Parameters[1].Values);
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public class SamplingTrainingTests
         var perEpoch = new SamplerOptions { Kind = SamplerKind.Popularity, Timing = NegativeDrawTiming.PerEpoch };
         TrainingResult a = new TrainingSession(Options(new SamplerOptions { Kind = SamplerKind.Popularity }, 2)).Run(data, loss);
         TrainingResult b = new TrainingSession(Options(perEpoch, 2)).Run(data, loss);
-        Assert.Equal(a.Encoder.Items.Weights, b.Encoder.Items.Weights);
+        Assert.Equal(a.Encoder.Parameters[1].Values, b.Encoder.Parameters[1].Values);
         Assert.Equal(a.Epochs.Select(e => e.Loss), b.Epochs.Select(e => e.Loss));
     }
 
@@ -68,7 +68,7 @@ public class SamplingTrainingTests
         }
         parts.Optimizer.CatchUpAll();
         var trainer = (MatrixFactorizationTrainer<MultiMarginLoss>)parts.Trainer;
-        float[] users = parts.Encoder.Users.Weights, items = parts.Encoder.Items.Weights;
+        float[] users = parts.Encoder.Parameters[0].Values, items = parts.Encoder.Parameters[1].Values;
         double Score(int u, int i) => VectorKernels.Dot<float>(users.AsSpan(u * 16, 16), items.AsSpan(i * 16, 16))
             / Math.Sqrt(VectorKernels.SumOfSquares<float>(users.AsSpan(u * 16, 16)) * VectorKernels.SumOfSquares<float>(items.AsSpan(i * 16, 16)));
         double hardMean = 0, candidateMean = 0;

@@ -25,8 +25,8 @@ public class TrainingTests
         Dataset data = SmallData();
         TrainingResult one = new TrainingSession(Options(1, 2)).Run(data, MultiMarginLoss.Yelp2018);
         TrainingResult two = new TrainingSession(Options(2, 2)).Run(data, MultiMarginLoss.Yelp2018);
-        Assert.Equal(one.Encoder.Users.Weights, two.Encoder.Users.Weights);
-        Assert.Equal(one.Encoder.Items.Weights, two.Encoder.Items.Weights);
+        Assert.Equal(one.Encoder.Parameters[0].Values, two.Encoder.Parameters[0].Values);
+        Assert.Equal(one.Encoder.Parameters[1].Values, two.Encoder.Parameters[1].Values);
         Assert.Equal(one.Epochs[^1].Loss, two.Epochs[^1].Loss);
     }
 
@@ -38,7 +38,7 @@ public class TrainingTests
         var other = Options(2, 1);
         var b = new TrainingSession(new SessionOptions { Adam = other.Adam, Encoder = other.Encoder, Trainer = new TrainerOptions { Epochs = 1, BatchSize = 128, Negatives = 20, Seed = 6 } })
             .Run(data, MultiMarginLoss.Yelp2018);
-        Assert.NotEqual(a.Encoder.Items.Weights, b.Encoder.Items.Weights);
+        Assert.NotEqual(a.Encoder.Parameters[1].Values, b.Encoder.Parameters[1].Values);
     }
 
     [Theory]
@@ -76,8 +76,8 @@ public class TrainingTests
         };
         TrainingResult kept = new TrainingSession(Sparse(false)).Run(data, MultiMarginLoss.Yelp2018);
         TrainingResult recomputed = new TrainingSession(Sparse(true)).Run(data, MultiMarginLoss.Yelp2018);
-        Assert.Equal(recomputed.Encoder.Items.Weights, kept.Encoder.Items.Weights);
-        Assert.Equal(recomputed.Encoder.Users.Weights, kept.Encoder.Users.Weights);
+        Assert.Equal(recomputed.Encoder.Parameters[1].Values, kept.Encoder.Parameters[1].Values);
+        Assert.Equal(recomputed.Encoder.Parameters[0].Values, kept.Encoder.Parameters[0].Values);
     }
 
     [Fact]

@@ -1,0 +1,79 @@
+using RecLoss.Core.Losses;
+using RecLoss.Core.Models;
+using RecLoss.Core.Optim;
+
+namespace RecLoss.Core.Encoders;
+
+/// <summary>A named block of trainable parameters, [rows, cols] row-major, with its gradient buffer.</summary>
+/// <param name="name">"users", "items", "history", "W", ...</param>
+/// <param name="isEmbeddingTable">Embedding tables take the whole-table L2 term and the per-batch L2 on their rows;
+/// dense weight matrices (SimpleX's W) take neither, as in the references.</param>
+public sealed class ParameterBlock(string name, int rows, int cols, float[] values, bool isEmbeddingTable)
+{
+    public string Name { get; } = name;
+
+    public int Rows { get; } = rows;
+
+    public int Cols { get; } = cols;
+
+    public bool IsEmbeddingTable { get; } = isEmbeddingTable;
+
+    /// <summary>[rows, cols], row-major; the encoder reads these in place.</summary>
+    public float[] Values { get; } = values.Length == (long)rows * cols ? values : throw new ArgumentException($"Block {name}: {values.Length} values for {rows} x {cols}.");
+
+    private float[]? _gradient;
+
+    /// <summary>[rows, cols]: dL/dValues of the current step (allocated on first use: MF's own trainer has none).</summary>
+    public float[] Gradient => _gradient ??= new float[(long)Rows * Cols];
+}
+
+/// <summary>
+/// An interaction encoder (MML paper, Figure 1): it maps its parameters to the final user and item vectors that the
+/// loss scores, and maps the gradients of those vectors back onto its parameters. MF is the identity on two tables;
+/// SimpleX adds an aggregate of the user's history; LightGCN propagates over the interaction graph.
+/// </summary>
+/// <remarks>
+/// One training step: <see cref="BeginStep"/>, then <see cref="UserVectors"/> for the batch's rows and
+/// <see cref="ItemVectors"/> for any item, then <see cref="Backward"/> with dL/d(user vector) per row and
+/// dL/d(item vector) per item. The trainer adds the L2 terms and steps the parameters with Adam.
+/// </remarks>
+public interface IEncoder
+{
+    /// <summary>"mf", "simplex" or "lightgcn".</summary>
+    string Name { get; }
+
+    int Dim { get; }
+
+    int UserCount { get; }
+
+    int ItemCount { get; }
+
+    /// <summary>The score the encoder's vectors are compared with (cosine normalises them in the row kernel).</summary>
+    ScoreKind Score { get; }
+
+    IReadOnlyList<ParameterBlock> Parameters { get; }
+
+    /// <summary>Work shared by the step's rows (LightGCN propagates the whole graph here).</summary>
+    void BeginStep(ParallelRunner runner);
+
+    /// <summary>[items, dim]: every item's final vector for this step.</summary>
+    ReadOnlySpan<float> ItemVectors { get; }
+
+    /// <summary>Writes each row's final user vector; a row is (user, its training target), and an encoder that
+    /// aggregates a history leaves the target out of it.</summary>
+    /// <param name="output">[rows, dim].</param>
+    void UserVectors(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, Span<float> output, ParallelRunner runner);
+
+    /// <summary>Adds dL/dParameters to every block's <see cref="ParameterBlock.Gradient"/> (which the trainer zeroed).</summary>
+    /// <param name="userGradients">[rows, dim]: dL/d(user vector) of each row.</param>
+    /// <param name="itemGradients">[items, dim]: dL/d(item vector); the encoder may overwrite it.</param>
+    void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ParallelRunner runner);
+
+    /// <summary>Adds <c>coefficient * row</c> to the gradient of the layer-0 row of each listed user and item, once per
+    /// occurrence (the per-batch L2 term).</summary>
+    void AddRowL2(ReadOnlySpan<int> users, ReadOnlySpan<int> items, float coefficient);
+
+    /// <summary>The immutable model of the current parameters: every user's full-history vector and every item's,
+    /// normalised for cosine, for evaluation and serving.</summary>
+    FactorModel Export(ParallelRunner runner);
+}

@@ -1,0 +1,199 @@
+using RecLoss.Core.Data;
+using RecLoss.Core.Losses;
+using RecLoss.Core.Models;
+using RecLoss.Core.Optim;
+using RecLoss.Numerics;
+
+namespace RecLoss.Core.Encoders;
+
+/// <summary>Options of LightGCN (He et al., 2020; reference: LightGCN-PyTorch).</summary>
+public sealed class LightGcnOptions
+{
+    public int Dim { get; init; } = 64;
+
+    /// <summary>Propagation layers K (reference: 3).</summary>
+    public int Layers { get; init; } = 3;
+
+    /// <summary>Std of the N(0, std^2) initialisation (reference: 0.1).</summary>
+    public double InitStd { get; init; } = 0.1;
+
+    /// <summary>Dot product as the reference; cosine normalises the final vectors in the row kernel.</summary>
+    public ScoreKind Score { get; init; } = ScoreKind.Dot;
+}
+
+/// <summary>
+/// LightGCN: <c>E = 1/(K+1) sum_{k=0..K} A^k E0</c> with <c>A = D^-1/2 [[0, R], [R^T, 0]] D^-1/2</c> the symmetric
+/// normalised adjacency of the user-item graph (no self-loops), E0 the [users + items, dim] layer-0 table. No weights,
+/// no non-linearity. A is symmetric, so the backward pass is the same propagation applied to dL/dE.
+/// </summary>
+public sealed class LightGcn : IEncoder
+{
+    private const int RowChunk = 256;
+
+    private readonly SparseMatrix _adjacency;
+    private readonly float[] _final, _layerA, _layerB, _gradientIn, _gradientOut;   // [nodes, dim] each
+    private readonly int _layers;
+    private readonly ParameterBlock _nodes;
+    private float[] _input = [], _output = [];
+    private readonly Action<int, int> _multiply;
+
+    public LightGcn(InteractionMatrix train, LightGcnOptions options, ulong seed)
+    {
+        if (options.Layers < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Layers, "Layers must be >= 0.");
+        }
+        Dim = options.Dim;
+        Score = options.Score;
+        UserCount = train.UserCount;
+        ItemCount = train.ItemCount;
+        _layers = options.Layers;
+        _adjacency = NormalizedAdjacency(train);
+        int nodes = UserCount + ItemCount;
+        var e0 = new EmbeddingTable(nodes, Dim);
+        InitializeRows(e0, 0, UserCount, options.InitStd, seed, 0xE5E1);
+        InitializeRows(e0, UserCount, nodes, options.InitStd, seed, 0x17E3);
+        _nodes = new ParameterBlock("embeddings", nodes, Dim, e0.Weights, true);
+        Parameters = [_nodes];
+        _final = new float[(long)nodes * Dim];
+        _layerA = new float[_final.Length];
+        _layerB = new float[_final.Length];
+        _gradientIn = new float[_final.Length];
+        _gradientOut = new float[_final.Length];
+        _multiply = MultiplyRows;
+    }
+
+    public string Name => "lightgcn";
+
+    public int Dim { get; }
+
+    public int UserCount { get; }
+
+    public int ItemCount { get; }
+
+    public ScoreKind Score { get; }
+
+    public IReadOnlyList<ParameterBlock> Parameters { get; }
+
+    /// <summary>The normalised adjacency (for tests and the benchmark).</summary>
+    public SparseMatrix Adjacency => _adjacency;
+
+    public ReadOnlySpan<float> ItemVectors => _final.AsSpan(UserCount * Dim);
+
+    /// <summary>Propagates the whole graph: every final vector of this step.</summary>
+    public void BeginStep(ParallelRunner runner) => Propagate(_nodes.Values, _final, runner);
+
+    public void UserVectors(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, Span<float> output, ParallelRunner runner)
+    {
+        for (int r = 0; r < users.Length; r++)
+        {
+            _final.AsSpan(users[r] * Dim, Dim).CopyTo(output.Slice(r * Dim, Dim));
+        }
+    }
+
+    /// <summary>dL/dE0 = 1/(K+1) sum_k A^k G, with G the gradient of the final vectors (users' summed per row in order).</summary>
+    public void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ParallelRunner runner)
+    {
+        Array.Clear(_gradientIn, 0, UserCount * Dim);
+        for (int r = 0; r < users.Length; r++)
+        {
+            VectorKernels.MultiplyAdd(userGradients.Slice(r * Dim, Dim), 1f, _gradientIn.AsSpan(users[r] * Dim, Dim));
+        }
+        itemGradients.AsSpan(0, ItemCount * Dim).CopyTo(_gradientIn.AsSpan(UserCount * Dim));
+        Propagate(_gradientIn, _gradientOut, runner);
+        VectorKernels.MultiplyAdd<float>(_gradientOut, 1f, _nodes.Gradient);
+    }
+
+    public void AddRowL2(ReadOnlySpan<int> users, ReadOnlySpan<int> items, float coefficient)
+    {
+        float[] values = _nodes.Values, gradient = _nodes.Gradient;
+        foreach (int u in users)
+        {
+            VectorKernels.MultiplyAdd(values.AsSpan(u * Dim, Dim), coefficient, gradient.AsSpan(u * Dim, Dim));
+        }
+        foreach (int i in items)
+        {
+            int node = UserCount + i;
+            VectorKernels.MultiplyAdd(values.AsSpan(node * Dim, Dim), coefficient, gradient.AsSpan(node * Dim, Dim));
+        }
+    }
+
+    public FactorModel Export(ParallelRunner runner)
+    {
+        var final = new float[_final.Length];
+        Propagate(_nodes.Values, final, runner);
+        float[] users = final.AsSpan(0, UserCount * Dim).ToArray(), items = final.AsSpan(UserCount * Dim).ToArray();
+        if (Score == ScoreKind.Cosine)
+        {
+            FactorModel.NormalizeRows(users, Dim);
+            FactorModel.NormalizeRows(items, Dim);
+        }
+        return new FactorModel(UserCount, ItemCount, Dim, users, items);
+    }
+
+    /// <summary>output = 1/(K+1) sum_{k=0..K} A^k input, layers ping-ponging between two scratch buffers.</summary>
+    public void Propagate(float[] input, float[] output, ParallelRunner runner)
+    {
+        input.AsSpan().CopyTo(output);
+        float[] current = input;
+        for (int k = 1; k <= _layers; k++)
+        {
+            float[] target = k % 2 == 1 ? _layerA : _layerB;
+            _input = current;
+            _output = target;
+            runner.For(_adjacency.Rows, RowChunk, _multiply);
+            VectorKernels.MultiplyAdd<float>(target, 1f, output);
+            current = target;
+        }
+        VectorKernels.Multiply<float>(output, 1f / (_layers + 1), output);
+    }
+
+    private void MultiplyRows(int start, int end) => _adjacency.MultiplyRows(start, end, _input, Dim, _output);
+
+    /// <summary>D^-1/2 A D^-1/2 over users 0..U-1 and items U..U+I-1; weight 1/sqrt(deg(u) deg(i)) per edge.</summary>
+    public static SparseMatrix NormalizedAdjacency(InteractionMatrix train)
+    {
+        int users = train.UserCount, items = train.ItemCount, nodes = users + items;
+        int[] itemDegree = train.ItemCounts();
+        var pointers = new int[nodes + 1];
+        for (int u = 0; u < users; u++)
+        {
+            pointers[u + 1] = pointers[u] + train.RowLength(u);
+        }
+        for (int i = 0; i < items; i++)
+        {
+            pointers[users + i + 1] = pointers[users + i] + itemDegree[i];
+        }
+        var columns = new int[pointers[nodes]];
+        var values = new float[columns.Length];
+        var cursor = new int[items];
+        for (int u = 0; u < users; u++)
+        {
+            ReadOnlySpan<int> row = train.Row(u);
+            int p = pointers[u];
+            foreach (int i in row)
+            {
+                float w = (float)(1 / Math.Sqrt((double)row.Length * itemDegree[i]));
+                columns[p] = users + i;
+                values[p++] = w;
+                int q = pointers[users + i] + cursor[i]++;   // users in ascending order: each item's row is sorted
+                columns[q] = u;
+                values[q] = w;
+            }
+        }
+        return new SparseMatrix(nodes, nodes, pointers, columns, values);
+    }
+
+    private static void InitializeRows(EmbeddingTable table, int start, int end, double std, ulong seed, ulong tag)
+    {
+        for (int r = start; r < end; r++)
+        {
+            var rng = Xoshiro256.ForStream(seed, tag, (ulong)(r - start));
+            Span<float> row = table.Row(r);
+            for (int d = 0; d < row.Length; d++)
+            {
+                row[d] = (float)(std * rng.NextGaussian());
+            }
+        }
+    }
+}

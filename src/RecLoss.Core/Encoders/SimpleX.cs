@@ -1,0 +1,223 @@
+using RecLoss.Core.Data;
+using RecLoss.Core.Losses;
+using RecLoss.Core.Models;
+using RecLoss.Core.Optim;
+using RecLoss.Numerics;
+
+namespace RecLoss.Core.Encoders;
+
+/// <summary>Options of SimpleX (Mao et al., 2021) with the mean aggregator.</summary>
+public sealed class SimpleXOptions
+{
+    public int Dim { get; init; } = 64;
+
+    /// <summary>g in <c>g e_u + (1 - g) W agg(history)</c> (Yelp2018 reference 1, Gowalla 0.8).</summary>
+    public double Gamma { get; init; } = 0.8;
+
+    /// <summary>The most recent history items kept per user (Yelp2018 reference 500); 0 keeps the whole history.</summary>
+    public int HistoryLength { get; init; }
+
+    /// <summary>History items read the item table (Yelp2018 reference) instead of their own table (Gowalla reference).</summary>
+    public bool SharedHistoryTable { get; init; }
+
+    /// <summary>Std of the N(0, std^2) embedding initialisation (reference: 1e-4).</summary>
+    public double InitStd { get; init; } = 1e-4;
+
+    public ScoreKind Score { get; init; } = ScoreKind.Cosine;
+}
+
+/// <summary>
+/// SimpleX with the mean aggregator: <c>x_u = g e_u + (1 - g) W a_u</c>, <c>a_u = sum_{j in H(u)} h_j / (|H(u)| + 1e-9)</c>,
+/// where H(u) is the user's last <c>HistoryLength</c> train items (in the train file's stored order; RecLoss keeps
+/// rows sorted by item index) and, in training, without the row's target item. The row kernel then normalises
+/// x_u (cosine) and applies dropout, as the reference does. W has no bias and a Xavier-normal initialisation.
+/// </summary>
+public sealed class SimpleX : IEncoder
+{
+    private readonly InteractionMatrix _train;
+    private readonly float _gamma, _history;          // g and 1 - g
+    private readonly int _historyLength;
+    private readonly ParameterBlock _users, _items, _historyTable, _weights;
+    private float[] _aggregates = [];                 // [rows, dim]: a_r of the step's rows
+    private int[] _counts = [];                       // [rows]: |H(u) \ {target}|
+
+    public SimpleX(InteractionMatrix train, SimpleXOptions options, ulong seed)
+    {
+        if (!(options.Gamma is >= 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Gamma, "Gamma must lie in [0, 1].");
+        }
+        _train = train;
+        Dim = options.Dim;
+        Score = options.Score;
+        _gamma = (float)options.Gamma;
+        _history = (float)(1 - options.Gamma);
+        _historyLength = options.HistoryLength;
+        var users = new EmbeddingTable(train.UserCount, Dim);
+        var items = new EmbeddingTable(train.ItemCount, Dim);
+        users.InitializeNormal(options.InitStd, seed, 0xE5E1);
+        items.InitializeNormal(options.InitStd, seed, 0x17E3);
+        _users = new ParameterBlock("users", train.UserCount, Dim, users.Weights, true);
+        _items = new ParameterBlock("items", train.ItemCount, Dim, items.Weights, true);
+        if (options.SharedHistoryTable)
+        {
+            _historyTable = _items;
+        }
+        else
+        {
+            var history = new EmbeddingTable(train.ItemCount, Dim);
+            history.InitializeNormal(options.InitStd, seed, 0x4157);
+            _historyTable = new ParameterBlock("history", train.ItemCount, Dim, history.Weights, true);
+        }
+        var w = new EmbeddingTable(Dim, Dim);
+        w.InitializeNormal(Math.Sqrt(2.0 / (Dim + Dim)), seed, 0x3A7);   // Xavier normal: std sqrt(2 / (fan_in + fan_out))
+        _weights = new ParameterBlock("W", Dim, Dim, w.Weights, false);
+        Parameters = options.SharedHistoryTable ? [_users, _items, _weights] : [_users, _items, _historyTable, _weights];
+    }
+
+    public string Name => "simplex";
+
+    public int Dim { get; }
+
+    public int UserCount => _train.UserCount;
+
+    public int ItemCount => _train.ItemCount;
+
+    public ScoreKind Score { get; }
+
+    public IReadOnlyList<ParameterBlock> Parameters { get; }
+
+    public ReadOnlySpan<float> ItemVectors => _items.Values;
+
+    public void BeginStep(ParallelRunner runner)
+    {
+    }
+
+    /// <summary>H(u): the user's last HistoryLength train items.</summary>
+    private ReadOnlySpan<int> History(int user)
+    {
+        ReadOnlySpan<int> row = _train.Row(user);
+        return _historyLength > 0 && row.Length > _historyLength ? row[^_historyLength..] : row;
+    }
+
+    public void UserVectors(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, Span<float> output, ParallelRunner runner)
+    {
+        if (_aggregates.Length < users.Length * Dim)
+        {
+            _aggregates = new float[users.Length * Dim];
+            _counts = new int[users.Length];
+        }
+        for (int r = 0; r < users.Length; r++)
+        {
+            Span<float> x = output.Slice(r * Dim, Dim);
+            VectorKernels.Multiply<float>(_users.Values.AsSpan(users[r] * Dim, Dim), _gamma, x);
+            if (_history == 0)
+            {
+                continue;   // g = 1: the history does not change the vector (the reference still steps its parameters)
+            }
+            Span<float> a = _aggregates.AsSpan(r * Dim, Dim);
+            _counts[r] = Aggregate(users[r], targets.IsEmpty ? -1 : targets[r], a);
+            AddProjected(a, _history, x);
+        }
+    }
+
+    /// <summary>a = sum of h_j over H(u) without <paramref name="target"/>, divided by (count + 1e-9); returns the count.</summary>
+    private int Aggregate(int user, int target, Span<float> a)
+    {
+        a.Clear();
+        int count = 0;
+        foreach (int j in History(user))
+        {
+            if (j != target)
+            {
+                VectorKernels.MultiplyAdd(_historyTable.Values.AsSpan(j * Dim, Dim), 1f, a);
+                count++;
+            }
+        }
+        VectorKernels.Multiply<float>(a, 1f / (count + 1e-9f), a);
+        return count;
+    }
+
+    /// <summary>x += scale W a, with W [dim out, dim in] row-major.</summary>
+    private void AddProjected(ReadOnlySpan<float> a, float scale, Span<float> x)
+    {
+        float[] w = _weights.Values;
+        for (int o = 0; o < Dim; o++)
+        {
+            x[o] += scale * VectorKernels.Dot(w.AsSpan(o * Dim, Dim), a);
+        }
+    }
+
+    /// <summary>
+    /// dx -> de_u += g dx; with y = (1 - g) dx: dW += y a^T, da = W^T y, and dh_j += da / (count + 1e-9) for every
+    /// history item of the row. Rows are taken in order, so sums do not depend on the thread count.
+    /// </summary>
+    public void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ParallelRunner runner)
+    {
+        float[] userBlock = _users.Gradient, w = _weights.Values, dW = _weights.Gradient, dH = _historyTable.Gradient;
+        Span<float> y = stackalloc float[Dim], da = stackalloc float[Dim];
+        for (int r = 0; r < users.Length; r++)
+        {
+            ReadOnlySpan<float> dx = userGradients.Slice(r * Dim, Dim);
+            VectorKernels.MultiplyAdd(dx, _gamma, userBlock.AsSpan(users[r] * Dim, Dim));
+            if (_history == 0)
+            {
+                continue;
+            }
+            VectorKernels.Multiply(dx, _history, y);
+            ReadOnlySpan<float> a = _aggregates.AsSpan(r * Dim, Dim);
+            da.Clear();
+            for (int o = 0; o < Dim; o++)
+            {
+                VectorKernels.MultiplyAdd(a, y[o], dW.AsSpan(o * Dim, Dim));
+                VectorKernels.MultiplyAdd(w.AsSpan(o * Dim, Dim), y[o], da);
+            }
+            VectorKernels.Multiply<float>(da, 1f / (_counts[r] + 1e-9f), da);
+            int target = targets.IsEmpty ? -1 : targets[r];
+            foreach (int j in History(users[r]))
+            {
+                if (j != target)
+                {
+                    VectorKernels.MultiplyAdd<float>(da, 1f, dH.AsSpan(j * Dim, Dim));
+                }
+            }
+        }
+        VectorKernels.MultiplyAdd<float>(itemGradients.AsSpan(0, ItemCount * Dim), 1f, _items.Gradient);
+    }
+
+    public void AddRowL2(ReadOnlySpan<int> users, ReadOnlySpan<int> items, float coefficient)
+    {
+        foreach (int u in users)
+        {
+            VectorKernels.MultiplyAdd(_users.Values.AsSpan(u * Dim, Dim), coefficient, _users.Gradient.AsSpan(u * Dim, Dim));
+        }
+        foreach (int i in items)
+        {
+            VectorKernels.MultiplyAdd(_items.Values.AsSpan(i * Dim, Dim), coefficient, _items.Gradient.AsSpan(i * Dim, Dim));
+        }
+    }
+
+    /// <summary>Every user with the full history (no target left out), normalised for cosine.</summary>
+    public FactorModel Export(ParallelRunner runner)
+    {
+        var users = new float[UserCount * Dim];
+        var a = new float[Dim];
+        for (int u = 0; u < UserCount; u++)
+        {
+            Span<float> x = users.AsSpan(u * Dim, Dim);
+            VectorKernels.Multiply<float>(_users.Values.AsSpan(u * Dim, Dim), _gamma, x);
+            if (_history != 0)
+            {
+                Aggregate(u, -1, a);
+                AddProjected(a, _history, x);
+            }
+        }
+        float[] items = (float[])_items.Values.Clone();
+        if (Score == ScoreKind.Cosine)
+        {
+            FactorModel.NormalizeRows(users, Dim);
+            FactorModel.NormalizeRows(items, Dim);
+        }
+        return new FactorModel(UserCount, ItemCount, Dim, users, items);
+    }
+}

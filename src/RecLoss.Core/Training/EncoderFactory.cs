@@ -1,0 +1,85 @@
+using RecLoss.Core.Data;
+using RecLoss.Core.Encoders;
+using RecLoss.Core.Losses;
+using RecLoss.Core.Optim;
+using RecLoss.Core.Sampling;
+
+namespace RecLoss.Core.Training;
+
+/// <summary>The interaction encoders.</summary>
+public enum EncoderKind
+{
+    MatrixFactorization,
+    SimpleX,
+    LightGcn,
+}
+
+/// <summary>A run's parts: the encoder, the trainer that steps it, how to bring every row up to date before reading
+/// whole tables (MF's deferred replay; a no-op for dense Adam), and the worker pool they share.</summary>
+public sealed record RunParts(IEncoder Encoder, IEpochRunner Trainer, Action CatchUpAll, ParallelRunner Runner);
+
+/// <summary>Builds the encoder and its trainer from the options.</summary>
+/// <remarks>MF with the reference's whole-table L2 and interaction epochs takes its own trainer, which defers idle
+/// rows' Adam steps (<see cref="ReplayAdamOptimizer"/>); every other combination takes <see cref="EncoderTrainer{TLoss}"/>
+/// with dense Adam over the encoder's parameter blocks.</remarks>
+public static class EncoderFactory
+{
+    public static IEncoder Create(SessionOptions options, InteractionMatrix train)
+    {
+        MatrixFactorizationOptions shared = options.Encoder;
+        return options.Kind switch
+        {
+            EncoderKind.SimpleX => new SimpleX(train, new SimpleXOptions
+            {
+                Dim = shared.Dim,
+                InitStd = shared.InitStd,
+                Score = shared.Score,
+                Gamma = options.SimpleX.Gamma,
+                HistoryLength = options.SimpleX.HistoryLength,
+                SharedHistoryTable = options.SimpleX.SharedHistoryTable,
+            }, options.Trainer.Seed),
+            EncoderKind.LightGcn => new LightGcn(train, new LightGcnOptions
+            {
+                Dim = shared.Dim,
+                InitStd = shared.InitStd,
+                Score = shared.Score,
+                Layers = options.LightGcn.Layers,
+            }, options.Trainer.Seed),
+            _ => new MatrixFactorization(train.UserCount, train.ItemCount, shared, options.Trainer.Seed),
+        };
+    }
+
+    /// <summary>True when MF's own trainer (deferred dense Adam) runs these options.</summary>
+    public static bool UsesMatrixFactorizationTrainer(SessionOptions options) =>
+        options.Kind == EncoderKind.MatrixFactorization && options.L2Placement == L2Placement.Tables && options.EpochRows == EpochRows.Interactions;
+
+    public static RunParts BuildRun(Dataset data, IRowLoss loss, SessionOptions options)
+    {
+        if (UsesMatrixFactorizationTrainer(options))
+        {
+            TrainingSession.Parts parts = TrainingSession.Build(data, loss, options);
+            return new RunParts(parts.Encoder, parts.Trainer, parts.Optimizer.CatchUpAll, parts.Runner);
+        }
+        if (loss.RequiredScore is { } required && required != options.Encoder.Score)
+        {
+            throw new ArgumentException($"The {loss.Name} loss is defined on {required} scores only; the encoder uses {options.Encoder.Score}.", nameof(options));
+        }
+        if (options.Optimizer == OptimizerKind.SparseAdam)
+        {
+            throw new ArgumentException("Sparse Adam is implemented in the MF trainer only; SimpleX and LightGCN take dense Adam.", nameof(options));
+        }
+        var runner = new ParallelRunner(options.Trainer.Threads);
+        IEncoder encoder = Create(options, data.Train);
+        NegativeSampling sampling = options.Sampler.Create(data.Train, options.Trainer.ExcludePositives, options.Trainer.Negatives);
+        IEpochRunner trainer = loss.Accept(new Builder(options, encoder, sampling, data.Train, runner));
+        return new RunParts(encoder, trainer, () => { }, runner);
+    }
+
+    private sealed class Builder(SessionOptions options, IEncoder encoder, NegativeSampling sampling, InteractionMatrix train, ParallelRunner runner)
+        : IRowLossVisitor<IEpochRunner>
+    {
+        public IEpochRunner Visit<TLoss>(TLoss loss)
+            where TLoss : struct, IRowLoss =>
+            new EncoderTrainer<TLoss>(loss, options.Trainer, encoder, options.Adam, options.L2Placement, sampling, train, runner, options.EpochRows);
+    }
+}

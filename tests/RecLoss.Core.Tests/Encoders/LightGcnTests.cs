@@ -1,0 +1,100 @@
+using RecLoss.Core.Data;
+using RecLoss.Core.Encoders;
+using RecLoss.Core.Optim;
+
+namespace RecLoss.Core.Tests.Encoders;
+
+public class LightGcnTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Propagation_EqualsTheDenseMatrixComputation(int layers)
+    {
+        InteractionMatrix train = EncoderGradientTests.SmallGraph();
+        const int dim = 5;
+        var encoder = new LightGcn(train, new LightGcnOptions { Dim = dim, Layers = layers, InitStd = 1 }, 8);
+        int n = train.UserCount + train.ItemCount;
+        // Dense A = D^-1/2 [[0, R], [R^T, 0]] D^-1/2 in double.
+        var a = new double[n, n];
+        int[] itemDegree = train.ItemCounts();
+        for (int u = 0; u < train.UserCount; u++)
+        {
+            foreach (int i in train.Row(u))
+            {
+                double w = 1 / Math.Sqrt((double)train.RowLength(u) * itemDegree[i]);
+                a[u, train.UserCount + i] = w;
+                a[train.UserCount + i, u] = w;
+            }
+        }
+        float[] e0 = encoder.Parameters[0].Values;
+        var layer = new double[n, dim];
+        var sum = new double[n, dim];
+        for (int r = 0; r < n; r++)
+        {
+            for (int d = 0; d < dim; d++)
+            {
+                layer[r, d] = e0[r * dim + d];
+                sum[r, d] = layer[r, d];
+            }
+        }
+        for (int k = 1; k <= layers; k++)
+        {
+            var next = new double[n, dim];
+            for (int r = 0; r < n; r++)
+            {
+                for (int c = 0; c < n; c++)
+                {
+                    for (int d = 0; d < dim; d++)
+                    {
+                        next[r, d] += a[r, c] * layer[c, d];
+                    }
+                }
+            }
+            layer = next;
+            for (int r = 0; r < n; r++)
+            {
+                for (int d = 0; d < dim; d++)
+                {
+                    sum[r, d] += layer[r, d];
+                }
+            }
+        }
+        encoder.BeginStep(new ParallelRunner(2));
+        var users = new float[train.UserCount * dim];
+        encoder.UserVectors(Enumerable.Range(0, train.UserCount).ToArray(), default, users, new ParallelRunner(1));
+        float[] items = encoder.ItemVectors.ToArray();
+        for (int r = 0; r < n; r++)
+        {
+            for (int d = 0; d < dim; d++)
+            {
+                double expected = sum[r, d] / (layers + 1);
+                float actual = r < train.UserCount ? users[r * dim + d] : items[(r - train.UserCount) * dim + d];
+                Assert.True(Math.Abs(expected - actual) <= 1e-5 * (1 + Math.Abs(expected)), $"node {r} dim {d}: {expected} vs {actual}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Adjacency_IsSymmetricWithWeightsOneOverRootDegrees()
+    {
+        InteractionMatrix train = EncoderGradientTests.SmallGraph();
+        var adjacency = LightGcn.NormalizedAdjacency(train);
+        Assert.Equal(2 * train.Count, adjacency.NonZeros);
+        var weights = new Dictionary<(int, int), float>();
+        for (int r = 0; r < adjacency.Rows; r++)
+        {
+            for (int p = adjacency.RowPointers[r]; p < adjacency.RowPointers[r + 1]; p++)
+            {
+                weights[(r, adjacency.Columns[p])] = adjacency.Values[p];
+            }
+        }
+        foreach (((int r, int c), float w) in weights)
+        {
+            Assert.Equal(w, weights[(c, r)]);
+        }
+        // User 6 has one item (4), which has two users (2 and 6): weight 1/sqrt(1 * 2).
+        Assert.Equal((float)(1 / Math.Sqrt(2)), weights[(6, train.UserCount + 4)]);
+    }
+}

@@ -1,0 +1,87 @@
+using RecLoss.Core.Data;
+using RecLoss.Core.Encoders;
+using RecLoss.Core.Losses;
+using RecLoss.Core.Models;
+using RecLoss.Core.Optim;
+using RecLoss.Numerics;
+
+namespace RecLoss.Core.Tests.Encoders;
+
+public class SimpleXTests
+{
+    private const int Dim = 4;
+
+    /// <summary>x = g e_u + (1 - g) W mean(h_j over <paramref name="history"/>), in double.</summary>
+    private static double[] Expected(SimpleX encoder, int user, IEnumerable<int> history, double g)
+    {
+        float[] e = encoder.Parameters[0].Values, h = encoder.Parameters[2].Values, w = encoder.Parameters[3].Values;
+        int[] items = history.ToArray();
+        var a = new double[Dim];
+        foreach (int j in items)
+        {
+            for (int d = 0; d < Dim; d++)
+            {
+                a[d] += h[j * Dim + d];
+            }
+        }
+        var x = new double[Dim];
+        for (int o = 0; o < Dim; o++)
+        {
+            double wa = 0;
+            for (int i = 0; i < Dim; i++)
+            {
+                wa += w[o * Dim + i] * a[i] / (items.Length + 1e-9);
+            }
+            x[o] = g * e[user * Dim + o] + (1 - g) * wa;
+        }
+        return x;
+    }
+
+    [Fact]
+    public void Training_LeavesTheTargetOutOfTheHistory_TestUsesTheWholeHistory()
+    {
+        InteractionMatrix train = EncoderGradientTests.SmallGraph();
+        var encoder = new SimpleX(train, new SimpleXOptions { Dim = Dim, Gamma = 0.6, InitStd = 0.5, Score = ScoreKind.Dot }, 4);
+        var runner = new ParallelRunner(1);
+        var x = new float[2 * Dim];
+        encoder.UserVectors([2, 2], [6, 8], x, runner);
+        double[] without6 = Expected(encoder, 2, [2, 4, 8], 0.6), without8 = Expected(encoder, 2, [2, 4, 6], 0.6);
+        for (int d = 0; d < Dim; d++)
+        {
+            Assert.Equal(without6[d], x[d], 1e-5);
+            Assert.Equal(without8[d], x[Dim + d], 1e-5);
+        }
+        FactorModel model = encoder.Export(runner);
+        double[] full = Expected(encoder, 2, [2, 4, 6, 8], 0.6);
+        for (int d = 0; d < Dim; d++)
+        {
+            Assert.Equal(full[d], model.User(2)[d], 1e-5);
+        }
+    }
+
+    [Fact]
+    public void HistoryLength_KeepsTheLastItems()
+    {
+        InteractionMatrix train = EncoderGradientTests.SmallGraph();
+        var encoder = new SimpleX(train, new SimpleXOptions { Dim = Dim, Gamma = 0.5, InitStd = 0.5, HistoryLength = 2, Score = ScoreKind.Dot }, 4);
+        FactorModel model = encoder.Export(new ParallelRunner(1));
+        double[] expected = Expected(encoder, 2, [6, 8], 0.5);   // user 2's items 2, 4, 6, 8: the last two
+        for (int d = 0; d < Dim; d++)
+        {
+            Assert.Equal(expected[d], model.User(2)[d], 1e-5);
+        }
+    }
+
+    [Fact]
+    public void GammaOne_UserVectorsAreTheUserRowsExactly()
+    {
+        InteractionMatrix train = EncoderGradientTests.SmallGraph();
+        var encoder = new SimpleX(train, new SimpleXOptions { Dim = Dim, Gamma = 1, InitStd = 0.5 }, 4);
+        var x = new float[3 * Dim];
+        encoder.UserVectors([1, 4, 6], [3, 8, 4], x, new ParallelRunner(1));
+        float[] e = encoder.Parameters[0].Values;
+        Assert.Equal(e.AsSpan(1 * Dim, Dim).ToArray(), x[..Dim]);
+        Assert.Equal(e.AsSpan(4 * Dim, Dim).ToArray(), x[Dim..(2 * Dim)]);
+        Assert.Equal(e.AsSpan(6 * Dim, Dim).ToArray(), x[(2 * Dim)..]);
+    }
+}
