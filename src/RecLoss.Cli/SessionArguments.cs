@@ -17,6 +17,7 @@ internal static class SessionArguments
     public static SessionOptions Read(ArgumentReader args, IRowLoss loss, SessionOptions? fallback, bool readNegatives = true)
     {
         SessionOptions d = fallback ?? new SessionOptions();
+        (EncoderKind kind, SimpleXOptions simplex, LightGcnOptions lightGcn, L2Placement l2On, EpochRows epochRows) = EncoderArguments.Read(args);
         string scoreText = args.String("score", loss.DefaultScore == ScoreKind.Cosine ? "cosine" : "dot");
         ScoreKind score = scoreText switch
         {
@@ -86,7 +87,7 @@ internal static class SessionArguments
             Encoder = new MatrixFactorizationOptions
             {
                 Dim = args.Int("dim", d.Encoder.Dim, 1, 4096),
-                InitStd = args.Double("init-std", d.Encoder.InitStd, 0, 1, minExclusive: true),
+                InitStd = args.Double("init-std", kind == EncoderKind.LightGcn ? new LightGcnOptions().InitStd : d.Encoder.InitStd, 0, 1, minExclusive: true),
                 Score = score,
             },
             Adam = new AdamOptions
@@ -114,11 +115,28 @@ internal static class SessionArguments
             Optimizer = optimizer,
             Sampler = sampler,
             Patience = args.Int("patience", d.Patience, 0, 1_000_000),
+            Kind = kind,
+            SimpleX = simplex,
+            LightGcn = lightGcn,
+            L2Placement = l2On,
+            EpochRows = epochRows,
             SelectOn = selectOn,
         };
         if (args.Has("select-on") && options.Patience == 0)
         {
             throw new UsageException("--select-on chooses the split early stopping watches, so it needs --patience N (without early stopping every epoch is trained, and the last, best-validation and test-selected epochs are all reported)");
+        }
+        if (!EncoderFactory.UsesMatrixFactorizationTrainer(options))
+        {
+            string who = kind == EncoderKind.MatrixFactorization ? "--l2-on batch and --epoch-rows user-uniform" : $"--encoder {EncoderArguments.Name(kind)}";
+            string? missing = optimizer == OptimizerKind.SparseAdam ? "--optimizer sparse-adam"
+                : hard ? "--sampler hard"
+                : timing == NegativeDrawTiming.PerEpoch ? "--draw-negatives per-epoch"
+                : loss.Pooling.Enabled ? "--pool-positives" : null;
+            if (missing is not null)
+            {
+                throw new UsageException($"{missing} is implemented in MF's own trainer only; {who} trains with the generic trainer, which does not have it yet");
+            }
         }
         if (options.Trainer.ExcludePositives && !parts.Any(p => p.Kind is SamplerKind.Uniform or SamplerKind.Popularity))
         {
@@ -240,7 +258,13 @@ internal static class SessionArguments
     {
         ["loss"] = LossArguments.Parameters(loss),
         ["lossDescription"] = LossArguments.Describe(loss),
-        ["encoder"] = "mf",
+        ["encoder"] = EncoderArguments.Name(o.Kind),
+        ["simplexGamma"] = o.Kind == EncoderKind.SimpleX ? o.SimpleX.Gamma : null,
+        ["simplexHistoryLength"] = o.Kind == EncoderKind.SimpleX ? o.SimpleX.HistoryLength : null,
+        ["simplexHistoryTable"] = o.Kind == EncoderKind.SimpleX ? (o.SimpleX.SharedHistoryTable ? "items" : "own") : null,
+        ["lightgcnLayers"] = o.Kind == EncoderKind.LightGcn ? o.LightGcn.Layers : null,
+        ["l2On"] = o.L2Placement == L2Placement.Batch ? "batch" : "tables",
+        ["epochRows"] = o.EpochRows == EpochRows.UserUniform ? "user-uniform" : "interactions",
         ["dim"] = o.Encoder.Dim,
         ["score"] = o.Encoder.Score.ToString().ToLowerInvariant(),
         ["initStd"] = o.Encoder.InitStd,

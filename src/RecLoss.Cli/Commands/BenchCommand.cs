@@ -13,7 +13,7 @@ internal static class BenchCommand
     public static Verb Verb => new("bench", "recloss bench [--data PATH] [--negatives LIST] [--epochs N] [train options] [--skip-machine]",
         "seconds per epoch, throughput, evaluation time and memory",
         "Trains each configuration for --epochs epochs (default 3) and prints the median seconds per epoch, training rows/s, GFLOP/s of the scoring dot products, GB/s of the optimizer's row traffic, the full-ranking evaluation time at K = 20 (median of 3), the process's peak working set, and seconds per epoch of every phase. Then it measures this machine's floor: FMA peak, memory bandwidth (triad) and sqrt/divide rate, and for each configuration the least time dense Adam needs per epoch here (every item row a step reads takes the steps it missed, reading and writing its w, m and v; every element takes one sqrt and one divide per step) and the time the scoring's gathered dot products take alone. Without --data it runs on the generated demo data. It neither evaluates per epoch nor selects an epoch, so the evaluation and early-stopping options are not taken.",
-        [.. OptionCatalog.Data, .. OptionCatalog.Model, .. OptionCatalog.Loss, .. OptionCatalog.Sampling.Where(o => o.Name is not ("negatives" or "noisy-positive-ratio")),
+        [.. OptionCatalog.Data, .. OptionCatalog.Model.Where(o => !EncoderArguments.Specs.Contains(o)), .. OptionCatalog.Loss, .. OptionCatalog.Sampling.Where(o => o.Name is not ("negatives" or "noisy-positive-ratio")),
          .. OptionCatalog.BenchTraining, .. OptionCatalog.Benchmark], (args, context) => Run(args, context.Output, context.Cancellation));
 
     public static int Run(ArgumentReader args, TextWriter output, CancellationToken cancellation)

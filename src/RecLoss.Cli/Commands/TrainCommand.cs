@@ -60,7 +60,7 @@ internal static class TrainCommand
             $"data {data.Name}: {stats.Users:N0} users, {stats.Items:N0} items, train {data.Train.Count:N0}, validation {data.Validation?.Count ?? 0:N0}, test {data.Test?.Count ?? 0:N0}"));
         Render.Notes(output, data.Report);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"model MF dim {options.Encoder.Dim} {options.Encoder.Score.ToString().ToLowerInvariant()} | loss {LossArguments.Describe(loss)} | {options.Trainer.Negatives} negatives ({SessionArguments.SamplerText(options)}) | batch {options.Trainer.BatchSize} | {(options.Optimizer == OptimizerKind.SparseAdam ? "sparse Adam" : "Adam")} lr {options.Adam.LearningRate:G3} l2 {options.Adam.L2:G3} clip {options.Adam.ClipNorm:G3} | dropout {options.Trainer.Dropout:G3} | seed {options.Trainer.Seed} | threads {(options.Trainer.Threads == 0 ? Environment.ProcessorCount : options.Trainer.Threads)}"));
+            $"model {EncoderText(options)} dim {options.Encoder.Dim} {options.Encoder.Score.ToString().ToLowerInvariant()} | loss {LossArguments.Describe(loss)} | {options.Trainer.Negatives} negatives ({SessionArguments.SamplerText(options)}) | batch {options.Trainer.BatchSize} | {(options.Optimizer == OptimizerKind.SparseAdam ? "sparse Adam" : "Adam")} lr {options.Adam.LearningRate:G3} l2 {options.Adam.L2:G3} clip {options.Adam.ClipNorm:G3} | dropout {options.Trainer.Dropout:G3} | seed {options.Trainer.Seed} | threads {(options.Trainer.Threads == 0 ? Environment.ProcessorCount : options.Trainer.Threads)}"));
 
         var observer = new ConsoleTrainingObserver(context.Error, output, context.Live, options.Trainer.Epochs, options.SelectionK);
         TrainingResult result = DataArguments.NamingUsers(data, dataPath, () => new TrainingSession(options).Run(data, loss, observer, context.Cancellation));
@@ -83,6 +83,14 @@ internal static class TrainCommand
         }
         return ExitCodes.Success;
     }
+
+    private static string EncoderText(SessionOptions o) => o.Kind switch
+    {
+        EncoderKind.SimpleX => string.Create(CultureInfo.InvariantCulture,
+            $"SimpleX (mean, g {o.SimpleX.Gamma}, history {(o.SimpleX.HistoryLength == 0 ? "all" : o.SimpleX.HistoryLength.ToString(CultureInfo.InvariantCulture))}, {(o.SimpleX.SharedHistoryTable ? "item table" : "own table")})"),
+        EncoderKind.LightGcn => $"LightGCN ({o.LightGcn.Layers} layers)",
+        _ => "MF",
+    } + (o.L2Placement == L2Placement.Batch ? ", L2 on the batch's rows" : "") + (o.EpochRows == EpochRows.UserUniform ? ", user-uniform epochs" : "");
 
     /// <summary>Refuses data that cannot be trained on before any work starts.</summary>
     private static void CheckTrainable(Dataset data, SessionOptions options)

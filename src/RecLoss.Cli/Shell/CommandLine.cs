@@ -32,6 +32,11 @@ public static class CommandLine
             context.Output.Write(LossArguments.Catalog());
             return ExitCodes.Success;
         }),
+        new("encoders", "recloss encoders", "the encoders with their formulas, sources, defaults and options", "", [], (args, context) =>
+        {
+            context.Output.Write(EncoderArguments.Catalog());
+            return ExitCodes.Success;
+        }),
     ];
 
     /// <summary>Commands built by hand (not from options), listed here for their help text only.</summary>

@@ -42,8 +42,9 @@ internal static class OptionCatalog
     public static readonly OptionSpec[] Model =
     [
         new("dim", "N", Section.Model, "embedding dimension, 1 to 4096 (default 64)"),
-        new("init-std", "X", Section.Model, "std of the N(0, std^2) initialisation, in (0, 1] (default 1e-4)"),
+        new("init-std", "X", Section.Model, "std of the N(0, std^2) initialisation, in (0, 1] (default 1e-4; lightgcn 0.1)"),
         new("score", "cosine|dot", Section.Model, "score function (default: the loss's own, cosine for mml and ccl)"),
+        .. EncoderArguments.Specs,
     ];
 
     /// <summary>--loss, then every loss's own options (their owners come from <see cref="LossArguments"/>).</summary>
@@ -79,6 +80,7 @@ internal static class OptionCatalog
         new("dropout", "X", Section.Training, "dropout on the normalised user vector in training, in [0, 0.99] (default 0.1)"),
         new("patience", "N", Section.Training, "early stopping: stop after N evaluations without a better Recall@K on the --select-on split and restore the best epoch (default 0: train every epoch)"),
         new("select-on", "validation|test", Section.Training, "with --patience: the split early stopping watches (default validation; test is the reference's optimistic protocol and is labelled test-selected everywhere)"),
+        .. EncoderArguments.TrainingSpecs,
         new("seed", "N", Section.Training, "seed of initialisation, shuffling, negatives and dropout, >= 0 (default 2019)"),
         new("threads", "N", Section.Training, "worker threads, 0 = all cores (default 0); results do not depend on it"),
     ];
@@ -113,7 +115,7 @@ internal static class OptionCatalog
             : s).ToArray();
 
     /// <summary>The training options of bench: what it times, not what it evaluates or selects.</summary>
-    public static OptionSpec[] BenchTraining => Training.Where(o => o.Name is not ("epochs" or "patience" or "select-on")).ToArray();
+    public static OptionSpec[] BenchTraining => Training.Where(o => o.Name is not ("epochs" or "patience" or "select-on") && !EncoderArguments.TrainingSpecs.Contains(o)).ToArray();
 }
 
 /// <summary>Limits that keep a run's buffers addressable and its memory bounded; checked before any data is loaded.</summary>

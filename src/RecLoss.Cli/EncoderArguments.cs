@@ -1,0 +1,102 @@
+using System.Globalization;
+using RecLoss.Core.Encoders;
+using RecLoss.Core.Optim;
+using RecLoss.Core.Training;
+
+namespace RecLoss.Cli;
+
+/// <summary>--encoder and each encoder's own options; an option of another encoder is refused naming its owner.</summary>
+internal static class EncoderArguments
+{
+    private sealed record Entry(string Name, EncoderKind Kind, string Formula, string Source, string[] Options);
+
+    private static readonly Entry[] s_catalog =
+    [
+        new("mf", EncoderKind.MatrixFactorization, "x_u = e_u, v_i = e_i", "Koren et al. 2009; the MF backbone of the MML, SimpleX and BSL papers", []),
+        new("simplex", EncoderKind.SimpleX, "x_u = g e_u + (1 - g) W mean(h_j, j in the user's last L train items, the row's target left out); cosine",
+            "SimpleX (Mao et al. 2021) and its reference code; mean aggregator; g 0.8, the whole history in its own table (Gowalla reference)",
+            ["simplex-gamma", "history-length", "history-table"]),
+        new("lightgcn", EncoderKind.LightGcn, "E = 1/(K+1) sum_{k=0..K} A^k E0, A = D^-1/2 [[0, R], [R^T, 0]] D^-1/2; dot",
+            "LightGCN (He et al. 2020) and LightGCN-PyTorch; K 3, init std 0.1", ["layers"]),
+    ];
+
+    public static readonly OptionSpec[] Specs =
+    [
+        new("encoder", "mf|simplex|lightgcn", Section.Model, "the interaction encoder (default mf); 'recloss encoders' lists them with formulas and sources"),
+        new("simplex-gamma", "G", Section.Model, "simplex: g in [0, 1], the weight of the user's own embedding (default 0.8; Yelp2018 reference 1; --gamma is SimCE's margin)"),
+        new("history-length", "L", Section.Model, "simplex: the last L train items form the history; 0 = all (default 0; Yelp2018 reference 500)"),
+        new("history-table", "own|items", Section.Model, "simplex: history items read their own table (default, Gowalla reference) or the item table (Yelp2018 reference)"),
+        new("layers", "K", Section.Model, "lightgcn: propagation layers, 0 to 8 (default 3)"),
+    ];
+
+    public static readonly OptionSpec[] TrainingSpecs =
+    [
+        new("l2-on", "tables|batch", Section.Training, "where --l2 applies: every whole embedding table at every step (default; MF and SimpleX references) or the batch's rows, lambda/2 (|u|^2 + |p|^2 + |n|^2) / B (LightGCN reference)"),
+        new("epoch-rows", "interactions|user-uniform", Section.Training, "an epoch's rows: every interaction once, shuffled (default) or as many draws of a uniform user and one of its positives (LightGCN reference)"),
+    ];
+
+    /// <summary>The text of `recloss encoders`.</summary>
+    public static string Catalog()
+    {
+        var text = new System.Text.StringBuilder("encoders (--encoder NAME; x_u the user vector and v_i the item vector the loss scores):\n");
+        foreach (Entry e in s_catalog)
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {e.Name,-10} {e.Formula}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {"",-10} {e.Source}");
+            if (e.Options.Length > 0)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {"",-10} options: {string.Join(" ", e.Options.Select(o => "--" + o))}");
+            }
+        }
+        text.AppendLine();
+        text.AppendLine("  MF trains with its own trainer (idle rows' dense Adam steps deferred and replayed, exact); SimpleX, LightGCN");
+        text.AppendLine("  and MF with --l2-on batch or --epoch-rows user-uniform train with dense Adam over every parameter block.");
+        return text.ToString();
+    }
+
+    /// <summary>Reads --encoder and its options into the session's encoder settings.</summary>
+    public static (EncoderKind Kind, SimpleXOptions SimpleX, LightGcnOptions LightGcn, L2Placement L2, EpochRows Rows) Read(ArgumentReader args)
+    {
+        string name = args.String("encoder", "mf");
+        Entry entry = s_catalog.FirstOrDefault(e => e.Name == name)
+            ?? throw new UsageException($"--encoder: '{ArgumentReader.Shorten(name)}' is not an encoder (expected mf, simplex or lightgcn)");
+        foreach (string option in s_catalog.SelectMany(e => e.Options).Except(entry.Options))
+        {
+            if (args.Has(option))
+            {
+                throw new UsageException($"--{option} does not apply to --encoder {name} (it is an option of {string.Join(", ", s_catalog.Where(e => e.Options.Contains(option)).Select(e => e.Name))})");
+            }
+        }
+        string table = args.String("history-table", "own");
+        var simplex = new SimpleXOptions
+        {
+            Gamma = args.Double("simplex-gamma", new SimpleXOptions().Gamma, 0, 1),
+            HistoryLength = args.Int("history-length", 0, 0, 1_000_000),
+            SharedHistoryTable = table switch
+            {
+                "own" => false,
+                "items" => true,
+                _ => throw new UsageException($"--history-table: '{ArgumentReader.Shorten(table)}' is not a layout (expected own or items)"),
+            },
+        };
+        var lightGcn = new LightGcnOptions { Layers = args.Int("layers", 3, 0, 8) };
+        string l2 = args.String("l2-on", "tables");
+        string rows = args.String("epoch-rows", "interactions");
+        return (entry.Kind, simplex, lightGcn,
+            l2 switch
+            {
+                "tables" => L2Placement.Tables,
+                "batch" => L2Placement.Batch,
+                _ => throw new UsageException($"--l2-on: '{ArgumentReader.Shorten(l2)}' is not a placement (expected tables or batch)"),
+            },
+            rows switch
+            {
+                "interactions" => EpochRows.Interactions,
+                "user-uniform" => EpochRows.UserUniform,
+                _ => throw new UsageException($"--epoch-rows: '{ArgumentReader.Shorten(rows)}' is not an epoch layout (expected interactions or user-uniform)"),
+            });
+    }
+
+    public static string Name(EncoderKind kind) => s_catalog.First(e => e.Kind == kind).Name;
+}
