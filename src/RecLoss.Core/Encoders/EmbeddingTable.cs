@@ -14,6 +14,18 @@ public sealed class EmbeddingTable
         Weights = new float[(long)rows * dim];
     }
 
+    /// <summary>A table over an existing [rows, dim] array (an encoder's parameter block), not a copy.</summary>
+    public EmbeddingTable(int rows, int dim, float[] weights)
+    {
+        if (weights.Length != (long)rows * dim)
+        {
+            throw new ArgumentException($"{weights.Length} weights for {rows} x {dim}.", nameof(weights));
+        }
+        Rows = rows;
+        Dim = dim;
+        Weights = weights;
+    }
+
     public int Rows { get; }
 
     public int Dim { get; }

@@ -67,7 +67,18 @@ public interface IEncoder
     /// <summary>Adds dL/dParameters to every block's <see cref="ParameterBlock.Gradient"/> (which the trainer zeroed).</summary>
     /// <param name="userGradients">[rows, dim]: dL/d(user vector) of each row.</param>
     /// <param name="itemGradients">[items, dim]: dL/d(item vector); the encoder may overwrite it.</param>
-    void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ParallelRunner runner);
+    /// <param name="itemRows">The items whose rows of <paramref name="itemGradients"/> hold values (the rest are
+    /// stale); empty when every row does.</param>
+    void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ReadOnlySpan<int> itemRows,
+        ParallelRunner runner);
+
+    /// <summary>True when a step reads few rows of the embedding blocks (MF, SimpleX), so that dense Adam can defer
+    /// the other rows' steps and replay them when read; false when every row is read (LightGCN).</summary>
+    bool ReadsFewRows { get; }
+
+    /// <summary>Adds to <paramref name="rows"/>[b] every row of embedding block b that the step reads for these batch
+    /// users and slot items (the history a user aggregates included); dense blocks are read whole.</summary>
+    void CollectRows(ReadOnlySpan<int> users, ReadOnlySpan<int> items, RowSet[] rows);
 
     /// <summary>Adds <c>coefficient * row</c> to the gradient of the layer-0 row of each listed user and item, once per
     /// occurrence (the per-batch L2 term).</summary>

@@ -92,14 +92,31 @@ public sealed class LightGcn : IEncoder
     }
 
     /// <summary>dL/dE0 = 1/(K+1) sum_k A^k G, with G the gradient of the final vectors (users' summed per row in order).</summary>
-    public void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ParallelRunner runner)
+    public bool ReadsFewRows => false;
+
+    public void CollectRows(ReadOnlySpan<int> users, ReadOnlySpan<int> items, RowSet[] rows) =>
+        throw new NotSupportedException("LightGCN reads every row at every step (the propagation).");
+
+    public void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ReadOnlySpan<int> itemRows,
+        ParallelRunner runner)
     {
         Array.Clear(_gradientIn, 0, UserCount * Dim);
         for (int r = 0; r < users.Length; r++)
         {
             VectorKernels.MultiplyAdd(userGradients.Slice(r * Dim, Dim), 1f, _gradientIn.AsSpan(users[r] * Dim, Dim));
         }
-        itemGradients.AsSpan(0, ItemCount * Dim).CopyTo(_gradientIn.AsSpan(UserCount * Dim));
+        if (itemRows.IsEmpty)
+        {
+            itemGradients.AsSpan(0, ItemCount * Dim).CopyTo(_gradientIn.AsSpan(UserCount * Dim));
+        }
+        else
+        {
+            Array.Clear(_gradientIn, UserCount * Dim, ItemCount * Dim);
+            foreach (int i in itemRows)
+            {
+                itemGradients.AsSpan(i * Dim, Dim).CopyTo(_gradientIn.AsSpan((UserCount + i) * Dim, Dim));
+            }
+        }
         Propagate(_gradientIn, _gradientOut, runner);
         VectorKernels.MultiplyAdd<float>(_gradientOut, 1f, _nodes.Gradient);
     }

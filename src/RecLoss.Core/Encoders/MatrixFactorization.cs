@@ -69,7 +69,16 @@ public sealed class MatrixFactorization : IEncoder
     }
 
     /// <summary>The identity map: row gradients add to the user rows, item gradients to the item table.</summary>
-    public void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ParallelRunner runner)
+    public bool ReadsFewRows => true;
+
+    public void CollectRows(ReadOnlySpan<int> users, ReadOnlySpan<int> items, RowSet[] rows)
+    {
+        rows[0].AddRange(users);
+        rows[1].AddRange(items);
+    }
+
+    public void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ReadOnlySpan<int> itemRows,
+        ParallelRunner runner)
     {
         float[] userBlock = Parameters[0].Gradient;
         for (int r = 0; r < users.Length; r++)
@@ -77,8 +86,21 @@ public sealed class MatrixFactorization : IEncoder
             Span<float> row = userBlock.AsSpan(users[r] * Dim, Dim);
             VectorKernels.MultiplyAdd(userGradients.Slice(r * Dim, Dim), 1f, row);
         }
-        Span<float> items = Parameters[1].Gradient;
-        VectorKernels.MultiplyAdd<float>(itemGradients, 1f, items);
+        AddItemRows(itemGradients, itemRows, Parameters[1].Gradient, Dim);
+    }
+
+    /// <summary>gradient[i] += itemGradients[i] for the listed items, or for all when the list is empty.</summary>
+    internal static void AddItemRows(float[] itemGradients, ReadOnlySpan<int> itemRows, float[] gradient, int dim)
+    {
+        if (itemRows.IsEmpty)
+        {
+            VectorKernels.MultiplyAdd<float>(itemGradients.AsSpan(0, gradient.Length), 1f, gradient);
+            return;
+        }
+        foreach (int i in itemRows)
+        {
+            VectorKernels.MultiplyAdd(itemGradients.AsSpan(i * dim, dim), 1f, gradient.AsSpan(i * dim, dim));
+        }
     }
 
     public FactorModel Export(ParallelRunner runner) => FactorModel.From(this);

@@ -152,7 +152,26 @@ public sealed class SimpleX : IEncoder
     /// dx -> de_u += g dx; with y = (1 - g) dx: dW += y a^T, da = W^T y, and dh_j += da / (count + 1e-9) for every
     /// history item of the row. Rows are taken in order, so sums do not depend on the thread count.
     /// </summary>
-    public void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ParallelRunner runner)
+    public bool ReadsFewRows => true;
+
+    /// <summary>The batch users, the slot items, and (unless g = 1) every history item of the batch users.</summary>
+    public void CollectRows(ReadOnlySpan<int> users, ReadOnlySpan<int> items, RowSet[] rows)
+    {
+        rows[0].AddRange(users);
+        rows[1].AddRange(items);
+        if (_history == 0)
+        {
+            return;
+        }
+        RowSet history = rows[Parameters.Count == 3 ? 1 : 2];
+        foreach (int u in users)
+        {
+            history.AddRange(History(u));
+        }
+    }
+
+    public void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ReadOnlySpan<int> itemRows,
+        ParallelRunner runner)
     {
         float[] userBlock = _users.Gradient, w = _weights.Values, dW = _weights.Gradient, dH = _historyTable.Gradient;
         Span<float> y = stackalloc float[Dim], da = stackalloc float[Dim];
@@ -182,7 +201,7 @@ public sealed class SimpleX : IEncoder
                 }
             }
         }
-        VectorKernels.MultiplyAdd<float>(itemGradients.AsSpan(0, ItemCount * Dim), 1f, _items.Gradient);
+        MatrixFactorization.AddItemRows(itemGradients, itemRows, _items.Gradient, Dim);
     }
 
     public void AddRowL2(ReadOnlySpan<int> users, ReadOnlySpan<int> items, float coefficient)

@@ -91,7 +91,8 @@ public abstract class AdamOptimizer
     /// <param name="l2AddedNorms">Empty: add the L2 term here. Otherwise the gradient already holds
     /// <c>data + lambda w</c> (<see cref="AdamKernel.AddL2"/> applied by the caller while the row was hot) and this
     /// holds each row's <c>|G|^2</c>, tables in order; the arithmetic is the same.</param>
-    protected void StepGradientRows(SparseGradient gradient, double otherNormSquared, ReadOnlySpan<double> l2AddedNorms = default)
+    /// <returns>The step's scalars (clip factor and bias corrections), for parameters stepped outside the tables.</returns>
+    protected AdamStepScalars StepGradientRows(SparseGradient gradient, double otherNormSquared, ReadOnlySpan<double> l2AddedNorms = default)
     {
         _addL2Rows ??= AddL2Rows;
         _applyRows ??= ApplyRows;
@@ -130,6 +131,7 @@ public abstract class AdamOptimizer
             Runner.For(gradient.Counts[_table], RowChunk, _applyRows);
         }
         _gradient = null;
+        return _scalars;
     }
 
     private void AddL2Rows(int start, int end)

@@ -17,7 +17,7 @@ public enum L2Placement
 /// global gradient norm. The element update is <see cref="AdamKernel"/>'s, the one <see cref="DenseAdamOptimizer"/>
 /// uses; with <see cref="L2Placement.Tables"/> the embedding blocks add <c>lambda w</c> to their gradient first.
 /// </summary>
-public sealed class BlockAdam
+public sealed class BlockAdam : IBlockOptimizer
 {
     private const int RowChunk = 64;
 
@@ -49,6 +49,16 @@ public sealed class BlockAdam
     }
 
     public int StepCount { get; private set; }
+
+    public void CatchUp(RowSet[] rows)
+    {
+    }
+
+    public void CatchUpAll()
+    {
+    }
+
+    public void Step(RowSet[] rows) => Step();
 
     /// <summary>One step from the blocks' gradients (data, plus batch L2 if the trainer added it); the gradients are consumed.</summary>
     public void Step()

@@ -101,6 +101,10 @@ public sealed class ReplayAdamOptimizer : AdamOptimizer
 
     public override void Step(SparseGradient gradient) => StepGradientRows(gradient, _idleNormSquared);
 
+    /// <summary>A step whose global norm also counts <paramref name="extraNormSquared"/> (parameters stepped by the
+    /// caller, such as a dense weight matrix); returns the scalars the caller applies to them.</summary>
+    public AdamStepScalars Step(SparseGradient gradient, double extraNormSquared) => StepGradientRows(gradient, _idleNormSquared + extraNormSquared);
+
     public override bool CanStepWithL2Added => true;
 
     public override void StepWithL2Added(SparseGradient gradient, ReadOnlySpan<double> rowNormsSquared) =>

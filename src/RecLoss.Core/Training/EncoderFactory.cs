@@ -18,6 +18,12 @@ public enum EncoderKind
 /// whole tables (MF's deferred replay; a no-op for dense Adam), and the worker pool they share.</summary>
 public sealed record RunParts(IEncoder Encoder, IEpochRunner Trainer, Action CatchUpAll, ParallelRunner Runner);
 
+/// <summary>A trainer whose optimizer may defer rows: every row is brought up to date before whole blocks are read.</summary>
+public interface ICatchUp
+{
+    void CatchUpAll();
+}
+
 /// <summary>Builds the encoder and its trainer from the options.</summary>
 /// <remarks>MF with the reference's whole-table L2 and interaction epochs takes its own trainer, which defers idle
 /// rows' Adam steps (<see cref="ReplayAdamOptimizer"/>); every other combination takes <see cref="EncoderTrainer{TLoss}"/>
@@ -72,7 +78,7 @@ public static class EncoderFactory
         IEncoder encoder = Create(options, data.Train);
         NegativeSampling sampling = options.Sampler.Create(data.Train, options.Trainer.ExcludePositives, options.Trainer.Negatives);
         IEpochRunner trainer = loss.Accept(new Builder(options, encoder, sampling, data.Train, runner));
-        return new RunParts(encoder, trainer, () => { }, runner);
+        return new RunParts(encoder, trainer, ((ICatchUp)trainer).CatchUpAll, runner);
     }
 
     private sealed class Builder(SessionOptions options, IEncoder encoder, NegativeSampling sampling, InteractionMatrix train, ParallelRunner runner)

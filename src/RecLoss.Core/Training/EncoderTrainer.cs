@@ -29,7 +29,7 @@ public enum EpochRows
 /// its blocks), <c>adam</c> (L2, clipping, dense Adam). Every sum runs in a fixed order, so one seed gives the same
 /// parameters whatever the thread count. MF keeps its own faster trainer (<see cref="MatrixFactorizationTrainer{TLoss}"/>).
 /// </remarks>
-public sealed class EncoderTrainer<TLoss> : IEpochRunner
+public sealed class EncoderTrainer<TLoss> : IEpochRunner, ICatchUp
     where TLoss : struct, IRowLoss
 {
     private static readonly string[] s_phases = ["draw", "encode", "rows", "items", "backward", "adam"];
@@ -37,7 +37,10 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner
     private readonly TLoss _loss;
     private readonly TrainerOptions _options;
     private readonly IEncoder _encoder;
-    private readonly BlockAdam _adam;
+    private readonly IBlockOptimizer _adam;
+    private readonly RowSet[] _rows;           // per block: the rows this step reads (encoders that read few rows)
+    private readonly RowSet _slotItems;        // the step's distinct slot items
+    private readonly bool _sparse;             // rows deferred and replayed (ReplayBlockAdam) rather than all stepped
     private readonly L2Placement _l2;
     private readonly float _lambda;
     private readonly INegativeSampler _sampler;
@@ -62,7 +65,7 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner
     private float _rowWeight;
 
     public EncoderTrainer(TLoss loss, TrainerOptions options, IEncoder encoder, AdamOptions adam, L2Placement l2, NegativeSampling sampling,
-        InteractionMatrix train, ParallelRunner runner, EpochRows epochRows = EpochRows.Interactions)
+        InteractionMatrix train, ParallelRunner runner, EpochRows epochRows = EpochRows.Interactions, bool denseAdam = false)
     {
         options.Validate();
         if (sampling.HardCount > 0 || sampling.Timing == NegativeDrawTiming.PerEpoch)
@@ -78,7 +81,12 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner
         _encoder = encoder;
         _l2 = l2;
         _lambda = (float)adam.L2;
-        _adam = new BlockAdam(adam, encoder.Parameters, l2, runner);
+        _sparse = encoder.ReadsFewRows && !denseAdam;
+        _adam = _sparse
+            ? new ReplayBlockAdam(adam, encoder.Parameters, l2 == L2Placement.Tables, runner)
+            : new BlockAdam(adam, encoder.Parameters, l2, runner);
+        _rows = encoder.Parameters.Select(p => new RowSet(p.Rows)).ToArray();
+        _slotItems = new RowSet(encoder.ItemCount);
         _sampler = sampling.Drawn;
         _batchSampler = sampling.Drawn as IBatchNegativeSampler;
         _train = train;
@@ -158,8 +166,19 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner
         }
         _batchSampler?.BeginBatch(_batchTarget.AsSpan(0, b));
         _runner.For(b, 16, _drawRows);
+        _slotItems.Clear();
+        _slotItems.AddRange(_batchItems.AsSpan(0, b * _slots));
         long t1 = Time(0, t0);
 
+        if (_sparse)
+        {
+            foreach (RowSet set in _rows)
+            {
+                set.Clear();
+            }
+            _encoder.CollectRows(_batchUser.AsSpan(0, b), _batchItems.AsSpan(0, b * _slots), _rows);
+            _adam.CatchUp(_rows);
+        }
         _encoder.BeginStep(_runner);
         _encoder.UserVectors(_batchUser.AsSpan(0, b), _batchTarget.AsSpan(0, b), _userVectors.AsSpan(0, b * _dim), _runner);
         long t2 = Time(1, t1);
@@ -176,11 +195,8 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner
         _runner.For(_runner.Threads, 1, _sumItems);
         long t4 = Time(3, t3);
 
-        foreach (ParameterBlock block in _encoder.Parameters)
-        {
-            Array.Clear(block.Gradient);
-        }
-        _encoder.Backward(_batchUser.AsSpan(0, b), _batchTarget.AsSpan(0, b), _userGradient.AsSpan(0, b * _dim), _itemGradient, _runner);
+        ClearGradients();
+        _encoder.Backward(_batchUser.AsSpan(0, b), _batchTarget.AsSpan(0, b), _userGradient.AsSpan(0, b * _dim), _itemGradient, _slotItems.Rows, _runner);
         long t5 = Time(4, t4);
 
         if (_l2 == L2Placement.Batch && _lambda > 0)
@@ -188,11 +204,32 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner
             // lambda/2 (|u0|^2 + |p0|^2 + |n0|^2) / B: each occurrence of a row adds lambda/B times the row.
             _encoder.AddRowL2(_batchUser.AsSpan(0, b), _batchItems.AsSpan(0, b * _slots), _lambda / b);
         }
-        _adam.Step();
+        _adam.Step(_rows);
         Time(5, t5);
         Counters.Rows += b;
         Counters.Slots += (long)b * _slots;
         return loss;
+    }
+
+    /// <summary>Brings every row up to date (before the parameters are read whole).</summary>
+    public void CatchUpAll() => _adam.CatchUpAll();
+
+    /// <summary>Zeroes the gradient rows the step can write: the collected rows of embedding blocks, dense blocks whole.</summary>
+    private void ClearGradients()
+    {
+        for (int p = 0; p < _encoder.Parameters.Count; p++)
+        {
+            ParameterBlock block = _encoder.Parameters[p];
+            if (!_sparse || !block.IsEmbeddingTable)
+            {
+                Array.Clear(block.Gradient);
+                continue;
+            }
+            foreach (int row in _rows[p].Rows)
+            {
+                block.Gradient.AsSpan(row * block.Cols, block.Cols).Clear();
+            }
+        }
     }
 
     private long Time(int phase, long since)
@@ -270,9 +307,12 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner
     private void SumItemGradientsOf(int worker, int workers)
     {
         ReadOnlySpan<float> items = _encoder.ItemVectors;
-        for (int i = worker; i < _encoder.ItemCount; i += workers)
+        foreach (int i in _slotItems.Rows)
         {
-            _itemGradient.AsSpan(i * _dim, _dim).Clear();
+            if (i % workers == worker)
+            {
+                _itemGradient.AsSpan(i * _dim, _dim).Clear();
+            }
         }
         int slots = _batchSize * _slots;
         for (int p = 0; p < slots; p++)

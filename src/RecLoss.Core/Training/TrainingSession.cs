@@ -96,6 +96,9 @@ public sealed class SessionOptions
     /// <summary>Every interaction once per epoch, or user-uniform draws (LightGCN's reference).</summary>
     public EpochRows EpochRows { get; init; } = EpochRows.Interactions;
 
+    /// <summary>MF's trainer with the plain dense Adam loop instead of the deferred replay (tests compare the two).</summary>
+    internal bool DenseLoopOracle { get; init; }
+
     public AdamOptions Adam { get; init; } = new();
     public TrainerOptions Trainer { get; init; } = new();
     public EvaluatorOptions Evaluation { get; init; } = new();
@@ -155,7 +158,9 @@ public sealed class TrainingSession
         var encoder = new MatrixFactorization(data.UserCount, data.ItemCount, options.Encoder, options.Trainer.Seed);
         AdamOptimizer optimizer = options.Optimizer == OptimizerKind.SparseAdam
             ? new SparseAdamOptimizer(options.Adam, [encoder.Users, encoder.Items], runner)
-            : new ReplayAdamOptimizer(options.Adam, [encoder.Users, encoder.Items], runner);
+            : options.DenseLoopOracle
+                ? new DenseAdamOptimizer(options.Adam, [encoder.Users, encoder.Items], runner)
+                : new ReplayAdamOptimizer(options.Adam, [encoder.Users, encoder.Items], runner);
         NegativeSampling sampling = options.Sampler.Create(data.Train, options.Trainer.ExcludePositives, options.Trainer.Negatives);
         IEpochRunner trainer = loss.Accept(new TrainerBuilder(options.Trainer, encoder, optimizer, sampling, data.Train, runner));
         return new Parts(encoder, optimizer, trainer, runner);

@@ -66,7 +66,7 @@ public class EncoderGradientTests
         {
             Array.Clear(block.Gradient);
         }
-        encoder.Backward(users, targets, c, (float[])cItems.Clone(), runner);
+        encoder.Backward(users, targets, c, (float[])cItems.Clone(), default, runner);
 
         foreach (ParameterBlock block in encoder.Parameters)
         {

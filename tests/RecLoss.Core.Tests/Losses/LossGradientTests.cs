@@ -4,7 +4,7 @@ using RecLoss.Numerics;
 
 namespace RecLoss.Core.Tests.Losses;
 
-/// <summary>Finite-difference checks of the fused row kernel (loss + cosine) in double, away from hinge kinks.</summary>
+/// <summary>Finite-difference checks of the fused row kernel (loss + cosine or dot), in double and in float, away from hinge kinks.</summary>
 public class LossGradientTests
 {
     private const int Dim = 8;
@@ -75,6 +75,67 @@ public class LossGradientTests
         Assert.True(checkedPoints >= 5, $"only {checkedPoints} points away from kinks");
     }
 
+    public static TheoryData<string, ScoreKind, bool> ScoresAndPrecisions => new()
+    {
+        { "mml", ScoreKind.Dot, false }, { "bpr", ScoreKind.Dot, false }, { "ssm-hot", ScoreKind.Dot, false }, { "sl", ScoreKind.Dot, false },
+        { "mse", ScoreKind.Dot, false }, { "ccl", ScoreKind.Dot, false },
+        { "mml", ScoreKind.Cosine, true }, { "ccl", ScoreKind.Cosine, true }, { "bsl", ScoreKind.Cosine, true }, { "sl", ScoreKind.Cosine, true },
+        { "mml", ScoreKind.Dot, true }, { "bpr", ScoreKind.Dot, true }, { "ssm-hot", ScoreKind.Dot, true },
+    };
+
+    /// <summary>
+    /// Dot scores, and the float path that training runs: the float kernel's analytic gradient against central
+    /// differences of the double kernel at the same (float-representable) point, within float's precision.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ScoresAndPrecisions))]
+    public void ForwardBackward_DotScoresAndFloatPath_MatchCentralDifferences(string lossName, ScoreKind score, bool inFloat)
+    {
+        IRowLoss loss = Create(lossName);
+        int checkedPoints = 0;
+        for (int trial = 0; trial < 40 && checkedPoints < 6; trial++)
+        {
+            var rng = new Xoshiro256(5000 + (ulong)trial);
+            double scale = score == ScoreKind.Dot ? 0.35 : 1.0;   // dot scores of order one, away from softmax saturation
+            double[] user = RandomVector(ref rng, Dim, scale).Select(x => (double)(float)x).ToArray();
+            double[] items = new double[(1 + Negatives) * Dim];
+            for (int k = 0; k < 1 + Negatives; k++)
+            {
+                double pull = rng.NextDouble() * 2;
+                for (int d = 0; d < Dim; d++)
+                {
+                    items[k * Dim + d] = (float)(scale * (pull * user[d] / scale + rng.NextGaussian()));
+                }
+            }
+            double[] dropout = Enumerable.Range(0, Dim).Select(d => d % 5 == 0 ? 0.0 : (double)(1 / 0.9f)).ToArray();
+            int[] indices = Enumerable.Range(0, 1 + Negatives).ToArray();
+            RowResult exact = Run(loss, user, items, indices, dropout, false, score);
+            if (NearKink(loss, exact.Scores))
+            {
+                continue;
+            }
+            checkedPoints++;
+            RowResult result = inFloat ? RunFloat(loss, user, items, indices, dropout, score) : exact;
+            double tolerance = inFloat ? 2e-3 : 1e-5;
+            const double h = 1e-6;
+            for (int d = 0; d < Dim; d++)
+            {
+                double numeric = CentralDifference(user, d, h, () => Run(loss, user, items, indices, dropout, false, score).Loss);
+                AssertClose(numeric, result.UserGradient[d], $"{lossName} {score} float={inFloat} trial {trial} dL/de_u[{d}]", tolerance);
+            }
+            for (int k = 0; k < 1 + Negatives; k++)
+            {
+                for (int d = 0; d < Dim; d++)
+                {
+                    double analytic = result.CoefA[k] * result.UserTilde[d] - result.CoefB[k] * items[k * Dim + d];
+                    double numeric = CentralDifference(items, k * Dim + d, h, () => Run(loss, user, items, indices, dropout, false, score).Loss);
+                    AssertClose(numeric, analytic, $"{lossName} {score} float={inFloat} trial {trial} dL/de_{k}[{d}]", tolerance);
+                }
+            }
+        }
+        Assert.True(checkedPoints >= 4, $"only {checkedPoints} points away from kinks");
+    }
+
     [Fact]
     public void MultiMargin_OneMarginOfWeightOne_EqualsCcl()
     {
@@ -119,10 +180,32 @@ public class LossGradientTests
 
     private sealed record RowResult(double Loss, double[] UserTilde, double[] UserGradient, double[] Scores, double[] CoefA, double[] CoefB);
 
-    private static RowResult Run(IRowLoss loss, double[] user, double[] items, int[] indices, double[] dropout, bool cached) =>
-        loss.Accept(new Runner(user, items, indices, dropout, cached));
+    private static RowResult Run(IRowLoss loss, double[] user, double[] items, int[] indices, double[] dropout, bool cached, ScoreKind score = ScoreKind.Cosine) =>
+        loss.Accept(new Runner(user, items, indices, dropout, cached, score));
 
-    private sealed class Runner(double[] user, double[] items, int[] indices, double[] dropout, bool cached) : IRowLossVisitor<RowResult>
+    private static RowResult RunFloat(IRowLoss loss, double[] user, double[] items, int[] indices, double[] dropout, ScoreKind score) =>
+        loss.Accept(new FloatRunner(user, items, indices, dropout, score));
+
+    /// <summary>The row kernel in float, as training runs it; results widened to double.</summary>
+    private sealed class FloatRunner(double[] user, double[] items, int[] indices, double[] dropout, ScoreKind score) : IRowLossVisitor<RowResult>
+    {
+        public RowResult Visit<TLoss>(TLoss loss)
+            where TLoss : struct, IRowLoss
+        {
+            int n = indices.Length;
+            float[] F(double[] x) => x.Select(v => (float)v).ToArray();
+            double[] D(float[] x) => x.Select(v => (double)v).ToArray();
+            var tilde = new float[Dim];
+            var grad = new float[Dim];
+            var scores = new float[n];
+            var a = new float[n];
+            var b = new float[n];
+            float value = RowKernel.ForwardBackward(loss, score, F(user), F(items), Dim, indices, F(dropout), 1f, [], tilde, grad, scores, a, b);
+            return new RowResult(value, D(tilde), D(grad), D(scores), D(a), D(b));
+        }
+    }
+
+    private sealed class Runner(double[] user, double[] items, int[] indices, double[] dropout, bool cached, ScoreKind score = ScoreKind.Cosine) : IRowLossVisitor<RowResult>
     {
         public RowResult Visit<TLoss>(TLoss loss)
             where TLoss : struct, IRowLoss
@@ -136,7 +219,7 @@ public class LossGradientTests
             double[] inverseNorms = cached
                 ? Enumerable.Range(0, items.Length / Dim).Select(i => 1 / Math.Sqrt(items.Skip(i * Dim).Take(Dim).Sum(x => x * x))).ToArray()
                 : [];
-            double value = RowKernel.ForwardBackward(loss, ScoreKind.Cosine, user, items, Dim, indices, dropout, 1.0, inverseNorms, tilde, grad, scores, a, b);
+            double value = RowKernel.ForwardBackward(loss, score, user, items, Dim, indices, dropout, 1.0, inverseNorms, tilde, grad, scores, a, b);
             return new RowResult(value, tilde, grad, scores, a, b);
         }
     }
@@ -163,9 +246,9 @@ public class LossGradientTests
         return (plus - minus) / (2 * h);
     }
 
-    private static void AssertClose(double expected, double actual, string what)
+    private static void AssertClose(double expected, double actual, string what, double relative = 1e-5)
     {
-        double tolerance = 1e-6 + 1e-5 * Math.Abs(expected);
+        double tolerance = relative / 10 + relative * Math.Abs(expected);
         Assert.True(Math.Abs(expected - actual) <= tolerance, $"{what}: numeric {expected:G10} vs analytic {actual:G10}");
     }
 
