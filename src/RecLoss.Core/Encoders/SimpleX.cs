@@ -39,7 +39,13 @@ public sealed class SimpleX : IEncoder
     private readonly int _historyLength;
     private readonly ParameterBlock _users, _items, _historyTable, _weights;
     private float[] _aggregates = [];                 // [rows, dim]: a_r of the step's rows
+    private float[] _aggregateGradients = [];         // [rows, dim]: dL/da_r / (count + 1e-9)
     private int[] _counts = [];                       // [rows]: |H(u) \ {target}|
+    private int[] _stepUsers = [], _stepTargets = [];
+    private float[] _stepOutput = [], _stepGradients = [];
+    private int _stepRows, _historyOwners;
+    private bool _hasTargets;
+    private readonly Action<int, int> _userRows, _historyGradientRows, _weightGradientRows, _historyScatter;
 
     public SimpleX(InteractionMatrix train, SimpleXOptions options, ulong seed)
     {
@@ -73,6 +79,10 @@ public sealed class SimpleX : IEncoder
         w.InitializeNormal(Math.Sqrt(2.0 / (Dim + Dim)), seed, 0x3A7);   // Xavier normal: std sqrt(2 / (fan_in + fan_out))
         _weights = new ParameterBlock("W", Dim, Dim, w.Weights, false);
         Parameters = options.SharedHistoryTable ? [_users, _items, _weights] : [_users, _items, _historyTable, _weights];
+        _userRows = UserRows;
+        _historyGradientRows = HistoryGradientRows;
+        _weightGradientRows = WeightGradientRows;
+        _historyScatter = HistoryScatter;
     }
 
     public string Name => "simplex";
@@ -102,21 +112,38 @@ public sealed class SimpleX : IEncoder
 
     public void UserVectors(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, Span<float> output, ParallelRunner runner)
     {
-        if (_aggregates.Length < users.Length * Dim)
+        if (_stepUsers.Length < users.Length)
         {
+            // Sized for the largest batch once; a step allocates nothing.
             _aggregates = new float[users.Length * Dim];
+            _aggregateGradients = new float[users.Length * Dim];
+            _stepOutput = new float[users.Length * Dim];
+            _stepGradients = new float[users.Length * Dim];
             _counts = new int[users.Length];
+            _stepUsers = new int[users.Length];
+            _stepTargets = new int[users.Length];
         }
-        for (int r = 0; r < users.Length; r++)
+        // Each row reads its own history: rows run in parallel and write only their own outputs.
+        _stepRows = users.Length;
+        users.CopyTo(_stepUsers);
+        _hasTargets = !targets.IsEmpty;
+        targets.CopyTo(_stepTargets);
+        runner.For(users.Length, 8, _userRows);
+        _stepOutput.AsSpan(0, users.Length * Dim).CopyTo(output);
+    }
+
+    private void UserRows(int start, int end)
+    {
+        for (int r = start; r < end; r++)
         {
-            Span<float> x = output.Slice(r * Dim, Dim);
-            VectorKernels.Multiply<float>(_users.Values.AsSpan(users[r] * Dim, Dim), _gamma, x);
+            Span<float> x = _stepOutput.AsSpan(r * Dim, Dim);
+            VectorKernels.Multiply<float>(_users.Values.AsSpan(_stepUsers[r] * Dim, Dim), _gamma, x);
             if (_history == 0)
             {
                 continue;   // g = 1: the history does not change the vector (the reference still steps its parameters)
             }
             Span<float> a = _aggregates.AsSpan(r * Dim, Dim);
-            _counts[r] = Aggregate(users[r], targets.IsEmpty ? -1 : targets[r], a);
+            _counts[r] = Aggregate(_stepUsers[r], _hasTargets ? _stepTargets[r] : -1, a);
             AddProjected(a, _history, x);
         }
     }
@@ -148,10 +175,6 @@ public sealed class SimpleX : IEncoder
         }
     }
 
-    /// <summary>
-    /// dx -> de_u += g dx; with y = (1 - g) dx: dW += y a^T, da = W^T y, and dh_j += da / (count + 1e-9) for every
-    /// history item of the row. Rows are taken in order, so sums do not depend on the thread count.
-    /// </summary>
     public bool ReadsFewRows => true;
 
     /// <summary>The batch users, the slot items, and (unless g = 1) every history item of the batch users.</summary>
@@ -170,38 +193,81 @@ public sealed class SimpleX : IEncoder
         }
     }
 
+    /// <summary>
+    /// dx -> de_u += g dx; with y = (1 - g) dx: dW += y a^T, da = W^T y / (count + 1e-9), and dh_j += da for every
+    /// history item of the row. Each sum runs over rows in order (dW by output row, dh by item owner), so the result
+    /// does not depend on the thread count.
+    /// </summary>
     public void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ReadOnlySpan<int> itemRows,
         ParallelRunner runner)
     {
-        float[] userBlock = _users.Gradient, w = _weights.Values, dW = _weights.Gradient, dH = _historyTable.Gradient;
-        Span<float> y = stackalloc float[Dim], da = stackalloc float[Dim];
+        float[] userBlock = _users.Gradient;
         for (int r = 0; r < users.Length; r++)
         {
-            ReadOnlySpan<float> dx = userGradients.Slice(r * Dim, Dim);
-            VectorKernels.MultiplyAdd(dx, _gamma, userBlock.AsSpan(users[r] * Dim, Dim));
-            if (_history == 0)
-            {
-                continue;
-            }
-            VectorKernels.Multiply(dx, _history, y);
-            ReadOnlySpan<float> a = _aggregates.AsSpan(r * Dim, Dim);
+            VectorKernels.MultiplyAdd(userGradients.Slice(r * Dim, Dim), _gamma, userBlock.AsSpan(users[r] * Dim, Dim));
+        }
+        if (_history != 0)
+        {
+            _stepRows = users.Length;
+            userGradients.CopyTo(_stepGradients);
+            _historyOwners = runner.Threads;
+            runner.For(users.Length, 8, _historyGradientRows);    // da per row
+            runner.For(Dim, 8, _weightGradientRows);              // dW by output row
+            runner.For(runner.Threads, 1, _historyScatter);       // dh by item owner
+        }
+        MatrixFactorization.AddItemRows(itemGradients, itemRows, _items.Gradient, Dim);
+    }
+
+    /// <summary>da_r = W^T ((1 - g) dx_r) / (count_r + 1e-9), into the aggregate-gradient buffer.</summary>
+    private void HistoryGradientRows(int start, int end)
+    {
+        float[] w = _weights.Values;
+        for (int r = start; r < end; r++)
+        {
+            Span<float> da = _aggregateGradients.AsSpan(r * Dim, Dim);
             da.Clear();
             for (int o = 0; o < Dim; o++)
             {
-                VectorKernels.MultiplyAdd(a, y[o], dW.AsSpan(o * Dim, Dim));
-                VectorKernels.MultiplyAdd(w.AsSpan(o * Dim, Dim), y[o], da);
+                VectorKernels.MultiplyAdd(w.AsSpan(o * Dim, Dim), _history * _stepGradients[r * Dim + o], da);
             }
             VectorKernels.Multiply<float>(da, 1f / (_counts[r] + 1e-9f), da);
-            int target = targets.IsEmpty ? -1 : targets[r];
-            foreach (int j in History(users[r]))
+        }
+    }
+
+    /// <summary>dW[o] += sum_r (1 - g) dx_r[o] a_r, rows in order.</summary>
+    private void WeightGradientRows(int start, int end)
+    {
+        float[] dW = _weights.Gradient;
+        for (int o = start; o < end; o++)
+        {
+            Span<float> row = dW.AsSpan(o * Dim, Dim);
+            for (int r = 0; r < _stepRows; r++)
             {
-                if (j != target)
+                VectorKernels.MultiplyAdd(_aggregates.AsSpan(r * Dim, Dim), _history * _stepGradients[r * Dim + o], row);
+            }
+        }
+    }
+
+    /// <summary>dh_j += da_r for the history items j of every row r (target left out); owner w takes j % W == w.</summary>
+    private void HistoryScatter(int firstOwner, int endOwner)
+    {
+        float[] dH = _historyTable.Gradient;
+        int owners = _historyOwners;
+        for (int owner = firstOwner; owner < endOwner; owner++)
+        {
+            for (int r = 0; r < _stepRows; r++)
+            {
+                int target = _hasTargets ? _stepTargets[r] : -1;
+                ReadOnlySpan<float> da = _aggregateGradients.AsSpan(r * Dim, Dim);
+                foreach (int j in History(_stepUsers[r]))
                 {
-                    VectorKernels.MultiplyAdd<float>(da, 1f, dH.AsSpan(j * Dim, Dim));
+                    if (j % owners == owner && j != target)
+                    {
+                        VectorKernels.MultiplyAdd(da, 1f, dH.AsSpan(j * Dim, Dim));
+                    }
                 }
             }
         }
-        MatrixFactorization.AddItemRows(itemGradients, itemRows, _items.Gradient, Dim);
     }
 
     public void AddRowL2(ReadOnlySpan<int> users, ReadOnlySpan<int> items, float coefficient)

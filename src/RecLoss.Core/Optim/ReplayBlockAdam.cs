@@ -40,7 +40,7 @@ public sealed class ReplayBlockAdam : IBlockOptimizer
         }
         AdamOptions replayOptions = l2OnTables ? options : WithoutL2(options);
         _replay = new ReplayAdamOptimizer(replayOptions, [.. tables], runner);
-        _gradient = new SparseGradient(dim, [.. tables.Select(t => t.Rows)]);
+        _gradient = SparseGradient.OverDenseArrays(dim, [.. blocks.Where(b => b.IsEmbeddingTable).Select(b => b.Gradient)]);
         _dense = new AdamKernel(WithoutL2(options));
         _m = blocks.Select(b => b.IsEmbeddingTable ? [] : new float[b.Values.Length]).ToArray();
         _v = blocks.Select(b => b.IsEmbeddingTable ? [] : new float[b.Values.Length]).ToArray();
@@ -75,13 +75,8 @@ public sealed class ReplayBlockAdam : IBlockOptimizer
                 }
                 continue;
             }
-            ReadOnlySpan<int> list = rows[b].Rows;
-            _gradient.Counts[t] = list.Length;
-            list.CopyTo(_gradient.Rows[t]);
-            for (int p = 0; p < list.Length; p++)
-            {
-                block.Gradient.AsSpan(list[p] * block.Cols, block.Cols).CopyTo(_gradient.Value(t, p));
-            }
+            _gradient.Rows[t] = rows[b].Buffer;
+            _gradient.Counts[t] = rows[b].Count;
         }
         AdamStepScalars scalars = _replay.Step(_gradient, denseNormSquared);
         for (int b = 0; b < _blocks.Count; b++)

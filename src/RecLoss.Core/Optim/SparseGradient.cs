@@ -25,7 +25,23 @@ public sealed class SparseGradient
     /// <summary>Per table, [capacity, dim] gradient rows matching <see cref="Rows"/>.</summary>
     public float[][] Values { get; }
 
-    public Span<float> Value(int table, int position) => Values[table].AsSpan(position * Dim, Dim);
+    /// <summary>A gradient over whole [rows, dim] arrays: row <c>Rows[t][p]</c>'s value is read in place at its own
+    /// offset, so a caller with dense gradient arrays lists rows without copying them.</summary>
+    public static SparseGradient OverDenseArrays(int dim, float[][] denseValues)
+    {
+        var gradient = new SparseGradient(dim, new int[denseValues.Length]) { RowIndexed = true };
+        for (int t = 0; t < denseValues.Length; t++)
+        {
+            gradient.Values[t] = denseValues[t];
+        }
+        return gradient;
+    }
+
+    /// <summary>Values are indexed by row (<see cref="OverDenseArrays"/>) rather than by position in the list.</summary>
+    public bool RowIndexed { get; private init; }
+
+    public Span<float> Value(int table, int position) =>
+        Values[table].AsSpan((RowIndexed ? Rows[table][position] : position) * Dim, Dim);
 
     public void Clear() => Array.Clear(Counts);
 }
