@@ -13,9 +13,9 @@ internal static class EncoderArguments
     private static readonly Entry[] s_catalog =
     [
         new("mf", EncoderKind.MatrixFactorization, "x_u = e_u, v_i = e_i", "Koren et al. 2009; the MF backbone of the MML, SimpleX and BSL papers", []),
-        new("simplex", EncoderKind.SimpleX, "x_u = g e_u + (1 - g) W mean(h_j, j in the user's last L train items, the row's target left out); cosine",
-            "SimpleX (Mao et al. 2021) and its reference code; mean aggregator; g 0.8, the whole history in its own table (Gowalla reference)",
-            ["simplex-gamma", "history-length", "history-table"]),
+        new("simplex", EncoderKind.SimpleX, "x_u = g e_u + (1 - g) W agg(h_j, j in the user's last L train items, the row's target left out); agg mean or softmax(tanh(W_k h_j + b_k) . q) with q = e_u (user attention) or w_q (self attention); cosine",
+            "SimpleX (Mao et al. 2021) and its reference code; g 0.8, mean, the whole history in its own table; the reference's Gowalla run: user attention, reference padding",
+            ["simplex-gamma", "history-length", "history-table", "aggregator", "attention-padding"]),
         new("lightgcn", EncoderKind.LightGcn, "E = 1/(K+1) sum_{k=0..K} A^k E0, A = D^-1/2 [[0, R], [R^T, 0]] D^-1/2; dot",
             "LightGCN (He et al. 2020) and LightGCN-PyTorch; K 3, init std 0.1", ["layers"]),
     ];
@@ -26,6 +26,8 @@ internal static class EncoderArguments
         new("simplex-gamma", "G", Section.Model, "simplex: g in [0, 1], the weight of the user's own embedding (default 0.8; Yelp2018 reference 1; --gamma is SimCE's margin)"),
         new("history-length", "L", Section.Model, "simplex: the last L train items form the history; 0 = all (default 0; Yelp2018 reference 500)"),
         new("history-table", "own|items", Section.Model, "simplex: history items read their own table (default, Gowalla reference) or the item table (Yelp2018 reference)"),
+        new("aggregator", "mean|self-attention|user-attention", Section.Model, "simplex: how the history is pooled (default mean; Yelp2018 reference mean, Gowalla user-attention)"),
+        new("attention-padding", "masked|reference", Section.Model, "simplex attention: a proper softmax over the history (default), or the reference's, where each slot of the history padded to --history-length (or the longest history) adds e^0 = 1 to the denominator"),
         new("layers", "K", Section.Model, "lightgcn: propagation layers, 0 to 8 (default 3)"),
     ];
 
@@ -69,6 +71,12 @@ internal static class EncoderArguments
             }
         }
         string table = args.String("history-table", "own");
+        string aggregator = args.String("aggregator", "mean");
+        string padding = args.String("attention-padding", "masked");
+        if (args.Has("attention-padding") && aggregator == "mean")
+        {
+            throw new UsageException("--attention-padding applies to --aggregator self-attention or user-attention, not mean");
+        }
         var simplex = new SimpleXOptions
         {
             Gamma = args.Double("simplex-gamma", new SimpleXOptions().Gamma, 0, 1),
@@ -78,6 +86,19 @@ internal static class EncoderArguments
                 "own" => false,
                 "items" => true,
                 _ => throw new UsageException($"--history-table: '{ArgumentReader.Shorten(table)}' is not a layout (expected own or items)"),
+            },
+            Aggregator = aggregator switch
+            {
+                "mean" => SimpleXAggregator.Mean,
+                "self-attention" => SimpleXAggregator.SelfAttention,
+                "user-attention" => SimpleXAggregator.UserAttention,
+                _ => throw new UsageException($"--aggregator: '{ArgumentReader.Shorten(aggregator)}' is not an aggregator (expected mean, self-attention or user-attention)"),
+            },
+            Padding = padding switch
+            {
+                "masked" => AttentionPadding.Masked,
+                "reference" => AttentionPadding.Reference,
+                _ => throw new UsageException($"--attention-padding: '{ArgumentReader.Shorten(padding)}' is not a padding (expected masked or reference)"),
             },
         };
         var lightGcn = new LightGcnOptions { Layers = args.Int("layers", 3, 0, 8) };

@@ -262,6 +262,8 @@ internal static class SessionArguments
         ["simplexGamma"] = o.Kind == EncoderKind.SimpleX ? o.SimpleX.Gamma : null,
         ["simplexHistoryLength"] = o.Kind == EncoderKind.SimpleX ? o.SimpleX.HistoryLength : null,
         ["simplexHistoryTable"] = o.Kind == EncoderKind.SimpleX ? (o.SimpleX.SharedHistoryTable ? "items" : "own") : null,
+        ["simplexAggregator"] = o.Kind == EncoderKind.SimpleX ? o.SimpleX.Aggregator.ToString() : null,
+        ["simplexAttentionPadding"] = o.Kind == EncoderKind.SimpleX && o.SimpleX.Aggregator != SimpleXAggregator.Mean ? o.SimpleX.Padding.ToString() : null,
         ["lightgcnLayers"] = o.Kind == EncoderKind.LightGcn ? o.LightGcn.Layers : null,
         ["l2On"] = o.L2Placement == L2Placement.Batch ? "batch" : "tables",
         ["epochRows"] = o.EpochRows == EpochRows.UserUniform ? "user-uniform" : "interactions",

@@ -1,5 +1,6 @@
 using System.Globalization;
 using RecLoss.Core.Data;
+using RecLoss.Core.Encoders;
 using RecLoss.Core.Evaluation;
 using RecLoss.Core.Losses;
 using RecLoss.Core.Models;
@@ -87,10 +88,17 @@ internal static class TrainCommand
     private static string EncoderText(SessionOptions o) => o.Kind switch
     {
         EncoderKind.SimpleX => string.Create(CultureInfo.InvariantCulture,
-            $"SimpleX (mean, g {o.SimpleX.Gamma}, history {(o.SimpleX.HistoryLength == 0 ? "all" : o.SimpleX.HistoryLength.ToString(CultureInfo.InvariantCulture))}, {(o.SimpleX.SharedHistoryTable ? "item table" : "own table")})"),
+            $"SimpleX ({AggregatorText(o.SimpleX)}, g {o.SimpleX.Gamma}, history {(o.SimpleX.HistoryLength == 0 ? "all" : o.SimpleX.HistoryLength.ToString(CultureInfo.InvariantCulture))}, {(o.SimpleX.SharedHistoryTable ? "item table" : "own table")})"),
         EncoderKind.LightGcn => $"LightGCN ({o.LightGcn.Layers} layers)",
         _ => "MF",
     } + (o.L2Placement == L2Placement.Batch ? ", L2 on the batch's rows" : "") + (o.EpochRows == EpochRows.UserUniform ? ", user-uniform epochs" : "");
+
+    private static string AggregatorText(SimpleXOptions s) => s.Aggregator switch
+    {
+        SimpleXAggregator.SelfAttention => "self attention",
+        SimpleXAggregator.UserAttention => "user attention",
+        _ => "mean",
+    } + (s.Aggregator != SimpleXAggregator.Mean && s.Padding == AttentionPadding.Reference ? " with the reference's padding" : "");
 
     /// <summary>Refuses data that cannot be trained on before any work starts.</summary>
     private static void CheckTrainable(Dataset data, SessionOptions options)

@@ -24,6 +24,36 @@ public sealed class SimpleXOptions
     public double InitStd { get; init; } = 1e-4;
 
     public ScoreKind Score { get; init; } = ScoreKind.Cosine;
+
+    /// <summary>How the history is pooled (reference: mean on Yelp2018, user attention on Gowalla).</summary>
+    public SimpleXAggregator Aggregator { get; init; } = SimpleXAggregator.Mean;
+
+    /// <summary>Attention only: the reference's softmax over a padded history, or the properly masked softmax.</summary>
+    public AttentionPadding Padding { get; init; } = AttentionPadding.Masked;
+}
+
+/// <summary>SimpleX's history pooling (the reference's BehaviorAggregator).</summary>
+public enum SimpleXAggregator
+{
+    /// <summary>The mean of the history embeddings.</summary>
+    Mean,
+
+    /// <summary>Softmax weights from <c>tanh(W_k h_j + b_k) . w_q</c> with a learned query w_q.</summary>
+    SelfAttention,
+
+    /// <summary>Softmax weights from <c>tanh(W_k h_j + b_k) . e_u</c>: the user's own embedding is the query (the reference's cross attention).</summary>
+    UserAttention,
+}
+
+/// <summary>How the attention softmax treats the padded slots of the reference's fixed-length history.</summary>
+public enum AttentionPadding
+{
+    /// <summary>Only the real history items: a proper softmax.</summary>
+    Masked,
+
+    /// <summary>As the reference code: each padded slot gets logit 0, so adds e^0 = 1 to the denominator (the history is
+    /// padded to the history length, or to the longest train history when that is 0).</summary>
+    Reference,
 }
 
 /// <summary>
@@ -32,11 +62,12 @@ public sealed class SimpleXOptions
 /// rows sorted by item index) and, in training, without the row's target item. The row kernel then normalises
 /// x_u (cosine) and applies dropout, as the reference does. W has no bias and a Xavier-normal initialisation.
 /// </summary>
-public sealed class SimpleX : IEncoder
+public sealed partial class SimpleX : IEncoder
 {
     private readonly InteractionMatrix _train;
     private readonly float _gamma, _history;          // g and 1 - g
     private readonly int _historyLength;
+    private readonly SimpleXAggregator _aggregator;
     private readonly ParameterBlock _users, _items, _historyTable, _weights;
     private float[] _aggregates = [];                 // [rows, dim]: a_r of the step's rows
     private float[] _aggregateGradients = [];         // [rows, dim]: dL/da_r / (count + 1e-9)
@@ -79,6 +110,11 @@ public sealed class SimpleX : IEncoder
         w.InitializeNormal(Math.Sqrt(2.0 / (Dim + Dim)), seed, 0x3A7);   // Xavier normal: std sqrt(2 / (fan_in + fan_out))
         _weights = new ParameterBlock("W", Dim, Dim, w.Weights, false);
         Parameters = options.SharedHistoryTable ? [_users, _items, _weights] : [_users, _items, _historyTable, _weights];
+        _aggregator = options.Aggregator;
+        if (_aggregator != SimpleXAggregator.Mean)
+        {
+            Parameters = [.. Parameters, .. InitializeAttention(options, seed)];
+        }
         _userRows = UserRows;
         _historyGradientRows = HistoryGradientRows;
         _weightGradientRows = WeightGradientRows;
@@ -128,6 +164,10 @@ public sealed class SimpleX : IEncoder
         users.CopyTo(_stepUsers);
         _hasTargets = !targets.IsEmpty;
         targets.CopyTo(_stepTargets);
+        if (_aggregator != SimpleXAggregator.Mean && _history != 0)
+        {
+            LayOutEntries();
+        }
         runner.For(users.Length, 8, _userRows);
         _stepOutput.AsSpan(0, users.Length * Dim).CopyTo(output);
     }
@@ -143,7 +183,9 @@ public sealed class SimpleX : IEncoder
                 continue;   // g = 1: the history does not change the vector (the reference still steps its parameters)
             }
             Span<float> a = _aggregates.AsSpan(r * Dim, Dim);
-            _counts[r] = Aggregate(_stepUsers[r], _hasTargets ? _stepTargets[r] : -1, a);
+            _counts[r] = _aggregator == SimpleXAggregator.Mean
+                ? Aggregate(_stepUsers[r], _hasTargets ? _stepTargets[r] : -1, a)
+                : Attend(r, a);
             AddProjected(a, _history, x);
         }
     }
@@ -186,7 +228,7 @@ public sealed class SimpleX : IEncoder
         {
             return;
         }
-        RowSet history = rows[Parameters.Count == 3 ? 1 : 2];
+        RowSet history = rows[_historyTable == _items ? 1 : 2];
         foreach (int u in users)
         {
             history.AddRange(History(u));
@@ -213,6 +255,10 @@ public sealed class SimpleX : IEncoder
             _historyOwners = runner.Threads;
             runner.For(users.Length, 8, _historyGradientRows);    // da per row
             runner.For(Dim, 8, _weightGradientRows);              // dW by output row
+            if (_aggregator != SimpleXAggregator.Mean)
+            {
+                AttentionBackward(runner);                        // per-entry dh, the attention weights, the query
+            }
             runner.For(runner.Threads, 1, _historyScatter);       // dh by item owner
         }
         MatrixFactorization.AddItemRows(itemGradients, itemRows, _items.Gradient, Dim);
@@ -230,7 +276,10 @@ public sealed class SimpleX : IEncoder
             {
                 VectorKernels.MultiplyAdd(w.AsSpan(o * Dim, Dim), _history * _stepGradients[r * Dim + o], da);
             }
-            VectorKernels.Multiply<float>(da, 1f / (_counts[r] + 1e-9f), da);
+            if (_aggregator == SimpleXAggregator.Mean)
+            {
+                VectorKernels.Multiply<float>(da, 1f / (_counts[r] + 1e-9f), da);
+            }
         }
     }
 
@@ -255,6 +304,19 @@ public sealed class SimpleX : IEncoder
         int owners = _historyOwners;
         for (int owner = firstOwner; owner < endOwner; owner++)
         {
+            if (_aggregator != SimpleXAggregator.Mean)
+            {
+                // Attention: each (row, item) entry has its own gradient, in entry order.
+                for (int e = 0; e < _entryCount; e++)
+                {
+                    int j = _entryItem[e];
+                    if (j % owners == owner)
+                    {
+                        VectorKernels.MultiplyAdd(_entryGradient.AsSpan(e * Dim, Dim), 1f, dH.AsSpan(j * Dim, Dim));
+                    }
+                }
+                continue;
+            }
             for (int r = 0; r < _stepRows; r++)
             {
                 int target = _hasTargets ? _stepTargets[r] : -1;
@@ -293,7 +355,14 @@ public sealed class SimpleX : IEncoder
             VectorKernels.Multiply<float>(_users.Values.AsSpan(u * Dim, Dim), _gamma, x);
             if (_history != 0)
             {
-                Aggregate(u, -1, a);
+                if (_aggregator == SimpleXAggregator.Mean)
+                {
+                    Aggregate(u, -1, a);
+                }
+                else
+                {
+                    AttendFullHistory(u, a);
+                }
                 AddProjected(a, _history, x);
             }
         }

@@ -43,6 +43,8 @@ public static class EncoderFactory
                 Gamma = options.SimpleX.Gamma,
                 HistoryLength = options.SimpleX.HistoryLength,
                 SharedHistoryTable = options.SimpleX.SharedHistoryTable,
+                Aggregator = options.SimpleX.Aggregator,
+                Padding = options.SimpleX.Padding,
             }, options.Trainer.Seed),
             EncoderKind.LightGcn => new LightGcn(train, new LightGcnOptions
             {

@@ -84,4 +84,49 @@ public class SimpleXTests
         Assert.Equal(e.AsSpan(4 * Dim, Dim).ToArray(), x[Dim..(2 * Dim)]);
         Assert.Equal(e.AsSpan(6 * Dim, Dim).ToArray(), x[(2 * Dim)..]);
     }
+
+    [Theory]
+    [InlineData(AttentionPadding.Masked)]
+    [InlineData(AttentionPadding.Reference)]
+    public void UserAttention_WeighsTheHistoryBySoftmax_ReferencePaddingAddsOnePerPaddedSlot(AttentionPadding padding)
+    {
+        InteractionMatrix train = EncoderGradientTests.SmallGraph();
+        var encoder = new SimpleX(train, new SimpleXOptions
+        {
+            Dim = Dim, Gamma = 0, InitStd = 0.8, Score = ScoreKind.Dot, Aggregator = SimpleXAggregator.UserAttention, Padding = padding,
+        }, 6);
+        // Blocks: users, items, history, W_v, W_k, b_k. User 0 has items 0, 3, 5; the longest history has 4 items, so one padded slot.
+        float[] e = encoder.Parameters[0].Values, h = encoder.Parameters[2].Values, wv = encoder.Parameters[3].Values, wk = encoder.Parameters[4].Values;
+        int[] items = [0, 3, 5];
+        var weights = new double[items.Length];
+        for (int n = 0; n < items.Length; n++)
+        {
+            double logit = 0;
+            for (int o = 0; o < Dim; o++)
+            {
+                double z = 0;
+                for (int i = 0; i < Dim; i++)
+                {
+                    z += wk[o * Dim + i] * h[items[n] * Dim + i];
+                }
+                logit += Math.Tanh(z) * e[o];   // b_k starts at zero; the query is e_u
+            }
+            weights[n] = Math.Exp(logit);
+        }
+        double denominator = weights.Sum() + (padding == AttentionPadding.Reference ? 1 + 1e-9 : 0);
+        var a = new double[Dim];
+        for (int n = 0; n < items.Length; n++)
+        {
+            for (int d = 0; d < Dim; d++)
+            {
+                a[d] += weights[n] / denominator * h[items[n] * Dim + d];
+            }
+        }
+        FactorModel model = encoder.Export(new ParallelRunner(1));
+        for (int o = 0; o < Dim; o++)
+        {
+            double expected = Enumerable.Range(0, Dim).Sum(i => wv[o * Dim + i] * a[i]);
+            Assert.Equal(expected, model.User(0)[o], 1e-5);
+        }
+    }
 }
