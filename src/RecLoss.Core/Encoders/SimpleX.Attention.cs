@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using RecLoss.Core.Optim;
 using RecLoss.Numerics;
 
@@ -18,6 +19,13 @@ public sealed partial class SimpleX
     private int _entryCount;
     private int[] _entryStart = [], _entryItem = [];                // per row: [start, next start) of its (row, item) entries
     private float[] _alpha = [], _keys = [], _entryGradient = [], _entryDz = [], _queryGradient = [];
+    private float[] _keyWeightsT = [];                              // W_k^T [dim, dim] of the step: z = sum_i h[i] W_k^T[i]
+    private float[] _keyPartials = [];                              // [chunks, dim + 1, dim]: dW_k and db_k per entry chunk
+    private const int EntryChunk = 512;
+    private int[] _entryIndex = [];                                 // 0, 1, 2, ...: entries as gather rows of a buffer
+    private Action<int, int>? _keyChunkCache, _keyGradientChunkCache;
+    private Action<int, int> _keyChunk => _keyChunkCache ??= KeyChunk;
+    private Action<int, int> _keyGradientChunk => _keyGradientChunkCache ??= KeyGradientChunk;
 
     private IEnumerable<ParameterBlock> InitializeAttention(SimpleXOptions options, ulong seed)
     {
@@ -72,6 +80,30 @@ public sealed partial class SimpleX
         }
         _entryStart[_stepRows] = count;
         _entryCount = count;
+        TransposeKeyWeights();
+        if (_entryIndex.Length < count)
+        {
+            _entryIndex = Enumerable.Range(0, _entryItem.Length).ToArray();
+        }
+    }
+
+    /// <summary>Every entry's key for this step, in parallel chunks (rows then pool them).</summary>
+    private void ComputeKeys(ParallelRunner runner) => runner.For(_entryCount, EntryChunk, _keyChunk);
+
+    private void TransposeKeyWeights()
+    {
+        if (_keyWeightsT.Length != Dim * Dim)
+        {
+            _keyWeightsT = new float[Dim * Dim];
+        }
+        float[] w = _keyWeights.Values;
+        for (int o = 0; o < Dim; o++)
+        {
+            for (int i = 0; i < Dim; i++)
+            {
+                _keyWeightsT[i * Dim + o] = w[o * Dim + i];
+            }
+        }
     }
 
     private ReadOnlySpan<float> Query(int user) =>
@@ -81,30 +113,46 @@ public sealed partial class SimpleX
     private int Attend(int r, Span<float> a)
     {
         int start = _entryStart[r], count = _entryStart[r + 1] - start;
-        AttendCore(Query(_stepUsers[r]), _entryItem.AsSpan(start, count), _keys.AsSpan(start * Dim, count * Dim), _alpha.AsSpan(start, count), a);
+        Pool(Query(_stepUsers[r]), _entryItem.AsSpan(start, count), _keys.AsSpan(start * Dim, count * Dim), _alpha.AsSpan(start, count), a);
         return count;
+    }
+
+    /// <summary>k_e = tanh(h_e W_k^T + b_k) for the step's entries [start, end), as one gathered product.</summary>
+    private void KeyChunk(int start, int end)
+    {
+        Span<float> keys = _keys.AsSpan(start * Dim, (end - start) * Dim);
+        Keys(_entryItem.AsSpan(start, end - start), keys);
+    }
+
+    private void Keys(ReadOnlySpan<int> items, Span<float> keys)
+    {
+        SmallGemm.GatherTimes(_historyTable.Values, items, _keyWeightsT, Dim, keys, accumulate: false);
+        for (int e = 0; e < items.Length; e++)
+        {
+            Span<float> k = keys.Slice(e * Dim, Dim);
+            VectorKernels.MultiplyAdd<float>(_keyBias.Values, 1f, k);
+            TensorPrimitives.Tanh(k, k);
+        }
     }
 
     /// <summary>The full history (test time); scratch is allocated per call, which serves export only.</summary>
     private void AttendFullHistory(int user, Span<float> a)
     {
         ReadOnlySpan<int> items = History(user);
-        AttendCore(Query(user), items, new float[items.Length * Dim], new float[items.Length], a);
+        TransposeKeyWeights();
+        var keys = new float[items.Length * Dim];
+        Keys(items, keys);
+        Pool(Query(user), items, keys, new float[items.Length], a);
     }
 
-    private void AttendCore(ReadOnlySpan<float> query, ReadOnlySpan<int> items, Span<float> keys, Span<float> alpha, Span<float> a)
+    /// <summary>alpha = softmax(k_e . q) (with the reference's padding when asked) and a = sum_e alpha_e h_e.</summary>
+    private void Pool(ReadOnlySpan<float> query, ReadOnlySpan<int> items, ReadOnlySpan<float> keys, Span<float> alpha, Span<float> a)
     {
-        float[] w = _keyWeights.Values, b = _keyBias.Values, h = _historyTable.Values;
+        float[] h = _historyTable.Values;
         float max = _padding == AttentionPadding.Reference ? 0f : float.NegativeInfinity;
         for (int e = 0; e < items.Length; e++)
         {
-            ReadOnlySpan<float> hj = h.AsSpan(items[e] * Dim, Dim);
-            Span<float> k = keys.Slice(e * Dim, Dim);
-            for (int o = 0; o < Dim; o++)
-            {
-                k[o] = MathF.Tanh(VectorKernels.Dot(w.AsSpan(o * Dim, Dim), hj) + b[o]);
-            }
-            alpha[e] = VectorKernels.Dot<float>(k, query);
+            alpha[e] = VectorKernels.Dot(keys.Slice(e * Dim, Dim), query);
             max = MathF.Max(max, alpha[e]);
         }
         // Shifted by the largest logit (0 counts among them with padding): the same softmax, without overflow.
@@ -134,7 +182,20 @@ public sealed partial class SimpleX
     private void AttentionBackward(ParallelRunner runner)
     {
         runner.For(_stepRows, 8, AttentionRows);
-        runner.For(Dim, 8, KeyWeightRows);
+        int chunks = (_entryCount + EntryChunk - 1) / EntryChunk;
+        if (_keyPartials.Length < chunks * (Dim + 1) * Dim)
+        {
+            _keyPartials = new float[chunks * (Dim + 1) * Dim];
+        }
+        runner.For(_entryCount, EntryChunk, _keyGradientChunk);
+        // Partials reduced in chunk order: fixed chunks, so the sums do not depend on the thread count.
+        float[] dW = _keyWeights.Gradient, db = _keyBias.Gradient;
+        for (int c = 0; c < chunks; c++)
+        {
+            ReadOnlySpan<float> part = _keyPartials.AsSpan(c * (Dim + 1) * Dim, (Dim + 1) * Dim);
+            VectorKernels.MultiplyAdd(part[..(Dim * Dim)], 1f, dW);
+            VectorKernels.MultiplyAdd(part[(Dim * Dim)..], 1f, db);
+        }
         float[] target = _queryWeights is null ? _users.Gradient : _queryWeights.Gradient;
         for (int r = 0; r < _stepRows; r++)
         {
@@ -145,7 +206,7 @@ public sealed partial class SimpleX
 
     private void AttentionRows(int start, int end)
     {
-        float[] w = _keyWeights.Values, h = _historyTable.Values;
+        float[] h = _historyTable.Values;
         for (int r = start; r < end; r++)
         {
             ReadOnlySpan<float> da = _aggregateGradients.AsSpan(r * Dim, Dim), query = Query(_stepUsers[r]);
@@ -162,32 +223,29 @@ public sealed partial class SimpleX
                 ReadOnlySpan<float> k = _keys.AsSpan(e * Dim, Dim);
                 float dl = _alpha[e] * (VectorKernels.Dot(da, h.AsSpan(_entryItem[e] * Dim, Dim)) - weighted);
                 VectorKernels.MultiplyAdd(k, dl, dq);
-                Span<float> dz = _entryDz.AsSpan(e * Dim, Dim), dh = _entryGradient.AsSpan(e * Dim, Dim);
-                VectorKernels.Multiply(da, _alpha[e], dh);
+                Span<float> dz = _entryDz.AsSpan(e * Dim, Dim);
+                VectorKernels.Multiply(da, _alpha[e], _entryGradient.AsSpan(e * Dim, Dim));   // the direct part; W_k^T dz is added per chunk
                 for (int o = 0; o < Dim; o++)
                 {
                     dz[o] = dl * query[o] * (1 - k[o] * k[o]);
-                    VectorKernels.MultiplyAdd(w.AsSpan(o * Dim, Dim), dz[o], dh);
                 }
             }
         }
     }
 
-    /// <summary>dW_k[o] += sum_e dz_e[o] h_e and db_k[o] += sum_e dz_e[o], entries in order.</summary>
-    private void KeyWeightRows(int start, int end)
+    /// <summary>One chunk of entries: dh_e += dz_e W_k, and the partial dW_k = sum_e dz_e^T h_e, db_k = sum_e dz_e, in order.</summary>
+    private void KeyGradientChunk(int start, int end)
     {
-        float[] dW = _keyWeights.Gradient, db = _keyBias.Gradient, h = _historyTable.Values;
-        for (int o = start; o < end; o++)
+        int n = end - start;
+        ReadOnlySpan<int> rows = _entryIndex.AsSpan(start, n);
+        SmallGemm.GatherTimes(_entryDz, rows, _keyWeights.Values, Dim, _entryGradient.AsSpan(start * Dim, n * Dim), accumulate: true);
+        Span<float> part = _keyPartials.AsSpan(start / EntryChunk * (Dim + 1) * Dim, (Dim + 1) * Dim);
+        part.Clear();
+        SmallGemm.AddOuterProducts(_entryDz.AsSpan(start * Dim, n * Dim), _historyTable.Values, _entryItem.AsSpan(start, n), Dim, part[..(Dim * Dim)]);
+        Span<float> db = part[(Dim * Dim)..];
+        for (int e = start; e < end; e++)
         {
-            Span<float> row = dW.AsSpan(o * Dim, Dim);
-            float bias = 0;
-            for (int e = 0; e < _entryCount; e++)
-            {
-                float dz = _entryDz[e * Dim + o];
-                VectorKernels.MultiplyAdd(h.AsSpan(_entryItem[e] * Dim, Dim), dz, row);
-                bias += dz;
-            }
-            db[o] += bias;
+            VectorKernels.MultiplyAdd(_entryDz.AsSpan(e * Dim, Dim), 1f, db);
         }
     }
 }

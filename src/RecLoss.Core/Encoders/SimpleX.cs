@@ -167,6 +167,7 @@ public sealed partial class SimpleX : IEncoder
         if (_aggregator != SimpleXAggregator.Mean && _history != 0)
         {
             LayOutEntries();
+            ComputeKeys(runner);
         }
         runner.For(users.Length, 8, _userRows);
         _stepOutput.AsSpan(0, users.Length * Dim).CopyTo(output);

@@ -41,6 +41,28 @@ public class EncoderTrainingTests
         Assert.Equal(one.Epochs[^1].Loss, two.Epochs[^1].Loss);
     }
 
+    [Theory]
+    [InlineData(SimpleXAggregator.UserAttention, AttentionPadding.Reference)]
+    [InlineData(SimpleXAggregator.SelfAttention, AttentionPadding.Masked)]
+    public void Attention_OneAndTwoThreads_IdenticalParametersAtDimension64(SimpleXAggregator aggregator, AttentionPadding padding)
+    {
+        Dataset data = SmallData();
+        TrainingResult[] runs = [.. new[] { 1, 2 }.Select(threads =>
+        {
+            SessionOptions o = Options(EncoderKind.SimpleX, threads);
+            return new TrainingSession(new SessionOptions
+            {
+                Kind = o.Kind, Adam = o.Adam, Trainer = o.Trainer, Encoder = o.Encoder,
+                SimpleX = new SimpleXOptions { Gamma = 0.8, Aggregator = aggregator, Padding = padding },
+            }).Run(data, MultiMarginLoss.Yelp2018);
+        })];
+        Assert.Equal(6, runs[0].Encoder.Parameters.Count - (aggregator == SimpleXAggregator.SelfAttention ? 1 : 0));
+        for (int p = 0; p < runs[0].Encoder.Parameters.Count; p++)
+        {
+            Assert.Equal(runs[0].Encoder.Parameters[p].Values, runs[1].Encoder.Parameters[p].Values);
+        }
+    }
+
     [Fact]
     public void SimpleXWithGammaOne_TrainsExactlyAsMatrixFactorization()
     {
