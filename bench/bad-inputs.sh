@@ -115,6 +115,12 @@ try "train ratio 0" stats --data "$D/ok.csv" --train-ratio 0
 try "popularity exponent 11" train --sampler popularity --popularity-alpha 11
 try "false-negative ratio 2" train --false-negative-ratio 2
 try "noise ratio -1" train --noisy-positive-ratio -1
+try "unknown encoder" train --encoder gru
+try "an option of another encoder" train --layers 2
+try "SimpleX's g out of range" train --encoder simplex --simplex-gamma 1.5
+try "padding without attention" train --encoder simplex --attention-padding reference
+try "hard negatives with the generic trainer" train --encoder lightgcn --sampler hard
+try "too many layers" train --encoder lightgcn --layers 9
 # Options that a run would ignore
 try "bench: --ks" bench --ks 10
 try "bench: --patience" bench --patience 2

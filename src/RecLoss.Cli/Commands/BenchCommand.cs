@@ -12,7 +12,7 @@ internal static class BenchCommand
 {
     public static Verb Verb => new("bench", "recloss bench [--data PATH] [--negatives LIST] [--epochs N] [train options] [--skip-machine]",
         "seconds per epoch, throughput, evaluation time and memory",
-        "Trains each configuration for --epochs epochs (default 3) and prints the median seconds per epoch, training rows/s, GFLOP/s of the scoring dot products, GB/s of the optimizer's row traffic, the full-ranking evaluation time at K = 20 (median of 3), the process's peak working set, and seconds per epoch of every phase. Then it measures this machine's floor: FMA peak, memory bandwidth (triad) and sqrt/divide rate, and for each configuration the least time dense Adam needs per epoch here (every item row a step reads takes the steps it missed, reading and writing its w, m and v; every element takes one sqrt and one divide per step) and the time the scoring's gathered dot products take alone. Without --data it runs on the generated demo data. It neither evaluates per epoch nor selects an epoch, so the evaluation and early-stopping options are not taken.",
+        "Trains each configuration for --epochs epochs (default 3) and prints the median seconds per epoch, training rows/s, GFLOP/s of the scoring dot products, GB/s of the optimizer's row traffic, the full-ranking evaluation time at K = 20 (median of 3), the process's peak working set, and seconds per epoch of every phase. Then it measures this machine's floor: FMA peak, memory bandwidth (triad) and sqrt/divide rate, and for each configuration the least time dense Adam needs per epoch here (every item row a step reads takes the steps it missed, reading and writing its w, m and v; every element takes one sqrt and one divide per step) and the time the scoring's gathered dot products take alone. It also times one LightGCN propagation layer over the data's graph and the traffic it moves. Without --data it runs on the generated demo data. It neither evaluates per epoch nor selects an epoch, so the evaluation and early-stopping options are not taken.",
         [.. OptionCatalog.Data, .. OptionCatalog.Model.Where(o => !EncoderArguments.Specs.Contains(o)), .. OptionCatalog.Loss, .. OptionCatalog.Sampling.Where(o => o.Name is not ("negatives" or "noisy-positive-ratio")),
          .. OptionCatalog.BenchTraining, .. OptionCatalog.Benchmark], (args, context) => Run(args, context.Output, context.Cancellation));
 
@@ -58,6 +58,10 @@ internal static class BenchCommand
         {
             output.WriteLine(string.Create(c, $"  {r.Negatives,9} ") + string.Concat(r.Phases.Select(p => p.SecondsPerEpoch.ToString("F2", c).PadLeft(17))));
         }
+        PropagationResult layer = PropagationBenchmark.Run(data.Train, baseOptions.Encoder.Dim, threads);
+        output.WriteLine();
+        output.WriteLine(string.Create(c,
+            $"  LightGCN layer A x E ({layer.Nodes:N0} nodes, {layer.NonZeros:N0} stored weights, dim {baseOptions.Encoder.Dim}): {layer.Seconds * 1e3:F2} ms, {layer.GigabytesPerSecond:F1} GB/s of indices, gathered rows and output (median of 7)"));
         // The machine's floor last, so that its buffers do not count in the peak working sets above.
         output.WriteLine();
         if (!skipMachine)

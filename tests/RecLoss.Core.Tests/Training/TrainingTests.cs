@@ -12,19 +12,21 @@ public class TrainingTests
 {
     private static Dataset SmallData() => SyntheticData.Generate(new SyntheticDataOptions { Users = 600, Items = 400, MeanInteractions = 25, Seed = 11 });
 
-    private static SessionOptions Options(int threads, int epochs, bool exclude = false) => new()
+    private static SessionOptions Options(int threads, int epochs, bool exclude = false, int dim = 32) => new()
     {
         Adam = new AdamOptions { LearningRate = 1e-3 },
         Trainer = new TrainerOptions { Epochs = epochs, BatchSize = 128, Negatives = 20, Threads = threads, Seed = 5, EvaluateEvery = epochs, ExcludePositives = exclude },
-        Encoder = new() { Dim = 32 },
+        Encoder = new() { Dim = dim },
     };
 
-    [Fact]
-    public void Run_SameSeedDifferentThreadCounts_GivesIdenticalEmbeddings()
+    [Theory]
+    [InlineData(32)]
+    [InlineData(64)]   // the width training uses: the gathered dot products' FMA path and the eight-chain replay
+    public void Run_SameSeedDifferentThreadCounts_GivesIdenticalEmbeddings(int dim)
     {
         Dataset data = SmallData();
-        TrainingResult one = new TrainingSession(Options(1, 2)).Run(data, MultiMarginLoss.Yelp2018);
-        TrainingResult two = new TrainingSession(Options(2, 2)).Run(data, MultiMarginLoss.Yelp2018);
+        TrainingResult one = new TrainingSession(Options(1, 2, dim: dim)).Run(data, MultiMarginLoss.Yelp2018);
+        TrainingResult two = new TrainingSession(Options(2, 2, dim: dim)).Run(data, MultiMarginLoss.Yelp2018);
         Assert.Equal(one.Encoder.Parameters[0].Values, two.Encoder.Parameters[0].Values);
         Assert.Equal(one.Encoder.Parameters[1].Values, two.Encoder.Parameters[1].Values);
         Assert.Equal(one.Epochs[^1].Loss, two.Epochs[^1].Loss);

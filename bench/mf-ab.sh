@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# MF speed before and after a change, alternated in one sitting (this VM drifts): `recloss bench` on Yelp2018 at
+# 100 and 800 negatives with the base commit's binary and the current one, ROUNDS times each, in turns.
+# Usage: bash bench/mf-ab.sh [BASE_COMMIT (default a4d1335, before the encoder interface)] [ROUNDS (default 2)] [DATA_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+base=${1:-a4d1335}
+rounds=${2:-2}
+data=${3:-../shared/data}
+work=$(mktemp -d)
+trap 'git worktree remove --force "$work/base" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+git worktree add --detach "$work/base" "$base" >/dev/null 2>&1
+dotnet build "$work/base/src/RecLoss.Cli" -c Release >/dev/null
+dotnet build src/RecLoss.Cli -c Release >/dev/null
+echo "commit $(git rev-parse --short HEAD) vs $base, $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+for round in $(seq 1 "$rounds"); do
+  for side in base new; do
+    dll=src/RecLoss.Cli/bin/Release/net10.0/recloss.dll
+    [[ $side == base ]] && dll=$work/base/src/RecLoss.Cli/bin/Release/net10.0/recloss.dll
+    dotnet "$dll" bench --data "$data/yelp2018" --negatives 100,800 --epochs 2 --skip-machine > "$work/out.txt"
+    printf '%s round %s: ' "$side" "$round"
+    awk '/^ +(100|800) / { printf "%s negatives %s s/epoch  ", $1, $2 } END { print "" }' "$work/out.txt"
+  done
+done

@@ -1,0 +1,58 @@
+using System.Text.Json;
+
+namespace RecLoss.Cli.Tests;
+
+public sealed class EncoderOptionTests : WithTempFolder
+{
+    private static (int Code, string Out, string Err) Run(params string[] args) => Cli.Run(args);
+
+    private static readonly string[] Quick = ["--epochs", "1", "--negatives", "3", "--dim", "8", "--batch-size", "4096"];
+
+    [Theory]
+    [InlineData(new[] { "--encoder", "gru" }, "--encoder: 'gru' is not an encoder (expected mf, simplex or lightgcn)")]
+    [InlineData(new[] { "--layers", "2" }, "--layers does not apply to --encoder mf (it is an option of lightgcn)")]
+    [InlineData(new[] { "--encoder", "lightgcn", "--simplex-gamma", "0.5" }, "--simplex-gamma does not apply to --encoder lightgcn (it is an option of simplex)")]
+    [InlineData(new[] { "--encoder", "simplex", "--simplex-gamma", "1.5" }, "--simplex-gamma: 1.5 is out of range (expected >= 0 and <= 1)")]
+    [InlineData(new[] { "--encoder", "simplex", "--aggregator", "max" }, "--aggregator: 'max' is not an aggregator")]
+    [InlineData(new[] { "--encoder", "simplex", "--attention-padding", "reference" }, "--attention-padding applies to --aggregator self-attention or user-attention")]
+    [InlineData(new[] { "--encoder", "lightgcn", "--layers", "9" }, "--layers: 9 is out of range (expected >= 0 and <= 8)")]
+    [InlineData(new[] { "--encoder", "simplex", "--sampler", "hard" }, "--sampler hard is implemented in MF's own trainer only; --encoder simplex trains with the generic trainer")]
+    [InlineData(new[] { "--encoder", "lightgcn", "--optimizer", "sparse-adam" }, "--optimizer sparse-adam is implemented in MF's own trainer only")]
+    [InlineData(new[] { "--l2-on", "batch", "--draw-negatives", "per-epoch" }, "--draw-negatives per-epoch is implemented in MF's own trainer only; --l2-on batch and --epoch-rows user-uniform")]
+    [InlineData(new[] { "--l2-on", "rows" }, "--l2-on: 'rows' is not a placement (expected tables or batch)")]
+    [InlineData(new[] { "--epoch-rows", "users" }, "--epoch-rows: 'users' is not an epoch layout")]
+    public void EncoderOptions_AreCheckedBeforeLoading(string[] options, string expected)
+    {
+        (int code, _, string err) = Run(["train", "--data", Path.Combine(Folder, "missing"), .. options]);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+    }
+
+    [Fact]
+    public void Encoders_ListsEachWithItsOptions()
+    {
+        (int code, string output, _) = Run("encoders");
+        Assert.Equal(0, code);
+        foreach (string name in new[] { "mf", "simplex", "lightgcn" })
+        {
+            Assert.Contains($"\n  {name} ", output);
+        }
+        Assert.Contains("--aggregator", output);
+        Assert.Contains("--layers", output);
+    }
+
+    [Theory]
+    [InlineData("simplex", "SimpleX (user attention with the reference's padding, g 0.5, history 4, own table)",
+        new[] { "--aggregator", "user-attention", "--attention-padding", "reference", "--simplex-gamma", "0.5", "--history-length", "4" })]
+    [InlineData("lightgcn", "LightGCN (2 layers), L2 on the batch's rows, user-uniform epochs", new[] { "--layers", "2", "--l2-on", "batch", "--epoch-rows", "user-uniform", "--loss", "bpr" })]
+    public void EachEncoder_TrainsAndIsRecorded(string encoder, string echoed, string[] options)
+    {
+        string outDir = Path.Combine(Folder, encoder);
+        (int code, string output, string err) = Run(["train", "--encoder", encoder, .. options, "--out", outDir, .. Quick]);
+        Assert.True(code == 0, err);
+        Assert.Contains(echoed, output);
+        using JsonDocument record = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "run.json")));
+        Assert.Equal(encoder, record.RootElement.GetProperty("config").GetProperty("encoder").GetString());
+        Assert.True(record.RootElement.GetProperty("final")[0].GetProperty("test").GetProperty("recall@20").GetDouble() > 0);
+    }
+}
