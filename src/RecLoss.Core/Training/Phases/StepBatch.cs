@@ -1,0 +1,33 @@
+namespace RecLoss.Core.Training.Phases;
+
+/// <summary>The rows of one step: users, their positives, each row's item slots (positive first) and dropout masks.</summary>
+/// <remarks>Allocated once for the largest batch; <see cref="Size"/> rows are in use.</remarks>
+public sealed class StepBatch(int capacity, int slots, int dim)
+{
+    public int Slots { get; } = slots;
+
+    public int Dim { get; } = dim;
+
+    /// <summary>The epoch (1-based) and the position of the batch's first row in the epoch's order.</summary>
+    public int Epoch { get; set; }
+
+    public int Start { get; set; }
+
+    public int Size { get; set; }
+
+    public int[] Users { get; } = new int[capacity];
+
+    public int[] Targets { get; } = new int[capacity];
+
+    /// <summary>[B, slots]: the positive, then the negatives.</summary>
+    public int[] Items { get; } = new int[capacity * slots];
+
+    /// <summary>[B, dim]: per-coordinate factor on the normalised user vector (0 or 1/(1-p)).</summary>
+    public float[] Dropout { get; } = new float[capacity * dim];
+
+    public ReadOnlySpan<int> ActiveUsers => Users.AsSpan(0, Size);
+
+    public ReadOnlySpan<int> ActiveTargets => Targets.AsSpan(0, Size);
+
+    public ReadOnlySpan<int> ActiveItems => Items.AsSpan(0, Size * Slots);
+}
