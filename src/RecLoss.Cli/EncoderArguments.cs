@@ -43,13 +43,7 @@ internal static class EncoderArguments
         var text = new System.Text.StringBuilder("encoders (--encoder NAME; x_u the user vector and v_i the item vector the loss scores):\n");
         foreach (Entry e in s_catalog)
         {
-            text.AppendLine();
-            text.AppendLine(CultureInfo.InvariantCulture, $"  {e.Name,-10} {e.Formula}");
-            text.AppendLine(CultureInfo.InvariantCulture, $"  {"",-10} {e.Source}");
-            if (e.Options.Length > 0)
-            {
-                text.AppendLine(CultureInfo.InvariantCulture, $"  {"",-10} options: {string.Join(" ", e.Options.Select(o => "--" + o))}");
-            }
+            CatalogText.Append(text, e.Name, e.Formula, e.Source, e.Options, width: 10);
         }
         text.AppendLine();
         text.AppendLine("  MF trains with its own trainer (idle rows' dense Adam steps deferred and replayed, exact); SimpleX, LightGCN");

@@ -75,13 +75,7 @@ internal static class LossArguments
         var text = new System.Text.StringBuilder("losses (--loss NAME; s+ the positive's score, s_j the N negatives'):\n");
         foreach (Entry e in s_catalog)
         {
-            text.AppendLine();
-            text.AppendLine(CultureInfo.InvariantCulture, $"  {e.Name,-12} {e.Formula}");
-            text.AppendLine(CultureInfo.InvariantCulture, $"  {"",-12} {e.Source}; default score {e.Score}");
-            if (e.Options.Length > 0)
-            {
-                text.AppendLine(CultureInfo.InvariantCulture, $"  {"",-12} options: {string.Join(" ", e.Options.Select(o => "--" + o))}");
-            }
+            CatalogText.Append(text, e.Name, e.Formula, $"{e.Source}; default score {e.Score}", e.Options);
         }
         return text.ToString();
     }
