@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 data=${1:-../shared/data}
 epochs=${2:-10}
 dotnet build src/RecLoss.Cli -c Release >/dev/null
+built="commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' with uncommitted changes')"
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 cp -r src/RecLoss.Cli/bin/Release/net10.0/. "$bin/"   # runs use a copy, so a rebuild meanwhile cannot disturb them
@@ -30,17 +31,18 @@ run lightgcn-bpr-gowalla --data "$data/gowalla" --encoder lightgcn --loss bpr --
 run simplex-mml-gowalla "${gowalla_simplex[@]}" --loss mml --negative-weight 250
 run simplex-ccl-gowalla "${gowalla_simplex[@]}" --loss ccl --margin 0.9 --negative-weight 250
 
-echo "| run | $(seq -s ' | ' 1 "$epochs") | s/epoch (mean) |"
-echo "|---|$(printf -- '---|%.0s' $(seq 1 "$epochs"))---|"
+echo "| run | $(seq -s ' | ' 1 "$epochs") | s/epoch (mean) | binary |"
+echo "|---|$(printf -- '---|%.0s' $(seq 1 "$epochs"))---|---|"
 for dir in "$out"/*/; do
-  python3 - "$dir/run.json" <<'PY'
+  python3 - "${dir%/}/run.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 cells = [f"{e['test']['recall@20']:.4f} / {e['test']['ndcg@20']:.4f}" for e in r["epochs"]]
 seconds = sum(e["trainSeconds"] for e in r["epochs"]) / len(r["epochs"])
-name = sys.argv[1].split("/")[-2]
-print(f"| {name} | " + " | ".join(cells) + f" | {seconds:.1f} |")
+name = sys.argv[1].rstrip("/").split("/")[-2]
+commit = (r["commit"] or "unknown")[:7] + (" (work tree modified)" if r["commitDirty"] else "")
+print(f"| {name} | " + " | ".join(cells) + f" | {seconds:.1f} | {commit} |")
 PY
 done
 echo
-echo "commit $(git rev-parse --short HEAD), $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "this listing: $built; $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
