@@ -119,7 +119,7 @@ try "unknown encoder" train --encoder gru
 try "an option of another encoder" train --layers 2
 try "SimpleX's g out of range" train --encoder simplex --simplex-gamma 1.5
 try "padding without attention" train --encoder simplex --attention-padding reference
-try "hard negatives with the generic trainer" train --encoder lightgcn --sampler hard
+try "pooled positives with the generic trainer" train --encoder lightgcn --loss bsl --pool-positives
 try "too many layers" train --encoder lightgcn --layers 9
 # Options that a run would ignore
 try "bench: --ks" bench --ks 10

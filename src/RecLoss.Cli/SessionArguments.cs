@@ -130,8 +130,6 @@ internal static class SessionArguments
         {
             string who = kind == EncoderKind.MatrixFactorization ? "--l2-on batch and --epoch-rows user-uniform" : $"--encoder {EncoderArguments.Name(kind)}";
             string? missing = optimizer == OptimizerKind.SparseAdam ? "--optimizer sparse-adam"
-                : hard ? "--sampler hard"
-                : timing == NegativeDrawTiming.PerEpoch ? "--draw-negatives per-epoch"
                 : loss.Pooling.Enabled ? "--pool-positives" : null;
             if (missing is not null)
             {

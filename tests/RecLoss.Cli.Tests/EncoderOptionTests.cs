@@ -16,9 +16,9 @@ public sealed class EncoderOptionTests : WithTempFolder
     [InlineData(new[] { "--encoder", "simplex", "--aggregator", "max" }, "--aggregator: 'max' is not an aggregator")]
     [InlineData(new[] { "--encoder", "simplex", "--attention-padding", "reference" }, "--attention-padding applies to --aggregator self-attention or user-attention")]
     [InlineData(new[] { "--encoder", "lightgcn", "--layers", "9" }, "--layers: 9 is out of range (expected >= 0 and <= 8)")]
-    [InlineData(new[] { "--encoder", "simplex", "--sampler", "hard" }, "--sampler hard is implemented in MF's own trainer only; --encoder simplex trains with the generic trainer")]
+    [InlineData(new[] { "--encoder", "simplex", "--loss", "bsl", "--pool-positives" }, "--pool-positives is implemented in MF's own trainer only; --encoder simplex trains with the generic trainer")]
     [InlineData(new[] { "--encoder", "lightgcn", "--optimizer", "sparse-adam" }, "--optimizer sparse-adam is implemented in MF's own trainer only")]
-    [InlineData(new[] { "--l2-on", "batch", "--draw-negatives", "per-epoch" }, "--draw-negatives per-epoch is implemented in MF's own trainer only; --l2-on batch and --epoch-rows user-uniform")]
+    [InlineData(new[] { "--l2-on", "batch", "--optimizer", "sparse-adam" }, "--optimizer sparse-adam is implemented in MF's own trainer only; --l2-on batch and --epoch-rows user-uniform")]
     [InlineData(new[] { "--l2-on", "rows" }, "--l2-on: 'rows' is not a placement (expected tables or batch)")]
     [InlineData(new[] { "--epoch-rows", "users" }, "--epoch-rows: 'users' is not an epoch layout")]
     public void EncoderOptions_AreCheckedBeforeLoading(string[] options, string expected)

@@ -46,15 +46,12 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, ICatchUp
     private readonly DrawPhase _draw;
     private readonly RowPhase<TLoss> _rowPhase;
     private readonly ItemGradientPhase _items;
+    private readonly HardSelectPhase? _hardSelect;
 
     public EncoderTrainer(TLoss loss, TrainerOptions options, IEncoder encoder, AdamOptions adam, L2Placement l2, NegativeSampling sampling,
         InteractionMatrix train, ParallelRunner runner, EpochRows epochRows = EpochRows.Interactions, bool denseAdam = false)
     {
         options.Validate();
-        if (sampling.HardCount > 0 || sampling.Timing == NegativeDrawTiming.PerEpoch)
-        {
-            throw new ArgumentException("This trainer draws every negative per batch and has no hard negatives yet; use uniform, popularity or in-batch negatives.");
-        }
         if (loss.Pooling.Enabled)
         {
             throw new ArgumentException("Pooled positives are implemented in the MF trainer only.");
@@ -69,8 +66,9 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, ICatchUp
         _rows = sparse ? new RowSelection(encoder.Parameters) : null;
         _order = new EpochOrder(train, epochRows, options.Seed);
         int capacity = Math.Min(options.BatchSize, Math.Max(train.Count, 1)), slots = 1 + options.Negatives;
-        _batch = new StepBatch(capacity, slots, encoder.Dim);
-        _draw = new DrawPhase(sampling.Drawn, options.Seed, options.Dropout);
+        _batch = new StepBatch(capacity, slots, encoder.Dim, sampling.HardCount > 0 ? sampling.HardCandidates : 0);
+        _draw = new DrawPhase(sampling, options.Seed, options.Dropout);
+        _hardSelect = sampling.HardCount > 0 ? new HardSelectPhase(sampling, capacity) : null;
         _rowPhase = new RowPhase<TLoss>(loss, encoder.Score, capacity, slots, encoder.Dim);
         _items = new ItemGradientPhase(encoder.ItemCount, encoder.Dim);
         PhaseSeconds = new double[s_phases.Length];
@@ -123,6 +121,7 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, ICatchUp
         }
         _encoder.BeginStep(_runner);
         _encoder.UserVectors(_batch.ActiveUsers, _batch.ActiveTargets, _rowPhase.UserVectors.AsSpan(0, _batch.Size * _batch.Dim), _runner);
+        _hardSelect?.Run(_batch, _encoder, _rowPhase.UserVectors, _runner);
         long t2 = Time(1, t1);
 
         double loss = _rowPhase.Run(_batch, _encoder, _options.Dropout > 0, _runner);

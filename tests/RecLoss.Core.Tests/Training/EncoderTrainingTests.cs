@@ -63,6 +63,28 @@ public class EncoderTrainingTests
         }
     }
 
+    [Theory]
+    [InlineData(EncoderKind.SimpleX)]
+    [InlineData(EncoderKind.LightGcn)]
+    public void HardAndUniformNegatives_OneAndTwoThreads_Identical(EncoderKind kind)
+    {
+        Dataset data = SmallData();
+        TrainingResult[] runs = [.. new[] { 1, 2 }.Select(threads =>
+        {
+            SessionOptions o = Options(kind, threads, epochs: 1);
+            return new TrainingSession(new SessionOptions
+            {
+                Kind = o.Kind, Adam = o.Adam, Encoder = o.Encoder, L2Placement = o.L2Placement, EpochRows = o.EpochRows,
+                Trainer = new TrainerOptions { Epochs = 1, BatchSize = 128, Negatives = 8, Threads = threads, Seed = 7 },
+                Sampler = new RecLoss.Core.Sampling.SamplerOptions { Mixture = [new(RecLoss.Core.Sampling.SamplerKind.Hard, 0.5), new(RecLoss.Core.Sampling.SamplerKind.Uniform, 0.5)] },
+            }).Run(data, MultiMarginLoss.Yelp2018);
+        })];
+        for (int p = 0; p < runs[0].Encoder.Parameters.Count; p++)
+        {
+            Assert.Equal(runs[0].Encoder.Parameters[p].Values, runs[1].Encoder.Parameters[p].Values);
+        }
+    }
+
     [Fact]
     public void SimpleXWithGammaOne_TrainsExactlyAsMatrixFactorization()
     {

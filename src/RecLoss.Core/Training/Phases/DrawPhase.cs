@@ -3,10 +3,14 @@ using RecLoss.Numerics;
 
 namespace RecLoss.Core.Training.Phases;
 
-/// <summary>Each row's negatives and dropout mask, from the streams (seed, epoch, row position, 1) and (…, 2), in parallel.</summary>
+/// <summary>Each row's drawn negatives, hard-negative candidates and dropout mask, from the streams (seed, epoch, row
+/// position, 1), (…, 3) and (…, 2), in parallel. Drawing per batch or per epoch gives the same negatives (one stream
+/// per row), so a per-epoch timing is served here by the same per-row draws.</summary>
 public sealed class DrawPhase
 {
     private readonly INegativeSampler _sampler;
+    private readonly INegativeSampler? _candidateSampler;
+    private readonly int _drawn;
     private readonly IBatchNegativeSampler? _batchSampler;
     private readonly ulong _seed;
     private readonly double _dropout;
@@ -15,9 +19,12 @@ public sealed class DrawPhase
     private readonly Action<int, int> _drawRows;
     private StepBatch _batch = null!;
 
-    public DrawPhase(INegativeSampler sampler, ulong seed, double dropout)
+    public DrawPhase(NegativeSampling sampling, ulong seed, double dropout)
     {
+        INegativeSampler sampler = sampling.Drawn;
         _sampler = sampler;
+        _drawn = sampling.DrawnCount;
+        _candidateSampler = sampling.HardCount > 0 ? sampling.CandidateSampler : null;
         _batchSampler = sampler as IBatchNegativeSampler;
         _seed = seed;
         _dropout = dropout;
@@ -42,7 +49,12 @@ public sealed class DrawPhase
             Span<int> items = b.Items.AsSpan(r * b.Slots, b.Slots);
             items[0] = b.Targets[r];
             var rng = Xoshiro256.ForStream(_seed, (ulong)b.Epoch, (ulong)position, 1);
-            _sampler.Sample(ref rng, b.Users[r], items[1..]);
+            _sampler.Sample(ref rng, b.Users[r], items.Slice(1, _drawn));
+            if (_candidateSampler is not null)
+            {
+                var candidateRng = Xoshiro256.ForStream(_seed, (ulong)b.Epoch, (ulong)position, 3);
+                _candidateSampler.Sample(ref candidateRng, b.Users[r], b.Candidates.AsSpan(r * b.CandidateCount, b.CandidateCount));
+            }
             if (_dropout > 0)
             {
                 var maskRng = Xoshiro256.ForStream(_seed, (ulong)b.Epoch, (ulong)position, 2);

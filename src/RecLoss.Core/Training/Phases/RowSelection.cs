@@ -21,6 +21,10 @@ public sealed class RowSelection(IReadOnlyList<ParameterBlock> blocks)
             set.Clear();
         }
         encoder.CollectRows(batch.ActiveUsers, batch.ActiveItems, Read);
+        if (batch.CandidateCount > 0)
+        {
+            encoder.CollectRows([], batch.ActiveCandidates, Read);   // hard candidates are scored, so read
+        }
         foreach (RowSet set in Read)
         {
             // Ascending rows: the catch-up and the step then walk each table forward, which the prefetchers follow.

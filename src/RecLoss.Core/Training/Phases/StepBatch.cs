@@ -2,8 +2,16 @@ namespace RecLoss.Core.Training.Phases;
 
 /// <summary>The rows of one step: users, their positives, each row's item slots (positive first) and dropout masks.</summary>
 /// <remarks>Allocated once for the largest batch; <see cref="Size"/> rows are in use.</remarks>
-public sealed class StepBatch(int capacity, int slots, int dim)
+public sealed class StepBatch(int capacity, int slots, int dim, int candidates = 0)
 {
+    /// <summary>Hard-negative candidates per row (0 without hard negatives).</summary>
+    public int CandidateCount { get; } = candidates;
+
+    /// <summary>[B, candidates]: drawn uniformly outside the user's items; the top-scored fill the hard slots.</summary>
+    public int[] Candidates { get; } = new int[capacity * candidates];
+
+    public ReadOnlySpan<int> ActiveCandidates => Candidates.AsSpan(0, Size * CandidateCount);
+
     public int Slots { get; } = slots;
 
     public int Dim { get; } = dim;
