@@ -38,6 +38,25 @@ public sealed class RowSet(int rows)
         _rows[Count++] = row;
     }
 
+    /// <summary>Puts the rows in ascending order: a scan of the marks when the set is a large share of the rows
+    /// (linear), a sort otherwise.</summary>
+    public void SortAscending()
+    {
+        if (Count * 16L < _stamp.Length)
+        {
+            _rows.AsSpan(0, Count).Sort();
+            return;
+        }
+        int n = 0;
+        for (int row = 0; row < _stamp.Length; row++)
+        {
+            if (_stamp[row] == _current)
+            {
+                _rows[n++] = row;
+            }
+        }
+    }
+
     public void AddRange(ReadOnlySpan<int> rows)
     {
         foreach (int row in rows)

@@ -28,11 +28,15 @@ public sealed class RowSelection(IReadOnlyList<ParameterBlock> blocks)
         foreach (RowSet set in Read)
         {
             // Ascending rows: the catch-up and the step then walk each table forward, which the prefetchers follow.
-            set.Buffer.AsSpan(0, set.Count).Sort();
+            set.SortAscending();
         }
     }
 
-    /// <summary>Zeroes the gradient rows a step can write: the read rows of embedding blocks, dense blocks whole.</summary>
+    /// <summary>
+    /// Zeroes the gradient rows before the backward pass: dense blocks whole; of the embedding blocks only the rows the
+    /// previous step stepped, since every other row is still zero (a read row without a gradient stayed zero, and the
+    /// optimizer writes only into the rows it steps).
+    /// </summary>
     public void ClearGradients()
     {
         for (int p = 0; p < _blocks.Count; p++)
@@ -43,7 +47,7 @@ public sealed class RowSelection(IReadOnlyList<ParameterBlock> blocks)
                 Array.Clear(block.Gradient);
                 continue;
             }
-            foreach (int row in Read[p].Rows)
+            foreach (int row in Stepped[p].Rows)
             {
                 block.Gradient.AsSpan(row * block.Cols, block.Cols).Clear();
             }
