@@ -13,10 +13,10 @@ internal static class EncoderArguments
     private static readonly Entry[] s_catalog =
     [
         new("mf", EncoderKind.MatrixFactorization, "x_u = e_u, v_i = e_i", "Koren et al. 2009; the MF backbone of the MML, SimpleX and BSL papers", []),
-        new("simplex", EncoderKind.SimpleX, "x_u = g e_u + (1 - g) W agg(h_j, j in the user's last L train items, the row's target left out); agg mean or softmax(tanh(W_k h_j + b_k) . q) with q = e_u (user attention) or w_q (self attention); cosine",
+        new("simplex", EncoderKind.SimpleX, "x_u = g e_u + (1 - g) W agg(h_j, j in the user's last L train items, the row's target left out); agg mean or softmax(tanh(W_k h_j + b_k) . q) with q = e_u (user attention) or w_q (self attention)",
             "SimpleX (Mao et al. 2021) and its reference code; g 0.8, mean, the whole history in its own table; the reference's Gowalla run: user attention, reference padding",
             ["simplex-gamma", "history-length", "history-table", "aggregator", "attention-padding"]),
-        new("lightgcn", EncoderKind.LightGcn, "E = 1/(K+1) sum_{k=0..K} A^k E0, A = D^-1/2 [[0, R], [R^T, 0]] D^-1/2; dot",
+        new("lightgcn", EncoderKind.LightGcn, "E = 1/(K+1) sum_{k=0..K} A^k E0, A = D^-1/2 [[0, R], [R^T, 0]] D^-1/2",
             "LightGCN (He et al. 2020) and LightGCN-PyTorch; K 3, init std 0.1", ["layers"]),
     ];
 
@@ -46,8 +46,10 @@ internal static class EncoderArguments
             CatalogText.Append(text, e.Name, e.Formula, e.Source, e.Options, width: 10);
         }
         text.AppendLine();
-        text.AppendLine("  MF trains with its own trainer (idle rows' dense Adam steps deferred and replayed, exact); SimpleX, LightGCN");
-        text.AppendLine("  and MF with --l2-on batch or --epoch-rows user-uniform train with dense Adam over every parameter block.");
+        text.AppendLine("  The score is the loss's own (--score overrides it): cosine for mml and ccl as SimpleX's reference, dot for bpr as");
+        text.AppendLine("  LightGCN's. MF with the reference's settings trains with its own trainer; SimpleX, LightGCN and MF with --l2-on");
+        text.AppendLine("  batch or --epoch-rows user-uniform train with the generic one. Both take dense Adam: SimpleX and MF defer idle");
+        text.AppendLine("  rows and replay their steps when read (exact); LightGCN, whose steps read every row, steps every row.");
         return text.ToString();
     }
 

@@ -128,7 +128,8 @@ internal static class SessionArguments
         }
         if (!EncoderFactory.UsesMatrixFactorizationTrainer(options))
         {
-            string who = kind == EncoderKind.MatrixFactorization ? "--l2-on batch and --epoch-rows user-uniform" : $"--encoder {EncoderArguments.Name(kind)}";
+            string who = kind != EncoderKind.MatrixFactorization ? $"--encoder {EncoderArguments.Name(kind)}"
+                : l2On == L2Placement.Batch ? "--l2-on batch" : "--epoch-rows user-uniform";
             string? missing = optimizer == OptimizerKind.SparseAdam ? "--optimizer sparse-adam"
                 : loss.Pooling.Enabled ? "--pool-positives" : null;
             if (missing is not null)

@@ -31,7 +31,9 @@ public sealed partial class SimpleX
     {
         _padding = options.Padding;
         int longest = Enumerable.Range(0, _train.UserCount).Select(_train.RowLength).DefaultIfEmpty(0).Max();
-        _paddedLength = _historyLength > 0 ? _historyLength : longest;
+        // The reference pads to its max_len: the longest training history once the row's target is left out (810 on
+        // Gowalla, whose longest train row has 811 items); a longer test history has no padding.
+        _paddedLength = _historyLength > 0 ? _historyLength : Math.Max(longest - 1, 1);
         var keyWeights = new EmbeddingTable(Dim, Dim);
         keyWeights.InitializeNormal(Math.Sqrt(2.0 / (Dim + Dim)), seed, 0x4B3);
         _keyWeights = new ParameterBlock("W_k", Dim, Dim, keyWeights.Weights, false);
@@ -164,7 +166,7 @@ public sealed partial class SimpleX
         }
         if (_padding == AttentionPadding.Reference)
         {
-            denominator += (_paddedLength - items.Length + 1e-9f) * MathF.Exp(-max);
+            denominator += (Math.Max(_paddedLength - items.Length, 0) + 1e-9f) * MathF.Exp(-max);
         }
         a.Clear();
         for (int e = 0; e < items.Length; e++)

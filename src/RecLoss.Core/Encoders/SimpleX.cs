@@ -29,6 +29,8 @@ public sealed class SimpleXOptions
     public SimpleXAggregator Aggregator { get; init; } = SimpleXAggregator.Mean;
 
     /// <summary>Attention only: the reference's softmax over a padded history, or the properly masked softmax.</summary>
+    /// <remarks>The padded length is <see cref="HistoryLength"/>, or without one the longest train history less one
+    /// (the reference's max_len: 810 on Gowalla).</remarks>
     public AttentionPadding Padding { get; init; } = AttentionPadding.Masked;
 }
 
@@ -58,8 +60,9 @@ public enum AttentionPadding
 
 /// <summary>
 /// SimpleX with the mean aggregator: <c>x_u = g e_u + (1 - g) W a_u</c>, <c>a_u = sum_{j in H(u)} h_j / (|H(u)| + 1e-9)</c>,
-/// where H(u) is the user's last <c>HistoryLength</c> train items (in the train file's stored order; RecLoss keeps
-/// rows sorted by item index) and, in training, without the row's target item. The row kernel then normalises
+/// where H(u) is the user's last <c>HistoryLength</c> train items in RecLoss's stored order, which is ascending item
+/// index (the reference keeps the file's order: the two differ only when a history is truncated, which neither
+/// reference run does with g &lt; 1) and, in training, without the row's target item. The row kernel then normalises
 /// x_u (cosine) and applies dropout, as the reference does. W has no bias and a Xavier-normal initialisation.
 /// </summary>
 public sealed partial class SimpleX : IEncoder

@@ -95,9 +95,10 @@ public class SimpleXTests
         {
             Dim = Dim, Gamma = 0, InitStd = 0.8, Score = ScoreKind.Dot, Aggregator = SimpleXAggregator.UserAttention, Padding = padding,
         }, 6);
-        // Blocks: users, items, history, W_v, W_k, b_k. User 0 has items 0, 3, 5; the longest history has 4 items, so one padded slot.
+        // Blocks: users, items, history, W_v, W_k, b_k. The longest train history has 4 items, so the reference pads to 3
+        // (its max_len leaves the target out); user 1 has items 1 and 3: one padded slot.
         float[] e = encoder.Parameters[0].Values, h = encoder.Parameters[2].Values, wv = encoder.Parameters[3].Values, wk = encoder.Parameters[4].Values;
-        int[] items = [0, 3, 5];
+        int[] items = [1, 3];
         var weights = new double[items.Length];
         for (int n = 0; n < items.Length; n++)
         {
@@ -109,7 +110,7 @@ public class SimpleXTests
                 {
                     z += wk[o * Dim + i] * h[items[n] * Dim + i];
                 }
-                logit += Math.Tanh(z) * e[o];   // b_k starts at zero; the query is e_u
+                logit += Math.Tanh(z) * e[1 * Dim + o];   // b_k starts at zero; the query is e_u
             }
             weights[n] = Math.Exp(logit);
         }
@@ -126,7 +127,7 @@ public class SimpleXTests
         for (int o = 0; o < Dim; o++)
         {
             double expected = Enumerable.Range(0, Dim).Sum(i => wv[o * Dim + i] * a[i]);
-            Assert.Equal(expected, model.User(0)[o], 1e-5);
+            Assert.Equal(expected, model.User(1)[o], 1e-5);
         }
     }
 }
