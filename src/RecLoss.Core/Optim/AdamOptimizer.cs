@@ -1,4 +1,5 @@
 using RecLoss.Core.Encoders;
+using RecLoss.Numerics;
 
 namespace RecLoss.Core.Optim;
 
@@ -66,6 +67,7 @@ public abstract class AdamOptimizer
         throw new NotSupportedException($"{GetType().Name} adds the L2 term to every row itself; call Step.");
 
     private const int RowChunk = 256;
+    private const int PrefetchAhead = 4;
     private double[] _rowNorms = new double[1024];
     private SparseGradient? _gradient;
     private int _table, _offset;
@@ -137,9 +139,17 @@ public abstract class AdamOptimizer
     private void AddL2Rows(int start, int end)
     {
         SparseGradient gradient = _gradient!;
+        int dim = Tables[_table].Dim;
         for (int p = start; p < end; p++)
         {
             int row = gradient.Rows[_table][p];
+            if (p + PrefetchAhead < end)
+            {
+                // Rows come from anywhere in the table: ask for the row a few places ahead.
+                int ahead = gradient.Rows[_table][p + PrefetchAhead];
+                Prefetch.Row<float>(Tables[_table].Weights, ahead * dim, dim);
+                Prefetch.Row<float>(gradient.Value(_table, p + PrefetchAhead), 0, dim);
+            }
             BeforeRowStep(_table, row, StepCount);
             _rowNorms[_offset + p] = Kernel.AddL2(Tables[_table].Row(row), gradient.Value(_table, p));
         }
@@ -152,6 +162,13 @@ public abstract class AdamOptimizer
         for (int p = start; p < end; p++)
         {
             int row = gradient.Rows[_table][p];
+            if (p + PrefetchAhead < end)
+            {
+                int ahead = gradient.Rows[_table][p + PrefetchAhead] * dim;
+                Prefetch.Row<float>(Tables[_table].Weights, ahead, dim);
+                Prefetch.Row<float>(FirstMoments[_table], ahead, dim);
+                Prefetch.Row<float>(SecondMoments[_table], ahead, dim);
+            }
             if (_l2Added)
             {
                 BeforeRowStep(_table, row, StepCount - 1);

@@ -17,6 +17,11 @@ public sealed class ReplayBlockAdam : IBlockOptimizer
     private readonly SparseGradient _gradient;
     private readonly AdamKernel _dense;          // lambda 0: dense blocks take no L2, as in the references
     private readonly float[][] _m, _v;           // dense blocks' moments
+    private readonly ParallelRunner _runner;
+    private readonly Action<int, int> _catchUpChunk;
+    private int _catchUpTable;
+    private int[] _catchUpRows = [];
+    private const int CatchUpRowsPerChunk = 256;
 
     /// <param name="l2OnTables">False for <see cref="L2Placement.Batch"/>: the trainer adds the batch's L2 to the
     /// gradients, and idle rows replay momentum-only steps.</param>
@@ -44,6 +49,8 @@ public sealed class ReplayBlockAdam : IBlockOptimizer
         _dense = new AdamKernel(WithoutL2(options));
         _m = blocks.Select(b => b.IsEmbeddingTable ? [] : new float[b.Values.Length]).ToArray();
         _v = blocks.Select(b => b.IsEmbeddingTable ? [] : new float[b.Values.Length]).ToArray();
+        _runner = runner;
+        _catchUpChunk = CatchUpChunk;
     }
 
     private static AdamOptions WithoutL2(AdamOptions o) =>
@@ -55,10 +62,14 @@ public sealed class ReplayBlockAdam : IBlockOptimizer
         {
             if (_tableOf[b] >= 0)
             {
-                _replay.CatchUp(_tableOf[b], rows[b].Buffer, rows[b].Count);
+                (_catchUpTable, _catchUpRows) = (_tableOf[b], rows[b].Buffer);
+                _runner.For(rows[b].Count, CatchUpRowsPerChunk, _catchUpChunk);
             }
         }
     }
+
+    /// <summary>One chunk of rows on one worker, with the rows ahead prefetched (they come from anywhere in the table).</summary>
+    private void CatchUpChunk(int start, int end) => _replay.CatchUpSerial(_catchUpTable, _catchUpRows.AsSpan(start, end - start));
 
     public void Step(RowSet[] rows)
     {
