@@ -6,20 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 base=${1:-30f24bd}
 data=${2:-../shared/data}
-work=$(mktemp -d)
-trap 'git worktree remove --force "$work/base" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-git worktree add --detach "$work/base" "$base" >/dev/null 2>&1
-dotnet build "$work/base/src/RecLoss.Cli" -c Release >/dev/null
-dotnet build src/RecLoss.Cli -c Release >/dev/null
+source bench/ab-binaries.sh
 awk 'BEGIN { srand(1); print "user_id,item_id,rating,timestamp" }
      { for (i = 2; i <= NF; i++) printf "u%s,i%s,%d,%d\n", $1, $i, 1 + int(rand() * 5), 1000000000 + int(rand() * 1000000000) }' \
   "$data/yelp2018/train.txt" > "$work/yelp.csv"
-args=(stats --data "$work/yelp.csv" --rating-column rating --rating-threshold 1 --timestamp-column timestamp)
+args=(stats --data "$work/yelp.csv" --rating-column rating --rating-threshold 1 --timestamp-column timestamp --split temporal)
 declare -A times
 for round in 1 2 3 4 5; do
   for side in base new; do
-    dll=src/RecLoss.Cli/bin/Release/net10.0/recloss.dll
-    [[ $side == base ]] && dll=$work/base/src/RecLoss.Cli/bin/Release/net10.0/recloss.dll
+    dll=$new_dll
+    [[ $side == base ]] && dll=$base_dll
     start=$(date +%s.%N)
     dotnet "$dll" "${args[@]}" > "$work/$side.txt"
     end=$(date +%s.%N)
@@ -28,7 +24,7 @@ for round in 1 2 3 4 5; do
 done
 cmp -s "$work/base.txt" "$work/new.txt" && same="identical" || same="DIFFERENT"
 median() { tr ' ' '\n' <<< "$1" | grep . | sort -g | sed -n 3p; }
-echo "commit $(git rev-parse --short HEAD) vs $base, $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "commit $(git rev-parse --short HEAD) vs $base, $(date -u '+%Y-%m-%d %H:%M') UTC, $machine"
 echo "rows: $(($(wc -l < "$work/yelp.csv") - 1)); stats output: $same"
 echo "base ($base): ${times[base]}-> median $(median "${times[base]}") s"
 echo "new: ${times[new]}-> median $(median "${times[new]}") s"

@@ -8,16 +8,12 @@ base=${1:-a4d1335}
 rounds=${2:-2}
 negatives=${3:-100,800}
 data=${4:-../shared/data}
-work=$(mktemp -d)
-trap 'git worktree remove --force "$work/base" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-git worktree add --detach "$work/base" "$base" >/dev/null 2>&1
-dotnet build "$work/base/src/RecLoss.Cli" -c Release >/dev/null
-dotnet build src/RecLoss.Cli -c Release >/dev/null
-echo "commit $(git rev-parse --short HEAD) vs $base, $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+source bench/ab-binaries.sh
+echo "commit $(git rev-parse --short HEAD) vs $base, $(date -u '+%Y-%m-%d %H:%M') UTC, $machine"
 for round in $(seq 1 "$rounds"); do
   for side in base new; do
-    dll=src/RecLoss.Cli/bin/Release/net10.0/recloss.dll
-    [[ $side == base ]] && dll=$work/base/src/RecLoss.Cli/bin/Release/net10.0/recloss.dll
+    dll=$new_dll
+    [[ $side == base ]] && dll=$base_dll
     dotnet "$dll" bench --data "$data/yelp2018" --negatives "$negatives" --epochs 2 --skip-machine > "$work/out.txt"
     printf '%s round %s: ' "$side" "$round"
     # The first table only: its rows end with the allocation column, the phase table's do not.
