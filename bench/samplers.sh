@@ -9,7 +9,7 @@ for negatives in 10 100; do
   for sampler in uniform popularity hard; do
     mkdir -p "$out/$sampler-$negatives"
     dotnet run --project src/RecLoss.Cli -c Release --no-build -- train --data "$data" --sampler "$sampler" \
-      --negatives "$negatives" --epochs 20 --eval-every 20 --out "$out/$sampler-$negatives" \
+      --negatives "$negatives" --epochs 20 --eval-every 20 --out "$out/$sampler-$negatives" --force \
       | tee "$out/$sampler-$negatives/log.txt"
   done
 done
