@@ -55,4 +55,14 @@ public sealed class EncoderOptionTests : WithTempFolder
         Assert.Equal(encoder, record.RootElement.GetProperty("config").GetProperty("encoder").GetString());
         Assert.True(record.RootElement.GetProperty("final")[0].GetProperty("test").GetProperty("recall@20").GetDouble() > 0);
     }
+
+    [Fact]
+    public void Bench_TimesAnEncoder_WithoutMfOnlyRates()
+    {
+        (int code, string output, string err) = Run("bench", "--encoder", "simplex", "--negatives", "5", "--epochs", "1", "--dim", "16", "--skip-machine");
+        Assert.True(code == 0, err);
+        Assert.Contains("encoder simplex", output);
+        Assert.Contains("encode", output);   // the generic trainer's phases
+        Assert.DoesNotContain("NaN", output);
+    }
 }

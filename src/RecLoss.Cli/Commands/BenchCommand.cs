@@ -12,8 +12,8 @@ internal static class BenchCommand
 {
     public static Verb Verb => new("bench", "recloss bench [--data PATH] [--negatives LIST] [--epochs N] [train options] [--skip-machine]",
         "seconds per epoch, throughput, evaluation time and memory",
-        "Trains each configuration for --epochs epochs (default 3) and prints the median seconds per epoch, training rows/s, GFLOP/s of the scoring dot products, GB/s of the optimizer's row traffic, the full-ranking evaluation time at K = 20 (median of 3), the process's peak working set, and seconds per epoch of every phase. Then it measures this machine's floor: FMA peak, memory bandwidth (triad) and sqrt/divide rate, and for each configuration the least time dense Adam needs per epoch here (every item row a step reads takes the steps it missed, reading and writing its w, m and v; every element takes one sqrt and one divide per step) and the time the scoring's gathered dot products take alone. It also times one LightGCN propagation layer over the data's graph and the traffic it moves. Without --data it runs on the generated demo data. It neither evaluates per epoch nor selects an epoch, so the evaluation and early-stopping options are not taken.",
-        [.. OptionCatalog.Data, .. OptionCatalog.Model.Where(o => !EncoderArguments.Specs.Contains(o)), .. OptionCatalog.Loss, .. OptionCatalog.Sampling.Where(o => o.Name is not ("negatives" or "noisy-positive-ratio")),
+        "Trains each configuration for --epochs epochs (default 3) and prints the median seconds per epoch, training rows/s, GFLOP/s of the scoring dot products, GB/s of the optimizer's row traffic, the full-ranking evaluation time at K = 20 (median of 3), the process's peak working set, and seconds per epoch of every phase. Then it measures this machine's floor: FMA peak, memory bandwidth (triad) and sqrt/divide rate, and for each configuration the least time dense Adam needs per epoch here (every item row a step reads takes the steps it missed, reading and writing its w, m and v; every element takes one sqrt and one divide per step) and the time the scoring's gathered dot products take alone. It also times one LightGCN propagation layer over the data's graph and the traffic it moves. Any encoder can be timed (--encoder); the scoring and optimizer rates and the machine's floors are those of MF's own trainer and are shown for it only. Without --data it runs on the generated demo data. It neither evaluates per epoch nor selects an epoch, so the evaluation and early-stopping options are not taken.",
+        [.. OptionCatalog.Data, .. OptionCatalog.Model, .. OptionCatalog.Loss, .. OptionCatalog.Sampling.Where(o => o.Name is not ("negatives" or "noisy-positive-ratio")),
          .. OptionCatalog.BenchTraining, .. OptionCatalog.Benchmark], (args, context) => Run(args, context.Output, context.Cancellation));
 
     public static int Run(ArgumentReader args, TextWriter output, CancellationToken cancellation)
@@ -38,7 +38,7 @@ internal static class BenchCommand
         int threads = baseOptions.Trainer.Threads == 0 ? Environment.ProcessorCount : baseOptions.Trainer.Threads;
 
         output.WriteLine(string.Create(c, $"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; {(LaneWidth.Floats == 0 ? "scalar kernels" : $"{LaneWidth.Floats * 32}-bit vectors")}; threads {threads}"));
-        output.WriteLine(string.Create(c, $"data {data.Name}: {data.UserCount:N0} users, {data.ItemCount:N0} items, {data.Train.Count:N0} train rows; loss {LossArguments.Describe(loss)}; sampler {string.Join(",", baseOptions.Sampler.Parts.Select(p => baseOptions.Sampler.Parts.Count == 1 ? SamplerOptions.KindName(p.Kind) : string.Create(c, $"{SamplerOptions.KindName(p.Kind)}:{p.Share}")))}; batch {baseOptions.Trainer.BatchSize}, dim {baseOptions.Encoder.Dim}, {epochs} timed epochs"));
+        output.WriteLine(string.Create(c, $"data {data.Name}: {data.UserCount:N0} users, {data.ItemCount:N0} items, {data.Train.Count:N0} train rows; encoder {EncoderArguments.Name(baseOptions.Kind)}; loss {LossArguments.Describe(loss)}; sampler {string.Join(",", baseOptions.Sampler.Parts.Select(p => baseOptions.Sampler.Parts.Count == 1 ? SamplerOptions.KindName(p.Kind) : string.Create(c, $"{SamplerOptions.KindName(p.Kind)}:{p.Share}")))}; batch {baseOptions.Trainer.BatchSize}, dim {baseOptions.Encoder.Dim}, {epochs} timed epochs"));
         output.WriteLine();
         output.WriteLine("  negatives  s/epoch (median)   rows/s   scoring GFLOP/s   optimizer GB/s   eval K=20 s   peak MiB   alloc MiB/epoch");
         var results = new List<BenchmarkResult>();
@@ -48,7 +48,7 @@ internal static class BenchCommand
             BenchmarkResult r = DataArguments.NamingUsers(data, source.Path, () => TrainingBenchmark.Run(data, loss, options, epochs, cancellation));
             results.Add(r);
             output.WriteLine(string.Create(c,
-                $"  {n,9} {r.MedianEpochSeconds,16:F2} {r.RowsPerSecond / 1000,7:F0}k {r.ScoringGflops,17:F1} {r.OptimizerGBps,16:F1} {r.EvaluationSeconds,13:F2} {r.PeakWorkingSetBytes / 1048576.0,10:F0} {r.AllocatedBytesPerEpoch / 1048576.0,17:F1}"));
+                $"  {n,9} {r.MedianEpochSeconds,16:F2} {r.RowsPerSecond / 1000,7:F0}k {Rate(r.ScoringGflops),17} {Rate(r.OptimizerGBps),16} {r.EvaluationSeconds,13:F2} {r.PeakWorkingSetBytes / 1048576.0,10:F0} {r.AllocatedBytesPerEpoch / 1048576.0,17:F1}"));
             output.Flush();
         }
         output.WriteLine();
@@ -64,7 +64,11 @@ internal static class BenchCommand
             $"  LightGCN layer A x E ({layer.Nodes:N0} nodes, {layer.NonZeros:N0} stored weights, dim {baseOptions.Encoder.Dim}): {layer.Seconds * 1e3:F2} ms, {layer.GigabytesPerSecond:F1} GB/s of indices, gathered rows and output (median of 7)"));
         // The machine's floor last, so that its buffers do not count in the peak working sets above.
         output.WriteLine();
-        if (!skipMachine)
+        if (!skipMachine && !EncoderFactory.UsesMatrixFactorizationTrainer(baseOptions))
+        {
+            output.WriteLine("  (the machine's floors below are those of MF's trainer; not measured for this configuration)");
+        }
+        else if (!skipMachine)
         {
             output.WriteLine(string.Create(c, $"  FMA peak       {MachineFloor.FmaGflops(threads),8:F1} GFLOP/s"));
             output.WriteLine(string.Create(c, $"  triad          {MachineFloor.TriadGBps(threads),8:F1} GB/s"));
@@ -76,9 +80,17 @@ internal static class BenchCommand
         return ExitCodes.Success;
     }
 
+    /// <summary>A rate, or "-" where the trainer has no such phase (the generic trainer's phases differ from MF's).</summary>
+    private static string Rate(double value) => double.IsNaN(value) ? "-" : value.ToString("F1", CultureInfo.InvariantCulture);
+
     private static SessionOptions WithNegatives(SessionOptions o, int negatives, int epochs) => new()
     {
         Encoder = o.Encoder,
+        Kind = o.Kind,
+        SimpleX = o.SimpleX,
+        LightGcn = o.LightGcn,
+        L2Placement = o.L2Placement,
+        EpochRows = o.EpochRows,
         Adam = o.Adam,
         Evaluation = o.Evaluation,
         SelectionK = o.SelectionK,

@@ -115,7 +115,7 @@ internal static class OptionCatalog
             : s).ToArray();
 
     /// <summary>The training options of bench: what it times, not what it evaluates or selects.</summary>
-    public static OptionSpec[] BenchTraining => Training.Where(o => o.Name is not ("epochs" or "patience" or "select-on") && !EncoderArguments.TrainingSpecs.Contains(o)).ToArray();
+    public static OptionSpec[] BenchTraining => Training.Where(o => o.Name is not ("epochs" or "patience" or "select-on")).ToArray();
 }
 
 /// <summary>Limits that keep a run's buffers addressable and its memory bounded; checked before any data is loaded.</summary>

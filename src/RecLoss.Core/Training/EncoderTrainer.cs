@@ -152,6 +152,7 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, ICatchUp
         }
         _adam.Step(_rows is not null ? _rows.SelectStepped() : []);
         Time(5, t5);
+        Counters.Steps++;
         Counters.Rows += _batch.Size;
         Counters.Slots += (long)_batch.Size * _batch.Slots;
         return loss;

@@ -38,7 +38,7 @@ public static class TrainingBenchmark
         {
             throw new ArgumentException("The benchmark evaluates the test split; the data has none.", nameof(data));
         }
-        TrainingSession.Parts parts = TrainingSession.Build(data, loss, options);
+        RunParts parts = EncoderFactory.BuildRun(data, loss, options);
         var seconds = new List<double>();
         long allocatedTotalBefore = GC.GetTotalAllocatedBytes(precise: true);
         for (int epoch = 1; epoch <= epochs; epoch++)
@@ -48,9 +48,9 @@ public static class TrainingBenchmark
             seconds.Add(clock.Elapsed.TotalSeconds);
         }
         double allocatedPerEpoch = (GC.GetTotalAllocatedBytes(precise: true) - allocatedTotalBefore) / (double)epochs;
-        parts.Optimizer.CatchUpAll();
+        parts.CatchUpAll();
         var evaluator = new Evaluator(new EvaluatorOptions { Ks = [20] }, parts.Runner);
-        FactorModel model = FactorModel.From(parts.Encoder);
+        FactorModel model = parts.Encoder.Export(parts.Runner);
         var evaluationSeconds = new List<double>();
         for (int r = 0; r < 3; r++)
         {
@@ -60,12 +60,14 @@ public static class TrainingBenchmark
         TrainerCounters counters = parts.Trainer.Counters;
         double[] phase = parts.Trainer.PhaseSeconds;
         IReadOnlyList<string> names = parts.Trainer.PhaseNames;
-        double Phase(string name) => phase[names.ToList().IndexOf(name)];
+        // MF's trainer names its scoring and optimizer phases; the generic trainer's differ, and these two rates are
+        // then not given (NaN).
+        double Phase(string name) => names.ToList().IndexOf(name) is int i and >= 0 ? phase[i] : double.NaN;
         int dim = options.Encoder.Dim;
         double total = seconds.Sum();
         double scoringFlops = counters.Slots * 2.0 * dim;
         // Catching a row up moves its w, m and v only when idle rows change (dense Adam); sparse Adam's catch-up is empty.
-        long rowsMoved = (parts.Optimizer.IdleRowsChange ? counters.RowsCaughtUp : 0) + counters.RowsStepped;
+        long rowsMoved = (options.Optimizer == OptimizerKind.Adam ? counters.RowsCaughtUp : 0) + counters.RowsStepped;
         double optimizerBytes = rowsMoved * 6.0 * 4 * dim;
         return new BenchmarkResult(
             options.Trainer.Negatives,
