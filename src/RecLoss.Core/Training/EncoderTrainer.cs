@@ -64,6 +64,10 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, ICatchUp
         bool sparse = encoder.ReadsFewRows && !denseAdam;
         _adam = sparse ? new ReplayBlockAdam(adam, encoder.Parameters, l2 == L2Placement.Tables, runner) : new BlockAdam(adam, encoder.Parameters, l2, runner);
         _rows = sparse ? new RowSelection(encoder.Parameters) : null;
+        foreach (ParameterBlock block in encoder.Parameters)
+        {
+            _ = block.Gradient;   // allocated here, not in the first step
+        }
         _order = new EpochOrder(train, epochRows, options.Seed);
         int capacity = Math.Min(options.BatchSize, Math.Max(train.Count, 1)), slots = 1 + options.Negatives;
         _batch = new StepBatch(capacity, slots, encoder.Dim, sampling.HardCount > 0 ? sampling.HardCandidates : 0);
