@@ -59,13 +59,7 @@ internal static class EncoderArguments
         string name = args.String("encoder", "mf");
         Entry entry = s_catalog.FirstOrDefault(e => e.Name == name)
             ?? throw new UsageException($"--encoder: '{ArgumentReader.Shorten(name)}' is not an encoder (expected mf, simplex or lightgcn)");
-        foreach (string option in s_catalog.SelectMany(e => e.Options).Except(entry.Options))
-        {
-            if (args.Has(option))
-            {
-                throw new UsageException($"--{option} does not apply to --encoder {name} (it is an option of {string.Join(", ", s_catalog.Where(e => e.Options.Contains(option)).Select(e => e.Name))})");
-            }
-        }
+        OwnedOptions.RefuseForeign(args, s_catalog.Select(e => (e.Name, e.Options)), entry.Name, "encoder");
         string table = args.String("history-table", "own");
         string aggregator = args.String("aggregator", "mean");
         string padding = args.String("attention-padding", "masked");

@@ -86,14 +86,7 @@ internal static class LossArguments
         name = name == "infonce" ? "ssm" : name;
         Entry entry = s_catalog.FirstOrDefault(e => e.Name == name)
             ?? throw new UsageException($"--loss: '{ArgumentReader.Shorten(name)}' is not a loss (expected one of {string.Join(", ", s_catalog.Select(e => e.Name))}, or infonce)");
-        foreach (string option in s_catalog.SelectMany(e => e.Options).Distinct().Except(entry.Options))
-        {
-            if (args.Has(option))
-            {
-                string owners = string.Join(", ", s_catalog.Where(e => e.Options.Contains(option)).Select(e => e.Name));
-                throw new UsageException($"--{option} does not apply to --loss {name} (it is an option of {owners})");
-            }
-        }
+        OwnedOptions.RefuseForeign(args, s_catalog.Select(e => (e.Name, e.Options)), entry.Name, "loss");
         try
         {
             return entry.Create(args);

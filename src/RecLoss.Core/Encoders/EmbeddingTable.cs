@@ -35,12 +35,13 @@ public sealed class EmbeddingTable
 
     public Span<float> Row(int index) => Weights.AsSpan(index * Dim, Dim);
 
-    /// <summary>Fills the table with N(0, std^2) draws; row r uses its own stream, so the result is order-free.</summary>
-    public void InitializeNormal(double std, ulong seed, ulong tableTag)
+    /// <summary>Fills rows [first, end) (default: all) with N(0, std^2) draws; row first + k uses stream (seed, tag, k),
+    /// so the result is order-free and a range fills as a table of its own would.</summary>
+    public void InitializeNormal(double std, ulong seed, ulong tableTag, int first = 0, int end = -1)
     {
-        for (int r = 0; r < Rows; r++)
+        for (int r = first; r < (end < 0 ? Rows : end); r++)
         {
-            var rng = Xoshiro256.ForStream(seed, tableTag, (ulong)r);
+            var rng = Xoshiro256.ForStream(seed, tableTag, (ulong)(r - first));
             Span<float> row = Row(r);
             for (int d = 0; d < row.Length; d++)
             {

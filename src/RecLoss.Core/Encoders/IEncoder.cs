@@ -1,6 +1,7 @@
 using RecLoss.Core.Losses;
 using RecLoss.Core.Models;
 using RecLoss.Core.Optim;
+using RecLoss.Numerics;
 
 namespace RecLoss.Core.Encoders;
 
@@ -25,6 +26,17 @@ public sealed class ParameterBlock(string name, int rows, int cols, float[] valu
 
     /// <summary>[rows, cols]: dL/dValues of the current step (allocated on first use: MF's own trainer has none).</summary>
     public float[] Gradient => _gradient ??= new float[(long)Rows * Cols];
+
+    /// <summary>Gradient row (first + r) += coefficient x value row (first + r), once per listed r (the per-batch L2 term).</summary>
+    public void AddScaledRows(ReadOnlySpan<int> rows, float coefficient, int firstRow = 0)
+    {
+        float[] gradient = Gradient;
+        foreach (int r in rows)
+        {
+            int offset = (firstRow + r) * Cols;
+            VectorKernels.MultiplyAdd(Values.AsSpan(offset, Cols), coefficient, gradient.AsSpan(offset, Cols));
+        }
+    }
 }
 
 /// <summary>

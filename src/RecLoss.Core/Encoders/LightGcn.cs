@@ -51,8 +51,8 @@ public sealed class LightGcn : IEncoder
         _adjacency = NormalizedAdjacency(train);
         int nodes = UserCount + ItemCount;
         var e0 = new EmbeddingTable(nodes, Dim);
-        InitializeRows(e0, 0, UserCount, options.InitStd, seed, 0xE5E1);
-        InitializeRows(e0, UserCount, nodes, options.InitStd, seed, 0x17E3);
+        e0.InitializeNormal(options.InitStd, seed, 0xE5E1, 0, UserCount);
+        e0.InitializeNormal(options.InitStd, seed, 0x17E3, UserCount, nodes);
         _nodes = new ParameterBlock("embeddings", nodes, Dim, e0.Weights, true);
         Parameters = [_nodes];
         _final = new float[(long)nodes * Dim];
@@ -91,12 +91,12 @@ public sealed class LightGcn : IEncoder
         }
     }
 
-    /// <summary>dL/dE0 = 1/(K+1) sum_k A^k G, with G the gradient of the final vectors (users' summed per row in order).</summary>
     public bool ReadsFewRows => false;
 
     public void CollectRows(ReadOnlySpan<int> users, ReadOnlySpan<int> items, RowSet[] rows) =>
         throw new NotSupportedException("LightGCN reads every row at every step (the propagation).");
 
+    /// <summary>dL/dE0 = 1/(K+1) sum_k A^k G, with G the gradient of the final vectors (users' summed per row in order).</summary>
     public void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ReadOnlySpan<int> itemRows,
         ParallelRunner runner)
     {
@@ -123,29 +123,15 @@ public sealed class LightGcn : IEncoder
 
     public void AddRowL2(ReadOnlySpan<int> users, ReadOnlySpan<int> items, float coefficient)
     {
-        float[] values = _nodes.Values, gradient = _nodes.Gradient;
-        foreach (int u in users)
-        {
-            VectorKernels.MultiplyAdd(values.AsSpan(u * Dim, Dim), coefficient, gradient.AsSpan(u * Dim, Dim));
-        }
-        foreach (int i in items)
-        {
-            int node = UserCount + i;
-            VectorKernels.MultiplyAdd(values.AsSpan(node * Dim, Dim), coefficient, gradient.AsSpan(node * Dim, Dim));
-        }
+        _nodes.AddScaledRows(users, coefficient);
+        _nodes.AddScaledRows(items, coefficient, firstRow: UserCount);
     }
 
     public FactorModel Export(ParallelRunner runner)
     {
         var final = new float[_final.Length];
         Propagate(_nodes.Values, final, runner);
-        float[] users = final.AsSpan(0, UserCount * Dim).ToArray(), items = final.AsSpan(UserCount * Dim).ToArray();
-        if (Score == ScoreKind.Cosine)
-        {
-            FactorModel.NormalizeRows(users, Dim);
-            FactorModel.NormalizeRows(items, Dim);
-        }
-        return new FactorModel(UserCount, ItemCount, Dim, users, items);
+        return FactorModel.OfVectors(final.AsSpan(0, UserCount * Dim).ToArray(), final.AsSpan(UserCount * Dim).ToArray(), Dim, Score);
     }
 
     /// <summary>output = 1/(K+1) sum_{k=0..K} A^k input, layers ping-ponging between two scratch buffers.</summary>
@@ -199,18 +185,5 @@ public sealed class LightGcn : IEncoder
             }
         }
         return new SparseMatrix(nodes, nodes, pointers, columns, values);
-    }
-
-    private static void InitializeRows(EmbeddingTable table, int start, int end, double std, ulong seed, ulong tag)
-    {
-        for (int r = start; r < end; r++)
-        {
-            var rng = Xoshiro256.ForStream(seed, tag, (ulong)(r - start));
-            Span<float> row = table.Row(r);
-            for (int d = 0; d < row.Length; d++)
-            {
-                row[d] = (float)(std * rng.NextGaussian());
-            }
-        }
     }
 }

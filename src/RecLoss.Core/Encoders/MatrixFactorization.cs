@@ -107,14 +107,8 @@ public sealed class MatrixFactorization : IEncoder
 
     public void AddRowL2(ReadOnlySpan<int> users, ReadOnlySpan<int> items, float coefficient)
     {
-        foreach (int u in users)
-        {
-            VectorKernels.MultiplyAdd(Parameters[0].Values.AsSpan(u * Dim, Dim), coefficient, Parameters[0].Gradient.AsSpan(u * Dim, Dim));
-        }
-        foreach (int i in items)
-        {
-            VectorKernels.MultiplyAdd(Parameters[1].Values.AsSpan(i * Dim, Dim), coefficient, Parameters[1].Gradient.AsSpan(i * Dim, Dim));
-        }
+        Parameters[0].AddScaledRows(users, coefficient);
+        Parameters[1].AddScaledRows(items, coefficient);
     }
 
 

@@ -338,14 +338,8 @@ public sealed partial class SimpleX : IEncoder
 
     public void AddRowL2(ReadOnlySpan<int> users, ReadOnlySpan<int> items, float coefficient)
     {
-        foreach (int u in users)
-        {
-            VectorKernels.MultiplyAdd(_users.Values.AsSpan(u * Dim, Dim), coefficient, _users.Gradient.AsSpan(u * Dim, Dim));
-        }
-        foreach (int i in items)
-        {
-            VectorKernels.MultiplyAdd(_items.Values.AsSpan(i * Dim, Dim), coefficient, _items.Gradient.AsSpan(i * Dim, Dim));
-        }
+        _users.AddScaledRows(users, coefficient);
+        _items.AddScaledRows(items, coefficient);
     }
 
     /// <summary>Every user with the full history (no target left out), normalised for cosine.</summary>
@@ -370,12 +364,6 @@ public sealed partial class SimpleX : IEncoder
                 AddProjected(a, _history, x);
             }
         }
-        float[] items = (float[])_items.Values.Clone();
-        if (Score == ScoreKind.Cosine)
-        {
-            FactorModel.NormalizeRows(users, Dim);
-            FactorModel.NormalizeRows(items, Dim);
-        }
-        return new FactorModel(UserCount, ItemCount, Dim, users, items);
+        return FactorModel.OfVectors(users, (float[])_items.Values.Clone(), Dim, Score);
     }
 }

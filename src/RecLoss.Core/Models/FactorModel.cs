@@ -41,16 +41,19 @@ public sealed class FactorModel
     public float Score(int userIndex, int itemIndex) => VectorKernels.Dot(User(userIndex), Item(itemIndex));
 
     /// <summary>A snapshot of an MF encoder (normalised for cosine); the encoder's optimizer must be caught up.</summary>
-    public static FactorModel From(MatrixFactorization encoder)
+    public static FactorModel From(MatrixFactorization encoder) =>
+        OfVectors((float[])encoder.Users.Weights.Clone(), (float[])encoder.Items.Weights.Clone(), encoder.Dim, encoder.Score);
+
+    /// <summary>A model over an encoder's final user and item vectors (arrays it owns from now on), their rows scaled to
+    /// unit length for cosine so that the dot product is the score.</summary>
+    public static FactorModel OfVectors(float[] users, float[] items, int dim, ScoreKind score)
     {
-        float[] users = (float[])encoder.Users.Weights.Clone();
-        float[] items = (float[])encoder.Items.Weights.Clone();
-        if (encoder.Score == ScoreKind.Cosine)
+        if (score == ScoreKind.Cosine)
         {
-            NormalizeRows(users, encoder.Dim);
-            NormalizeRows(items, encoder.Dim);
+            NormalizeRows(users, dim);
+            NormalizeRows(items, dim);
         }
-        return new FactorModel(encoder.Users.Rows, encoder.Items.Rows, encoder.Dim, users, items);
+        return new FactorModel(users.Length / dim, items.Length / dim, dim, users, items);
     }
 
     /// <summary>The most-popular baseline: every user scores an item by its train interaction count.</summary>
@@ -64,7 +67,7 @@ public sealed class FactorModel
     }
 
     /// <summary>Scales every row to unit length (rows below 1e-12 by 1e-12, as torch normalize).</summary>
-    public static void NormalizeRows(float[] table, int dim)
+    private static void NormalizeRows(float[] table, int dim)
     {
         for (int offset = 0; offset < table.Length; offset += dim)
         {

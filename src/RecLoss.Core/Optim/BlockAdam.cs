@@ -58,10 +58,9 @@ public sealed class BlockAdam : IBlockOptimizer
     {
     }
 
-    public void Step(RowSet[] rows) => Step();
-
-    /// <summary>One step from the blocks' gradients (data, plus batch L2 if the trainer added it); the gradients are consumed.</summary>
-    public void Step()
+    /// <summary>One step from the blocks' gradients (data, plus batch L2 if the trainer added it), every row of every
+    /// block; <paramref name="rows"/> is not needed. The gradients are consumed.</summary>
+    public void Step(RowSet[] rows)
     {
         double normSquared = 0;
         for (_block = 0; _block < _blocks.Count; _block++)

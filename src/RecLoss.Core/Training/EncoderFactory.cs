@@ -61,6 +61,15 @@ public static class EncoderFactory
     public static bool UsesMatrixFactorizationTrainer(SessionOptions options) =>
         options.Kind == EncoderKind.MatrixFactorization && options.L2Placement == L2Placement.Tables && options.EpochRows == EpochRows.Interactions;
 
+    /// <summary>Refuses a loss defined on one score only (contrastive, triplet) with an encoder using the other.</summary>
+    internal static void CheckScore(IRowLoss loss, SessionOptions options)
+    {
+        if (loss.RequiredScore is { } required && required != options.Encoder.Score)
+        {
+            throw new ArgumentException($"The {loss.Name} loss is defined on {required} scores only; the encoder uses {options.Encoder.Score}.", nameof(options));
+        }
+    }
+
     public static RunParts BuildRun(Dataset data, IRowLoss loss, SessionOptions options)
     {
         if (UsesMatrixFactorizationTrainer(options))
@@ -68,10 +77,7 @@ public static class EncoderFactory
             TrainingSession.Parts parts = TrainingSession.Build(data, loss, options);
             return new RunParts(parts.Encoder, parts.Trainer, parts.Optimizer.CatchUpAll, parts.Runner);
         }
-        if (loss.RequiredScore is { } required && required != options.Encoder.Score)
-        {
-            throw new ArgumentException($"The {loss.Name} loss is defined on {required} scores only; the encoder uses {options.Encoder.Score}.", nameof(options));
-        }
+        CheckScore(loss, options);
         if (options.Optimizer == OptimizerKind.SparseAdam)
         {
             throw new ArgumentException("Sparse Adam is implemented in the MF trainer only; SimpleX and LightGCN take dense Adam.", nameof(options));

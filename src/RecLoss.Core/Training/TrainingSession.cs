@@ -150,10 +150,7 @@ public sealed class TrainingSession
 
     public static Parts Build(Dataset data, IRowLoss loss, SessionOptions options)
     {
-        if (loss.RequiredScore is { } required && required != options.Encoder.Score)
-        {
-            throw new ArgumentException($"The {loss.Name} loss is defined on {required} scores only; the encoder uses {options.Encoder.Score}.", nameof(options));
-        }
+        EncoderFactory.CheckScore(loss, options);
         var runner = new ParallelRunner(options.Trainer.Threads);
         var encoder = new MatrixFactorization(data.UserCount, data.ItemCount, options.Encoder, options.Trainer.Seed);
         AdamOptimizer optimizer = options.Optimizer == OptimizerKind.SparseAdam
