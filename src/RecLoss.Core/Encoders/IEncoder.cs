@@ -79,8 +79,8 @@ public interface IEncoder
     /// <summary>Adds dL/dParameters to every block's <see cref="ParameterBlock.Gradient"/> (which the trainer zeroed).</summary>
     /// <param name="userGradients">[rows, dim]: dL/d(user vector) of each row.</param>
     /// <param name="itemGradients">[items, dim]: dL/d(item vector); the encoder may overwrite it.</param>
-    /// <param name="itemRows">The items whose rows of <paramref name="itemGradients"/> hold values (the rest are
-    /// stale); empty when every row does.</param>
+    /// <param name="itemRows">The items whose rows of <paramref name="itemGradients"/> hold values; every other row
+    /// is stale and stands for a zero gradient.</param>
     void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ReadOnlySpan<int> itemRows,
         ParallelRunner runner);
 
@@ -89,7 +89,9 @@ public interface IEncoder
     bool ReadsFewRows { get; }
 
     /// <summary>Adds to <paramref name="rows"/>[b] every row of embedding block b that the step reads for these batch
-    /// users and slot items (the history a user aggregates included); dense blocks are read whole.</summary>
+    /// users and slot items (the history a user aggregates included); dense blocks are read whole. Called with the
+    /// items that have a gradient, it must also give every row <see cref="Backward"/> can write (the trainer then checks
+    /// only those for a nonzero gradient).</summary>
     void CollectRows(ReadOnlySpan<int> users, ReadOnlySpan<int> items, RowSet[] rows);
 
     /// <summary>Adds <c>coefficient * row</c> to the gradient of the layer-0 row of each listed user and item, once per

@@ -105,17 +105,10 @@ public sealed class LightGcn : IEncoder
         {
             VectorKernels.MultiplyAdd(userGradients.Slice(r * Dim, Dim), 1f, _gradientIn.AsSpan(users[r] * Dim, Dim));
         }
-        if (itemRows.IsEmpty)
+        Array.Clear(_gradientIn, UserCount * Dim, ItemCount * Dim);
+        foreach (int i in itemRows)
         {
-            itemGradients.AsSpan(0, ItemCount * Dim).CopyTo(_gradientIn.AsSpan(UserCount * Dim));
-        }
-        else
-        {
-            Array.Clear(_gradientIn, UserCount * Dim, ItemCount * Dim);
-            foreach (int i in itemRows)
-            {
-                itemGradients.AsSpan(i * Dim, Dim).CopyTo(_gradientIn.AsSpan((UserCount + i) * Dim, Dim));
-            }
+            itemGradients.AsSpan(i * Dim, Dim).CopyTo(_gradientIn.AsSpan((UserCount + i) * Dim, Dim));
         }
         Propagate(_gradientIn, _gradientOut, runner);
         VectorKernels.MultiplyAdd<float>(_gradientOut, 1f, _nodes.Gradient);

@@ -89,14 +89,9 @@ public sealed class MatrixFactorization : IEncoder
         AddItemRows(itemGradients, itemRows, Parameters[1].Gradient, Dim);
     }
 
-    /// <summary>gradient[i] += itemGradients[i] for the listed items, or for all when the list is empty.</summary>
+    /// <summary>gradient[i] += itemGradients[i] for the listed items.</summary>
     internal static void AddItemRows(float[] itemGradients, ReadOnlySpan<int> itemRows, float[] gradient, int dim)
     {
-        if (itemRows.IsEmpty)
-        {
-            VectorKernels.MultiplyAdd<float>(itemGradients.AsSpan(0, gradient.Length), 1f, gradient);
-            return;
-        }
         foreach (int i in itemRows)
         {
             VectorKernels.MultiplyAdd(itemGradients.AsSpan(i * dim, dim), 1f, gradient.AsSpan(i * dim, dim));

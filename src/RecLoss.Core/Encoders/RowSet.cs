@@ -24,11 +24,12 @@ public sealed class RowSet(int rows)
         }
     }
 
-    public void Add(int row)
+    /// <summary>Adds the row; false when it was already in the set.</summary>
+    public bool Add(int row)
     {
         if (_stamp[row] == _current)
         {
-            return;
+            return false;
         }
         _stamp[row] = _current;
         if (Count == _rows.Length)
@@ -36,6 +37,7 @@ public sealed class RowSet(int rows)
             Array.Resize(ref _rows, Math.Min(_stamp.Length, _rows.Length * 2));
         }
         _rows[Count++] = row;
+        return true;
     }
 
     /// <summary>Puts the rows in ascending order: a scan of the marks when the set is a large share of the rows

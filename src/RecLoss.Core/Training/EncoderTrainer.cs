@@ -63,7 +63,7 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, ICatchUp
         _runner = runner;
         bool sparse = encoder.ReadsFewRows && !denseAdam;
         _adam = sparse ? new ReplayBlockAdam(adam, encoder.Parameters, l2 == L2Placement.Tables, runner) : new BlockAdam(adam, encoder.Parameters, l2, runner);
-        _rows = sparse ? new RowSelection(encoder.Parameters) : null;
+        _rows = sparse ? new RowSelection(encoder.Parameters, runner) : null;
         foreach (ParameterBlock block in encoder.Parameters)
         {
             _ = block.Gradient;   // allocated here, not in the first step
@@ -74,7 +74,7 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, ICatchUp
         _draw = new DrawPhase(sampling, options.Seed, options.Dropout);
         _hardSelect = sampling.HardCount > 0 ? new HardSelectPhase(sampling, capacity) : null;
         _rowPhase = new RowPhase<TLoss>(loss, encoder.Score, capacity, slots, encoder.Dim);
-        _items = new ItemGradientPhase(encoder.ItemCount, encoder.Dim);
+        _items = new ItemGradientPhase(encoder.ItemCount, encoder.Dim, runner.Threads);
         PhaseSeconds = new double[s_phases.Length];
     }
 
@@ -146,7 +146,7 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, ICatchUp
             }
         }
         _encoder.Backward(_batch.ActiveUsers, _batch.ActiveTargets, _rowPhase.UserGradients.AsSpan(0, _batch.Size * _batch.Dim), _items.Gradient,
-            _items.SlotItems.Rows, _runner);
+            _items.Rows, _runner);
         long t5 = Time(4, t4);
 
         if (_l2 == L2Placement.Batch && _lambda > 0)
@@ -154,7 +154,7 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, ICatchUp
             // lambda/2 (|u0|^2 + |p0|^2 + |n0|^2) / B: each occurrence of a row adds lambda/B times the row.
             _encoder.AddRowL2(_batch.ActiveUsers, _batch.ActiveItems, _lambda / _batch.Size);
         }
-        _adam.Step(_rows is not null ? _rows.SelectStepped() : []);
+        _adam.Step(_rows is not null ? _rows.SelectStepped(_encoder, _batch, _items.Rows, _l2 == L2Placement.Batch) : []);
         Time(5, t5);
         Counters.Steps++;
         Counters.Rows += _batch.Size;

@@ -78,7 +78,7 @@ public class EncoderGradientTests
         {
             Array.Clear(block.Gradient);
         }
-        encoder.Backward(users, targets, c, (float[])cItems.Clone(), default, runner);
+        encoder.Backward(users, targets, c, (float[])cItems.Clone(), [.. Enumerable.Range(0, train.ItemCount)], runner);
 
         foreach (ParameterBlock block in encoder.Parameters)
         {

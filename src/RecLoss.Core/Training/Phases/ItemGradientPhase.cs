@@ -6,7 +6,8 @@ namespace RecLoss.Core.Training.Phases;
 
 /// <summary>
 /// dL/dv_i = sum over the slots holding item i of (a u~ - b v_i), summed in row order; worker w owns the items with
-/// i % W == w, so each item's sum has one writer and one order whatever the thread count.
+/// i % W == w, so each item's sum has one writer and one order whatever the thread count. Only the items with a
+/// nonzero coefficient get a row (cleared at their first one): with margin losses most negatives have none.
 /// </summary>
 public sealed class ItemGradientPhase
 {
@@ -15,26 +16,44 @@ public sealed class ItemGradientPhase
     private IEncoder _encoder = null!;
     private float[] _tilde = [], _coefA = [], _coefB = [];
     private int _owners;
+    private readonly RowSet[] _touched;          // per owner: its items with a gradient this step
+    private int[] _rows = [];
+    private int _rowCount;
 
-    public ItemGradientPhase(int items, int dim)
+    public ItemGradientPhase(int items, int dim, int threads)
     {
         Gradient = new float[(long)items * dim];
-        SlotItems = new RowSet(items);
+        _touched = [.. Enumerable.Range(0, threads).Select(_ => new RowSet(items))];
         _sumOwners = SumOwners;
     }
 
-    /// <summary>[items, dim]: valid on the rows of <see cref="SlotItems"/>.</summary>
+    /// <summary>[items, dim]: valid on the rows of <see cref="Rows"/>.</summary>
     public float[] Gradient { get; }
 
-    /// <summary>The step's distinct slot items.</summary>
-    public RowSet SlotItems { get; }
+    /// <summary>The step's items with a gradient, ascending.</summary>
+    public ReadOnlySpan<int> Rows => _rows.AsSpan(0, _rowCount);
 
     public void Run(StepBatch batch, IEncoder encoder, float[] userTilde, float[] coefA, float[] coefB, ParallelRunner runner)
     {
         (_batch, _encoder, _tilde, _coefA, _coefB, _owners) = (batch, encoder, userTilde, coefA, coefB, runner.Threads);
-        SlotItems.Clear();
-        SlotItems.AddRange(batch.ActiveItems);
         runner.For(_owners, 1, _sumOwners);
+        int count = 0;
+        for (int owner = 0; owner < _owners; owner++)
+        {
+            count += _touched[owner].Count;
+        }
+        if (_rows.Length < count)
+        {
+            _rows = new int[Math.Max(count, 2 * _rows.Length)];
+        }
+        count = 0;
+        for (int owner = 0; owner < _owners; owner++)
+        {
+            _touched[owner].Rows.CopyTo(_rows.AsSpan(count));
+            count += _touched[owner].Count;
+        }
+        _rows.AsSpan(0, count).Sort();
+        _rowCount = count;
     }
 
     private void SumOwners(int first, int end)
@@ -49,13 +68,8 @@ public sealed class ItemGradientPhase
     {
         int dim = _batch.Dim, slots = _batch.Slots;
         ReadOnlySpan<float> items = _encoder.ItemVectors;
-        foreach (int i in SlotItems.Rows)
-        {
-            if (i % _owners == owner)
-            {
-                Gradient.AsSpan(i * dim, dim).Clear();
-            }
-        }
+        RowSet touched = _touched[owner];
+        touched.Clear();
         int count = _batch.Size * slots;
         for (int p = 0; p < count; p++)
         {
@@ -65,6 +79,10 @@ public sealed class ItemGradientPhase
                 continue;
             }
             Span<float> target = Gradient.AsSpan(i * dim, dim);
+            if (touched.Add(i))
+            {
+                target.Clear();
+            }
             VectorKernels.MultiplyAdd(_tilde.AsSpan(p / slots * dim, dim), _coefA[p], target);
             if (_coefB[p] != 0)
             {

@@ -1,4 +1,5 @@
 using RecLoss.Core.Encoders;
+using RecLoss.Core.Optim;
 
 namespace RecLoss.Core.Training.Phases;
 
@@ -6,13 +7,29 @@ namespace RecLoss.Core.Training.Phases;
 /// For encoders whose steps read few rows: the rows of each block a step reads (caught up before the forward pass)
 /// and, of those, the rows with a nonzero gradient (stepped now; the others replay later, the same arithmetic).
 /// </summary>
-public sealed class RowSelection(IReadOnlyList<ParameterBlock> blocks)
+public sealed class RowSelection
 {
-    private readonly IReadOnlyList<ParameterBlock> _blocks = blocks;
+    private readonly IReadOnlyList<ParameterBlock> _blocks;
+    private readonly ParallelRunner _runner;
+    private readonly Action<int, int> _flagChunk;
+    private bool[] _hasGradient = [];
+    private ParameterBlock _flagBlock = null!;
+    private int[] _flagRows = [];
+    private readonly RowSet[] _candidates;
 
-    public RowSet[] Read { get; } = blocks.Select(p => new RowSet(p.Rows)).ToArray();
+    public RowSelection(IReadOnlyList<ParameterBlock> blocks, ParallelRunner runner)
+    {
+        _blocks = blocks;
+        _runner = runner;
+        Read = [.. blocks.Select(p => new RowSet(p.Rows))];
+        _candidates = [.. blocks.Select(p => new RowSet(p.Rows))];
+        Stepped = [.. blocks.Select(p => new RowSet(p.Rows))];
+        _flagChunk = FlagChunk;
+    }
 
-    public RowSet[] Stepped { get; } = blocks.Select(p => new RowSet(p.Rows)).ToArray();
+    public RowSet[] Read { get; }
+
+    public RowSet[] Stepped { get; }
 
     public void Collect(IEncoder encoder, StepBatch batch)
     {
@@ -54,22 +71,55 @@ public sealed class RowSelection(IReadOnlyList<ParameterBlock> blocks)
         }
     }
 
-    /// <summary>The read rows whose gradient is not all zero.</summary>
-    public RowSet[] SelectStepped()
+    /// <summary>
+    /// The rows whose gradient is not all zero, ascending. Only rows the backward pass can have written are scanned
+    /// (in parallel): the batch users, the items with a gradient and what the encoder reads for them; with the batch's
+    /// L2 every read row.
+    /// </summary>
+    public RowSet[] SelectStepped(IEncoder encoder, StepBatch batch, ReadOnlySpan<int> itemRows, bool batchL2)
     {
+        RowSet[] candidates = Read;
+        if (!batchL2)
+        {
+            foreach (RowSet set in _candidates)
+            {
+                set.Clear();
+            }
+            encoder.CollectRows(batch.ActiveUsers, itemRows, _candidates);
+            foreach (RowSet set in _candidates)
+            {
+                set.SortAscending();
+            }
+            candidates = _candidates;
+        }
         for (int p = 0; p < _blocks.Count; p++)
         {
-            ParameterBlock block = _blocks[p];
-            RowSet stepped = Stepped[p];
+            RowSet read = candidates[p], stepped = Stepped[p];
             stepped.Clear();
-            foreach (int row in Read[p].Rows)
+            if (_hasGradient.Length < read.Count)
             {
-                if (block.Gradient.AsSpan(row * block.Cols, block.Cols).ContainsAnyExcept(0f))
+                _hasGradient = new bool[Math.Max(read.Count, 2 * _hasGradient.Length)];
+            }
+            (_flagBlock, _flagRows) = (_blocks[p], read.Buffer);
+            _runner.For(read.Count, 1024, _flagChunk);
+            for (int k = 0; k < read.Count; k++)
+            {
+                if (_hasGradient[k])
                 {
-                    stepped.Add(row);
+                    stepped.Add(_flagRows[k]);
                 }
             }
         }
         return Stepped;
+    }
+
+    private void FlagChunk(int start, int end)
+    {
+        float[] gradient = _flagBlock.Gradient;
+        int cols = _flagBlock.Cols;
+        for (int k = start; k < end; k++)
+        {
+            _hasGradient[k] = gradient.AsSpan(_flagRows[k] * cols, cols).ContainsAnyExcept(0f);
+        }
     }
 }
