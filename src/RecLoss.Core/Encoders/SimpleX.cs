@@ -77,7 +77,8 @@ public sealed partial class SimpleX : IEncoder
     private int[] _counts = [];                       // [rows]: |H(u) \ {target}|
     private int[] _stepUsers = [], _stepTargets = [];
     private float[] _stepOutput = [], _stepGradients = [];
-    private int _stepRows, _historyOwners;
+    private int _stepRows;
+    private Owners _historyOwners = new(1);
     private bool _hasTargets;
     private readonly Action<int, int> _userRows, _historyGradientRows, _weightGradientRows, _historyScatter;
 
@@ -256,14 +257,14 @@ public sealed partial class SimpleX : IEncoder
         {
             _stepRows = users.Length;
             userGradients.CopyTo(_stepGradients);
-            _historyOwners = runner.Threads;
+            _historyOwners = new Owners(runner.Threads);
             runner.For(users.Length, 8, _historyGradientRows);    // da per row
             runner.For(Dim, 8, _weightGradientRows);              // dW by output row
             if (_aggregator != SimpleXAggregator.Mean)
             {
                 AttentionBackward(runner);                        // per-entry dh, the attention weights, the query
             }
-            runner.For(runner.Threads, 1, _historyScatter);       // dh by item owner
+            runner.For(_historyOwners.Count, 1, _historyScatter);       // dh by item owner
         }
         MatrixFactorization.AddItemRows(itemGradients, itemRows, _items.Gradient, Dim);
     }
@@ -305,7 +306,7 @@ public sealed partial class SimpleX : IEncoder
     private void HistoryScatter(int firstOwner, int endOwner)
     {
         float[] dH = _historyTable.Gradient;
-        int owners = _historyOwners;
+        Owners owners = _historyOwners;
         for (int owner = firstOwner; owner < endOwner; owner++)
         {
             if (_aggregator != SimpleXAggregator.Mean)
@@ -314,7 +315,7 @@ public sealed partial class SimpleX : IEncoder
                 for (int e = 0; e < _entryCount; e++)
                 {
                     int j = _entryItem[e];
-                    if (j % owners == owner)
+                    if (owners.Of(j) == owner)
                     {
                         VectorKernels.MultiplyAdd(_entryGradient.AsSpan(e * Dim, Dim), 1f, dH.AsSpan(j * Dim, Dim));
                     }
@@ -327,7 +328,7 @@ public sealed partial class SimpleX : IEncoder
                 ReadOnlySpan<float> da = _aggregateGradients.AsSpan(r * Dim, Dim);
                 foreach (int j in History(_stepUsers[r]))
                 {
-                    if (j % owners == owner && j != target)
+                    if (owners.Of(j) == owner && j != target)
                     {
                         VectorKernels.MultiplyAdd(da, 1f, dH.AsSpan(j * Dim, Dim));
                     }

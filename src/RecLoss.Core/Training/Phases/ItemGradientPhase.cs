@@ -16,6 +16,7 @@ public sealed class ItemGradientPhase
     private IEncoder _encoder = null!;
     private float[] _tilde = [], _coefA = [], _coefB = [];
     private int _owners;
+    private Owners _ownerOf;
     private readonly RowSet[] _touched;          // per owner: its items with a gradient this step
     private int[] _rows = [];
     private int _rowCount;
@@ -36,6 +37,10 @@ public sealed class ItemGradientPhase
     public void Run(StepBatch batch, IEncoder encoder, float[] userTilde, float[] coefA, float[] coefB, ParallelRunner runner)
     {
         (_batch, _encoder, _tilde, _coefA, _coefB, _owners) = (batch, encoder, userTilde, coefA, coefB, runner.Threads);
+        if (_ownerOf.Count != _owners)
+        {
+            _ownerOf = new Owners(_owners);
+        }
         runner.For(_owners, 1, _sumOwners);
         int count = 0;
         for (int owner = 0; owner < _owners; owner++)
@@ -74,7 +79,7 @@ public sealed class ItemGradientPhase
         for (int p = 0; p < count; p++)
         {
             int i = _batch.Items[p];
-            if (i % _owners != owner || (_coefA[p] == 0 && _coefB[p] == 0))
+            if (_ownerOf.Of(i) != owner || (_coefA[p] == 0 && _coefB[p] == 0))
             {
                 continue;
             }
