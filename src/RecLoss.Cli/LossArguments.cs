@@ -97,49 +97,6 @@ internal static class LossArguments
         }
     }
 
-    /// <summary>The loss and its hyper-parameters as fields, for run records.</summary>
-    public static Dictionary<string, object> Parameters(IRowLoss loss)
-    {
-        var fields = new Dictionary<string, object> { ["name"] = loss.Name };
-        void Add(string key, object value) => fields[key] = value;
-        switch (loss)
-        {
-            case MultiMarginLoss m:
-                Add("margins", m.Margins); Add("marginWeights", m.MarginWeights); Add("positiveWeight", m.PositiveWeight); Add("negativeWeight", m.NegativeWeight);
-                break;
-            case CosineContrastiveLoss c:
-                Add("margin", c.Margin); Add("negativeWeight", c.NegativeWeight);
-                break;
-            case PairwiseHingeLoss h:
-                Add("margin", h.Margin);
-                break;
-            case ContrastiveLoss c:
-                Add("margin", c.Margin);
-                break;
-            case TripletLoss t:
-                Add("margin", t.Margin);
-                break;
-            case SampledSoftmaxLoss x:
-                Add("temperature", x.Temperature);
-                break;
-            case SoftmaxLoss x:
-                Add("temperature", x.Temperature);
-                break;
-            case BilateralSoftmaxLoss b:
-                Add("form", Kebab(b.Form.ToString())); Add("temperature", b.PositiveTemperature); Add("temperatureNegative", b.NegativeTemperature); Add("poolPositives", b.PoolPositives);
-                break;
-            case SimCeLoss x:
-                Add("gamma", x.Gamma);
-                break;
-            case GeneralizedContrastiveLoss g:
-                Add("positiveTerm", Kebab(g.PositiveTerm.ToString())); Add("negativeTerm", Kebab(g.NegativeTerm.ToString()));
-                Add("activation", Kebab(g.Activation.ToString())); Add("aggregation", Kebab(g.Aggregation.ToString()));
-                Add("margins", g.Margins); Add("marginWeights", g.MarginWeights); Add("positiveWeight", g.PositiveWeight); Add("negativeWeight", g.NegativeWeight);
-                break;
-        }
-        return fields;
-    }
-
     /// <summary>The loss and its hyper-parameters in one line, for logs and run records.</summary>
     public static string Describe(IRowLoss loss) => loss switch
     {
@@ -214,7 +171,6 @@ internal static class LossArguments
         throw new UsageException($"--{option}: '{ArgumentReader.Shorten(text)}' is not one of {string.Join(", ", Enum.GetValues<TEnum>().Select(v => Kebab(v.ToString())))}");
     }
 
-    private static string Kebab(string pascal) =>
-        string.Concat(pascal.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : "") + char.ToLowerInvariant(c) : c.ToString()));
+    private static string Kebab(string pascal) => LossParameters.Kebab(pascal);
 
 }

@@ -35,7 +35,7 @@ internal sealed class RunOutput
         bool force = args.Flag("force");
         if (folder is null)
         {
-            return force ? throw new UsageException("--force replaces an existing run record, so it needs --out DIR") : null;
+            return force && !args.Has("save") ? throw new UsageException("--force replaces an existing run record or model file, so it needs --out DIR or --save PATH") : null;
         }
         if (folder.Trim().Length == 0)
         {

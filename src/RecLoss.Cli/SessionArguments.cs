@@ -255,7 +255,7 @@ internal static class SessionArguments
     /// <summary>The run's configuration as run.json records it: every value a field, the loss with its parameters.</summary>
     public static Dictionary<string, object?> ConfigOf(IRowLoss loss, SessionOptions o) => new()
     {
-        ["loss"] = LossArguments.Parameters(loss),
+        ["loss"] = LossParameters.Of(loss),
         ["lossDescription"] = LossArguments.Describe(loss),
         ["encoder"] = EncoderArguments.Name(o.Kind),
         ["simplexGamma"] = o.Kind == EncoderKind.SimpleX ? o.SimpleX.Gamma : null,

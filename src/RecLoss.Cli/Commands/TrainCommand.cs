@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using RecLoss.Core.Data;
 using RecLoss.Core.Encoders;
 using RecLoss.Core.Evaluation;
@@ -30,6 +31,7 @@ internal static class TrainCommand
         }
         double? noiseRatio = args.Has("noisy-positive-ratio") ? args.Double("noisy-positive-ratio", 0, 0, 10) : null;
         RunOutput? output = RunOutput.Prepare(args);
+        ModelOutput? model = ModelOutput.Prepare(args, output);
         args.EnsureAllUsed(verb);
 
         Dataset data = source.Load();
@@ -47,12 +49,12 @@ internal static class TrainCommand
             }
             data = noise.Data;
         }
-        return Execute(data, source.Path, loss, options, output, context, noise);
+        return Execute(data, source.Path, loss, options, output, context, noise, model);
     }
 
     /// <summary>Trains, prints the results beside most-popular, and writes the run record when asked.</summary>
     public static int Execute(Dataset data, string dataPath, IRowLoss loss, SessionOptions options, RunOutput? runOutput, VerbContext context,
-        InjectedPositives? noise = null)
+        InjectedPositives? noise = null, ModelOutput? modelOutput = null)
     {
         TextWriter output = context.Output;
         CheckTrainable(data, options);
@@ -81,6 +83,23 @@ internal static class TrainCommand
                 context.Error.WriteLine($"note: {note}");
             }
             output.WriteLine($"run record: {runOutput.RecordPath}");
+        }
+        if (modelOutput is not null)
+        {
+            SelectedEpoch held = result.Restored ?? result.Last;
+            var header = new ModelHeader
+            {
+                Encoder = EncoderSpec.Of(options),
+                Loss = LossParameters.Of(loss),
+                Negatives = options.Trainer.Negatives,
+                DataName = data.Name,
+                DataFingerprint = data.Fingerprint(),
+                Epoch = held.Record.Epoch,
+                Selection = held.Selection,
+                Config = JsonSerializer.SerializeToNode(SessionArguments.ConfigOf(loss, options))!.AsObject(),
+            };
+            modelOutput.Write(TrainedModel.FromRun(data, header, result.Encoder), result.OptimizerState);
+            output.WriteLine($"model: {modelOutput.Path} (epoch {held.Record.Epoch}, {held.Selection})");
         }
         return ExitCodes.Success;
     }

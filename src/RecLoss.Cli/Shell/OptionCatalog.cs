@@ -95,7 +95,9 @@ internal static class OptionCatalog
     public static readonly OptionSpec[] Output =
     [
         new("out", "DIR", Section.Output, "write DIR/run.json (created and checked for writing before training starts)"),
-        new("force", null, Section.Output, "with --out: replace an existing DIR/run.json (without it, an existing record stops the run before training)"),
+        new("save", "PATH", Section.Output, "write the trained model to PATH (a .rlm file: ids, seen items, vectors, parameters; checked for writing before training); with --out it defaults to DIR/model.rlm"),
+        new("save-optimizer", null, Section.Output, "store the optimizer state in the model file too, so that 'train --init PATH' continues exactly where this run stopped"),
+        new("force", null, Section.Output, "replace an existing DIR/run.json or model file (without it, an existing one stops the run before training)"),
     ];
 
     public static readonly OptionSpec[] Benchmark =

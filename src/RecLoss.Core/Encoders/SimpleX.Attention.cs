@@ -138,13 +138,15 @@ public sealed partial class SimpleX
     }
 
     /// <summary>The full history (test time); scratch is allocated per call, which serves export only.</summary>
-    private void AttendFullHistory(int user, Span<float> a)
+    private void AttendFullHistory(int user, Span<float> a) => AttendItems(Query(user), History(user), a);
+
+    /// <summary>Attention pooling of the given items with the given query.</summary>
+    private void AttendItems(ReadOnlySpan<float> query, ReadOnlySpan<int> items, Span<float> a)
     {
-        ReadOnlySpan<int> items = History(user);
         TransposeKeyWeights();
         var keys = new float[items.Length * Dim];
         Keys(items, keys);
-        Pool(Query(user), items, keys, new float[items.Length], a);
+        Pool(query, items, keys, new float[items.Length], a);
     }
 
     /// <summary>alpha = softmax(k_e . q) (with the reference's padding when asked) and a = sum_e alpha_e h_e.</summary>

@@ -196,11 +196,13 @@ public sealed partial class SimpleX : IEncoder
     }
 
     /// <summary>a = sum of h_j over H(u) without <paramref name="target"/>, divided by (count + 1e-9); returns the count.</summary>
-    private int Aggregate(int user, int target, Span<float> a)
+    private int Aggregate(int user, int target, Span<float> a) => Aggregate(History(user), target, a);
+
+    private int Aggregate(ReadOnlySpan<int> history, int target, Span<float> a)
     {
         a.Clear();
         int count = 0;
-        foreach (int j in History(user))
+        foreach (int j in history)
         {
             if (j != target)
             {
@@ -341,6 +343,41 @@ public sealed partial class SimpleX : IEncoder
     {
         _users.AddScaledRows(users, coefficient);
         _items.AddScaledRows(items, coefficient);
+    }
+
+    /// <summary>True when the history changes the user vector (g &lt; 1), so a new user can be scored from it alone.</summary>
+    public bool UsesHistory => _history != 0;
+
+    /// <summary>
+    /// A user the model has no row for, from her history alone: <c>x = (1 - g) W agg(H)</c> with e_u = 0 (so user
+    /// attention's query is zero: uniform weights over the history, padded slots included). H is the distinct items
+    /// in ascending order, truncated to the last HistoryLength as in training; normalised for cosine as
+    /// <see cref="Export"/> normalises.
+    /// </summary>
+    public float[] NewUserVector(ReadOnlySpan<int> history)
+    {
+        int[] items = [.. history.ToArray().Distinct().Order()];
+        if (_historyLength > 0 && items.Length > _historyLength)
+        {
+            items = items[^_historyLength..];
+        }
+        var a = new float[Dim];
+        var x = new float[Dim];
+        if (_aggregator == SimpleXAggregator.Mean)
+        {
+            Aggregate(items, -1, a);
+        }
+        else
+        {
+            AttendItems(_aggregator == SimpleXAggregator.UserAttention ? new float[Dim] : Query(0), items, a);
+        }
+        AddProjected(a, _history, x);
+        if (Score == ScoreKind.Cosine)
+        {
+            float norm = MathF.Max(MathF.Sqrt(VectorKernels.SumOfSquares<float>(x)), 1e-12f);
+            VectorKernels.Multiply<float>(x, 1f / norm, x);
+        }
+        return x;
     }
 
     /// <summary>Every user with the full history (no target left out), normalised for cosine.</summary>

@@ -73,7 +73,7 @@ public sealed class Evaluator
         int[] users = Enumerable.Range(0, truth.UserCount).Where(u => truth.RowLength(u) > 0).ToArray();
         var total = new RankingMetrics(_options.Ks);
         int maxK = total.MaxK;
-        float[][] itemBlocks = PackItems(model, _options.ItemBlock);
+        float[][] itemBlocks = PackItems(model, _options.ItemBlock, _runner);
         int jobs = (users.Length + _options.UserBlock - 1) / _options.UserBlock;
         var partial = new RankingMetrics[jobs];
         _runner.For(jobs, 1, (start, end) =>
@@ -90,47 +90,6 @@ public sealed class Evaluator
             total.Add(p);
         }
         return new EvaluationResult(users.Length, truth.UserCount - users.Length, total.Averages(), clock.Elapsed.TotalSeconds);
-    }
-
-    /// <summary>Top-K item indices per user, best first, with the mask applied (for serving and the CLI).</summary>
-    public int[][] Recommend(FactorModel model, InteractionMatrix? mask, ReadOnlySpan<int> users, int k)
-    {
-        float[][] itemBlocks = PackItems(model, _options.ItemBlock);
-        var result = new int[users.Length][];
-        var scores = new float[k];
-        var indices = new int[k];
-        var rowScores = new float[_options.ItemBlock];
-        for (int n = 0; n < users.Length; n++)
-        {
-            int u = users[n];
-            int count = 0;
-            for (int b = 0; b < itemBlocks.Length; b++)
-            {
-                int blockStart = b * _options.ItemBlock;
-                int width = Math.Min(_options.ItemBlock, model.ItemCount - blockStart);
-                BlockedScoring.Score(model.User(u), 1, model.Dim, itemBlocks[b], _options.ItemBlock, rowScores);
-                if (mask is not null)
-                {
-                    foreach (int item in mask.Row(u))
-                    {
-                        if (item >= blockStart && item < blockStart + width)
-                        {
-                            rowScores[item - blockStart] = float.NegativeInfinity;
-                        }
-                    }
-                }
-                for (int i = 0; i < width; i++)
-                {
-                    if (rowScores[i] != float.NegativeInfinity)
-                    {
-                        count = TopKHeap.Push(scores, indices, count, rowScores[i], blockStart + i);
-                    }
-                }
-            }
-            TopKHeap.SortDescending(scores, indices, count);
-            result[n] = indices.AsSpan(0, count).ToArray();
-        }
-        return result;
     }
 
     private RankingMetrics EvaluateBlock(FactorModel model, InteractionMatrix mask, InteractionMatrix truth, ReadOnlySpan<int> users,
@@ -179,7 +138,7 @@ public sealed class Evaluator
     }
 
     /// <summary>Offers a block of scores to a heap; once full, a vector compare skips scores below its worst entry.</summary>
-    private static int PushBlock(ReadOnlySpan<float> row, int blockStart, Span<float> heapScores, Span<int> heapItems, int count)
+    internal static int PushBlock(ReadOnlySpan<float> row, int blockStart, Span<float> heapScores, Span<int> heapItems, int count)
     {
         int capacity = heapScores.Length;
         int i = 0;
@@ -229,12 +188,12 @@ public sealed class Evaluator
     }
 
     /// <summary>Item rows as blocks of [dim, block] columns, zero-padded past the last item.</summary>
-    private float[][] PackItems(FactorModel model, int block)
+    internal static float[][] PackItems(FactorModel model, int block, ParallelRunner runner)
     {
         int blocks = (model.ItemCount + block - 1) / block;
         var result = new float[blocks][];
         int dim = model.Dim;
-        _runner.For(blocks, 1, (start, end) =>
+        runner.For(blocks, 1, (start, end) =>
         {
             for (int b = start; b < end; b++)
             {

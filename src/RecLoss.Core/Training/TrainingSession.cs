@@ -49,7 +49,8 @@ public enum SelectionSplit
 /// <param name="Restored">With early stopping: the epoch whose embeddings <paramref name="Encoder"/> holds.</param>
 /// <param name="StoppedEarly">Whether patience ran out before the last epoch.</param>
 public sealed record TrainingResult(IReadOnlyList<EpochRecord> Epochs, SelectedEpoch Last, SelectedEpoch? BestValidation, SelectedEpoch? BestTest,
-    IEncoder Encoder, IReadOnlyList<(string Phase, double Seconds)> PhaseSeconds, SelectedEpoch? Restored = null, bool StoppedEarly = false)
+    IEncoder Encoder, IReadOnlyList<(string Phase, double Seconds)> PhaseSeconds, SelectedEpoch? Restored = null, bool StoppedEarly = false,
+    OptimizerState? OptimizerState = null)
 {
     public IEnumerable<SelectedEpoch> Selections()
     {
@@ -76,7 +77,7 @@ public enum OptimizerKind
 }
 
 /// <summary>Options of a whole run: encoder, optimizer, trainer and evaluation.</summary>
-public sealed class SessionOptions
+public sealed record SessionOptions
 {
     /// <summary>Dimension, initialisation std and score, shared by every encoder.</summary>
     public MatrixFactorizationOptions Encoder { get; init; } = new();

@@ -150,16 +150,6 @@ public class EvaluatorTests
         Assert.Equal(1.0 / 50, m.Precision, 12);
     }
 
-    [Fact]
-    public void Recommend_MasksSeenItems_AndOrdersByScore()
-    {
-        var model = new FactorModel(1, 5, 1, [1f], [5f, 4f, 3f, 2f, 1f]);
-        var seen = InteractionMatrix.FromPairs(1, 5, [0, 0], [0, 2], out _);
-        var evaluator = new Evaluator(new EvaluatorOptions(), new ParallelRunner(1));
-        int[][] top = evaluator.Recommend(model, seen, [0], 10);
-        Assert.Equal([1, 3, 4], top[0]);
-    }
-
     internal static InteractionMatrix RandomMatrix(int users, int items, int perUser, ulong seed)
     {
         var rng = new Xoshiro256(seed);

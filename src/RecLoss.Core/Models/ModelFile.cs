@@ -1,0 +1,352 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using RecLoss.Core.Data;
+
+namespace RecLoss.Core.Models;
+
+/// <summary>
+/// Saves and loads a <see cref="TrainedModel"/> as one self-describing binary file (.rlm).
+/// </summary>
+/// <remarks>
+/// <para>Format version 1. Every integer and float is little-endian; floats are IEEE float32.</para>
+/// <code>
+/// preamble   8 bytes  magic 89 52 4C 4D 0D 0A 1A 0A  ("\x89RLM\r\n\x1A\n": catches text-mode transfers, as PNG's)
+///            u32      format version (1)
+///            u32      section count (6, or 7 with OPTM)
+/// section    4 bytes  tag, ASCII
+///            u64      payload length in bytes
+///            u32      CRC-32 (IEEE 802.3) of the payload
+///            payload
+/// sections, in this order:
+///   HEAD  UTF-8 JSON of <see cref="ModelHeader"/>: encoder and its settings, loss, data fingerprint, commit, config
+///   USER  u32 count, then per user:  u32 byte length, UTF-8 id      (index order)
+///   ITEM  u32 count, then per item:  u32 byte length, UTF-8 id
+///   SEEN  u32 users, u32 items, u64 nnz, (users + 1) x i32 row starts, nnz x i32 items (CSR, rows sorted, distinct)
+///   VECS  u32 users, u32 items, u32 dim, users x dim f32, items x dim f32 (the final scoring vectors)
+///   BLKS  u32 count, then per block: u32 byte length, UTF-8 name, u32 rows, u32 cols, rows x cols f32
+///   OPTM  optional: the optimizer state (<see cref="OptimizerState"/>) to train on exactly where training stopped
+/// </code>
+/// <para>A file is written to a temporary name beside the target and renamed, so a reader never sees half a file.
+/// The reader checks each section's length against what is left of the file before reading it (no allocation
+/// beyond the file's size), its checksum, and every count against the others; any mismatch is a
+/// <see cref="ModelFileException"/> naming the section, what was expected and what was found.</para>
+/// </remarks>
+public static class ModelFile
+{
+    public const int FormatVersion = 1;
+
+    private static ReadOnlySpan<byte> Magic => [0x89, (byte)'R', (byte)'L', (byte)'M', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    private const int PreambleBytes = 16, SectionHeaderBytes = 16;
+
+    private static readonly string[] s_required = ["HEAD", "USER", "ITEM", "SEEN", "VECS", "BLKS"];
+
+    private const string OptimizerTag = "OPTM";
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        Converters = { new JsonStringEnumConverter() },
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+    };
+
+    /// <summary>Writes the model (and optionally the optimizer state) to <paramref name="path"/> through a temporary file.</summary>
+    public static void Save(TrainedModel model, string path, OptimizerState? optimizer = null)
+    {
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("Model files are written on little-endian machines only.");
+        }
+        string full = Path.GetFullPath(path);
+        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                var sections = new List<(string Tag, byte[] Payload)>
+                {
+                    ("HEAD", JsonSerializer.SerializeToUtf8Bytes(model.Header, Json)),
+                    ("USER", Ids(model.Users)),
+                    ("ITEM", Ids(model.Items)),
+                    ("SEEN", Seen(model.Seen)),
+                    ("VECS", Vectors(model.Factors)),
+                    ("BLKS", Blocks(model.Blocks)),
+                };
+                if (optimizer is not null)
+                {
+                    sections.Add((OptimizerTag, optimizer.ToBytes()));
+                }
+                Span<byte> preamble = stackalloc byte[PreambleBytes];
+                Magic.CopyTo(preamble);
+                BinaryPrimitives.WriteUInt32LittleEndian(preamble[8..], FormatVersion);
+                BinaryPrimitives.WriteUInt32LittleEndian(preamble[12..], (uint)sections.Count);
+                stream.Write(preamble);
+                Span<byte> header = stackalloc byte[SectionHeaderBytes];
+                foreach ((string tag, byte[] payload) in sections)
+                {
+                    Encoding.ASCII.GetBytes(tag, header);
+                    BinaryPrimitives.WriteUInt64LittleEndian(header[4..], (ulong)payload.Length);
+                    BinaryPrimitives.WriteUInt32LittleEndian(header[12..], Crc32.HashToUInt32(payload));
+                    stream.Write(header);
+                    stream.Write(payload);
+                }
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Reads a model file; a damaged or foreign file is a <see cref="ModelFileException"/>.</summary>
+    public static TrainedModel Load(string path) => LoadWithOptimizer(path).Model;
+
+    /// <summary>Reads a model file and, when it holds one, the optimizer state.</summary>
+    public static (TrainedModel Model, OptimizerState? Optimizer) LoadWithOptimizer(string path)
+    {
+        byte[] file;
+        try
+        {
+            file = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelFileException(path, "", $"cannot be read: {e.Message}");
+        }
+        return Parse(file, path);
+    }
+
+    /// <summary>Parses a model file's bytes; <paramref name="path"/> only names it in errors.</summary>
+    public static (TrainedModel Model, OptimizerState? Optimizer) Parse(ReadOnlySpan<byte> file, string path)
+    {
+        if (file.Length < PreambleBytes || !file[..Magic.Length].SequenceEqual(Magic))
+        {
+            throw new ModelFileException(path, "", file.Length >= Magic.Length && !file[..Magic.Length].SequenceEqual(Magic)
+                ? $"not a RecLoss model file (it starts with {Convert.ToHexString(file[..Magic.Length])}, expected {Convert.ToHexString(Magic)})"
+                : $"truncated: {file.Length} bytes, shorter than the {PreambleBytes}-byte preamble of a model file");
+        }
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(file[8..]);
+        if (version != FormatVersion)
+        {
+            throw new ModelFileException(path, "", $"format version {version}; this build of recloss reads version {FormatVersion}");
+        }
+        uint count = BinaryPrimitives.ReadUInt32LittleEndian(file[12..]);
+        if (count != s_required.Length && count != s_required.Length + 1)
+        {
+            throw new ModelFileException(path, "", $"the preamble says {count} sections, expected {s_required.Length} or {s_required.Length + 1}");
+        }
+        var payloads = new Dictionary<string, byte[]>();
+        long offset = PreambleBytes;
+        for (int s = 0; s < count; s++)
+        {
+            string expected = s < s_required.Length ? s_required[s] : OptimizerTag;
+            if (file.Length - offset < SectionHeaderBytes)
+            {
+                throw new ModelFileException(path, expected, $"truncated: the file ends at byte {file.Length}, inside or before this section's 16-byte header at byte {offset}");
+            }
+            ReadOnlySpan<byte> header = file.Slice((int)offset, SectionHeaderBytes);
+            string tag = Tag(header[..4]);
+            if (tag != expected)
+            {
+                throw new ModelFileException(path, expected, $"found section '{tag}' at byte {offset} in its place (sections run {string.Join(", ", s_required)}[, {OptimizerTag}])");
+            }
+            ulong length = BinaryPrimitives.ReadUInt64LittleEndian(header[4..]);
+            uint stored = BinaryPrimitives.ReadUInt32LittleEndian(header[12..]);
+            offset += SectionHeaderBytes;
+            if (length > (ulong)(file.Length - offset))
+            {
+                throw new ModelFileException(path, tag, $"truncated: declares {length:N0} bytes, but only {file.Length - offset:N0} remain");
+            }
+            byte[] payload = file.Slice((int)offset, (int)length).ToArray();
+            uint computed = Crc32.HashToUInt32(payload);
+            if (computed != stored)
+            {
+                throw new ModelFileException(path, tag, $"checksum mismatch (stored {stored:x8}, computed {computed:x8}): the file is corrupted");
+            }
+            payloads[tag] = payload;
+            offset += (long)length;
+        }
+        if (offset != file.Length)
+        {
+            throw new ModelFileException(path, "", $"{file.Length - offset:N0} bytes follow the last section (at byte {offset}); expected the file to end there");
+        }
+        return Build(payloads, path);
+    }
+
+    private static (TrainedModel, OptimizerState?) Build(Dictionary<string, byte[]> payloads, string path)
+    {
+        ModelHeader header = Section(path, "HEAD", () => JsonSerializer.Deserialize<ModelHeader>(payloads["HEAD"], Json)
+            ?? throw new FormatException("the header is null"));
+        IdIndex users = Section(path, "USER", () => ReadIds(payloads["USER"]));
+        IdIndex items = Section(path, "ITEM", () => ReadIds(payloads["ITEM"]));
+        InteractionMatrix seen = Section(path, "SEEN", () => ReadSeen(payloads["SEEN"], users.Count, items.Count));
+        FactorModel factors = Section(path, "VECS", () => ReadVectors(payloads["VECS"], users.Count, items.Count, header.Encoder.Dim));
+        SavedBlock[] blocks = Section(path, "BLKS", () => ReadBlocks(payloads["BLKS"]));
+        OptimizerState? optimizer = payloads.TryGetValue(OptimizerTag, out byte[]? o) ? Section(path, OptimizerTag, () => OptimizerState.FromBytes(o)) : null;
+        TrainedModel model = Section(path, "", () => new TrainedModel(header, users, items, seen, factors, blocks));
+        return (model, optimizer);
+    }
+
+    /// <summary>Runs a section's parser, turning its complaint into a <see cref="ModelFileException"/> for that section.</summary>
+    private static T Section<T>(string path, string tag, Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (Exception e) when (e is FormatException or JsonException or ArgumentException or InvalidOperationException or NotSupportedException)
+        {
+            throw new ModelFileException(path, tag, e.Message);
+        }
+    }
+
+    private static string Tag(ReadOnlySpan<byte> bytes)
+    {
+        foreach (byte b in bytes)
+        {
+            if (b is < 0x20 or > 0x7E)
+            {
+                return Convert.ToHexString(bytes);
+            }
+        }
+        return Encoding.ASCII.GetString(bytes);
+    }
+
+    private static byte[] Ids(IdIndex ids)
+    {
+        using var buffer = new MemoryStream();
+        var writer = new BinaryWriter(buffer, Encoding.UTF8);
+        writer.Write((uint)ids.Count);
+        foreach (string id in ids.Ids)
+        {
+            byte[] bytes = Encoding.UTF8.GetBytes(id);
+            writer.Write((uint)bytes.Length);
+            writer.Write(bytes);
+        }
+        writer.Flush();
+        return buffer.ToArray();
+    }
+
+    private static byte[] Seen(InteractionMatrix seen)
+    {
+        using var buffer = new MemoryStream();
+        var writer = new BinaryWriter(buffer);
+        writer.Write((uint)seen.UserCount);
+        writer.Write((uint)seen.ItemCount);
+        writer.Write((ulong)seen.Count);
+        writer.Write(MemoryMarshal.AsBytes(seen.RowPointers));
+        writer.Write(MemoryMarshal.AsBytes(seen.ColumnIndices));
+        writer.Flush();
+        return buffer.ToArray();
+    }
+
+    private static byte[] Vectors(FactorModel factors)
+    {
+        using var buffer = new MemoryStream();
+        var writer = new BinaryWriter(buffer);
+        writer.Write((uint)factors.UserCount);
+        writer.Write((uint)factors.ItemCount);
+        writer.Write((uint)factors.Dim);
+        writer.Write(MemoryMarshal.AsBytes(factors.UserFactors.AsSpan()));
+        writer.Write(MemoryMarshal.AsBytes(factors.ItemFactors.AsSpan()));
+        writer.Flush();
+        return buffer.ToArray();
+    }
+
+    private static byte[] Blocks(IReadOnlyList<SavedBlock> blocks)
+    {
+        using var buffer = new MemoryStream();
+        var writer = new BinaryWriter(buffer);
+        writer.Write((uint)blocks.Count);
+        foreach (SavedBlock block in blocks)
+        {
+            byte[] name = Encoding.UTF8.GetBytes(block.Name);
+            writer.Write((uint)name.Length);
+            writer.Write(name);
+            writer.Write((uint)block.Rows);
+            writer.Write((uint)block.Cols);
+            writer.Write(MemoryMarshal.AsBytes(block.Values.AsSpan()));
+        }
+        writer.Flush();
+        return buffer.ToArray();
+    }
+
+    private static IdIndex ReadIds(byte[] payload)
+    {
+        var reader = new PayloadReader(payload);
+        int count = reader.Count("id count", 4);
+        var ids = new string[count];
+        for (int i = 0; i < count; i++)
+        {
+            ids[i] = reader.Utf8($"id {i}");
+        }
+        reader.End();
+        return new IdIndex(ids);
+    }
+
+    private static InteractionMatrix ReadSeen(byte[] payload, int users, int items)
+    {
+        var reader = new PayloadReader(payload);
+        int u = reader.Int("user count"), i = reader.Int("item count");
+        if (u != users || i != items)
+        {
+            throw new FormatException($"the matrix is {u} x {i}, but the id maps hold {users} users and {items} items");
+        }
+        int nnz = reader.Count("interaction count", 4, wide: true);
+        int[] rowStarts = reader.Ints(users + 1, "row starts");
+        int[] columns = reader.Ints(nnz, "item indices");
+        reader.End();
+        if (rowStarts[0] != 0 || rowStarts[users] != nnz)
+        {
+            throw new FormatException($"row starts run from {rowStarts[0]} to {rowStarts[users]}, expected 0 to {nnz}");
+        }
+        for (int r = 0; r < users; r++)
+        {
+            if (rowStarts[r + 1] < rowStarts[r])
+            {
+                throw new FormatException($"row starts decrease at user {r} ({rowStarts[r]} then {rowStarts[r + 1]})");
+            }
+        }
+        return new InteractionMatrix(users, items, rowStarts, columns);
+    }
+
+    private static FactorModel ReadVectors(byte[] payload, int users, int items, int headerDim)
+    {
+        var reader = new PayloadReader(payload);
+        int u = reader.Int("user count"), i = reader.Int("item count"), dim = reader.Int("dimension");
+        if (u != users || i != items)
+        {
+            throw new FormatException($"{u} user and {i} item vectors, but the id maps hold {users} users and {items} items");
+        }
+        if (dim != headerDim)
+        {
+            throw new FormatException($"vectors of dimension {dim}, but the header says {headerDim}");
+        }
+        float[] userVectors = reader.Floats((long)users * dim, "user vectors");
+        float[] itemVectors = reader.Floats((long)items * dim, "item vectors");
+        reader.End();
+        return new FactorModel(users, items, dim, userVectors, itemVectors);
+    }
+
+    private static SavedBlock[] ReadBlocks(byte[] payload)
+    {
+        var reader = new PayloadReader(payload);
+        int count = reader.Count("block count", 12);
+        var blocks = new SavedBlock[count];
+        for (int b = 0; b < count; b++)
+        {
+            string name = reader.Utf8($"block {b}'s name");
+            int rows = reader.Int($"block '{name}' rows"), cols = reader.Int($"block '{name}' columns");
+            blocks[b] = new SavedBlock(name, rows, cols, reader.Floats((long)rows * cols, $"block '{name}' values"));
+        }
+        reader.End();
+        return blocks;
+    }
+}
