@@ -68,6 +68,7 @@ internal static class HelpText
         Section.Training => "training",
         Section.Evaluation => "evaluation",
         Section.Output => "output",
+        Section.Query => "model and query",
         Section.Benchmark => "benchmark",
         _ => "general",
     };

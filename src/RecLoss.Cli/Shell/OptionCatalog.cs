@@ -10,6 +10,7 @@ internal enum Section
     Training,
     Evaluation,
     Output,
+    Query,
     Benchmark,
     General,
 }
