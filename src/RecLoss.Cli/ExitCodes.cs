@@ -4,6 +4,9 @@ namespace RecLoss.Cli;
 internal static class ExitCodes
 {
     public const int Success = 0;
+
+    /// <summary>The work ran but its check failed (loadtest: some requests were not answered with 200).</summary>
+    public const int CheckFailed = 1;
     public const int UsageError = 2;
     public const int DataError = 3;
     public const int TrainingFailed = 4;

@@ -26,7 +26,7 @@ public static class CommandLine
 
     internal static readonly Verb[] Verbs =
     [
-        DemoCommand.Verb, TrainCommand.Verb, EvaluateCommand.Verb, RecommendCommand.Verb, SimilarCommand.Verb, ServeCommand.Verb, StatsCommand.Verb, BenchCommand.Verb,
+        DemoCommand.Verb, TrainCommand.Verb, EvaluateCommand.Verb, RecommendCommand.Verb, SimilarCommand.Verb, ServeCommand.Verb, LoadTestCommand.Verb, StatsCommand.Verb, BenchCommand.Verb,
         new("losses", "recloss losses", "the losses with their formulas, sources, defaults and options", "", [], (args, context) =>
         {
             context.Output.Write(LossArguments.Catalog());
