@@ -137,4 +137,27 @@ public class ModelCommandTests : WithTempFolder
         Assert.True(code == 0, err);
         Assert.Equal(1, ModelFile.Load(target).Header.Epoch);
     }
+
+    [Fact]
+    public void Train_init_with_the_optimizer_state_continues_exactly_and_refuses_other_data()
+    {
+        string whole = Path.Combine(Folder, "whole"), half = Path.Combine(Folder, "half"), rest = Path.Combine(Folder, "rest");
+        Assert.Equal(0, Cli.Run("demo", "--epochs", "3", "--out", whole).Code);
+        Assert.Equal(0, Cli.Run("demo", "--epochs", "1", "--out", half, "--save-optimizer").Code);
+        var (code, _, err) = Cli.Run("demo", "--epochs", "2", "--init", Path.Combine(half, "model.rlm"), "--out", rest);
+        Assert.True(code == 0, err);
+        Assert.Contains("continuing", err);
+        string Final(string folder) => JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "run.json"))).RootElement
+            .GetProperty("epochs").EnumerateArray().Last().GetProperty("test").EnumerateObject()
+            .Where(p => p.Name != "seconds").Select(p => $"{p.Name}={p.Value.GetRawText()}").Aggregate((a, b) => a + ";" + b);
+        Assert.Equal(Final(whole), Final(rest));
+        Assert.Equal(ModelFile.Load(Path.Combine(whole, "model.rlm")).Factors.UserFactors, ModelFile.Load(Path.Combine(rest, "model.rlm")).Factors.UserFactors);
+
+        (code, _, err) = Cli.Run("demo", "--epochs", "1", "--init", Path.Combine(half, "model.rlm"), "--data-seed", "7");
+        Assert.Equal(3, code);
+        Assert.Contains("was trained on other data", err);
+        (code, _, err) = Cli.Run("demo", "--epochs", "1", "--init", Path.Combine(half, "model.rlm"), "--encoder", "simplex");
+        Assert.Equal(2, code);
+        Assert.Contains("fixes the encoder", err);
+    }
 }

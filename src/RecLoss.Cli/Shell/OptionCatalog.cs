@@ -82,6 +82,7 @@ internal static class OptionCatalog
         new("patience", "N", Section.Training, "early stopping: stop after N evaluations without a better Recall@K on the --select-on split and restore the best epoch (default 0: train every epoch)"),
         new("select-on", "validation|test", Section.Training, "with --patience: the split early stopping watches (default validation; test is the reference's optimistic protocol and is labelled test-selected everywhere)"),
         .. EncoderArguments.TrainingSpecs,
+        new("init", "PATH", Section.Training, "start from a saved model's parameters (its encoder settings hold; the same data); with its optimizer state (--save-optimizer) the run continues exactly, epochs numbered on"),
         new("seed", "N", Section.Training, "seed of initialisation, shuffling, negatives and dropout, >= 0 (default 2019)"),
         new("threads", "N", Section.Training, "worker threads, 0 = all cores (default 0); results do not depend on it"),
     ];
@@ -118,7 +119,7 @@ internal static class OptionCatalog
             : s).ToArray();
 
     /// <summary>The training options of bench: what it times, not what it evaluates or selects.</summary>
-    public static OptionSpec[] BenchTraining => Training.Where(o => o.Name is not ("epochs" or "patience" or "select-on")).ToArray();
+    public static OptionSpec[] BenchTraining => Training.Where(o => o.Name is not ("epochs" or "patience" or "select-on" or "init")).ToArray();
 }
 
 /// <summary>Limits that keep a run's buffers addressable and its memory bounded; checked before any data is loaded.</summary>

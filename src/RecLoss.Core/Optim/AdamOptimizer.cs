@@ -1,4 +1,5 @@
 using RecLoss.Core.Encoders;
+using RecLoss.Core.Models;
 using RecLoss.Numerics;
 
 namespace RecLoss.Core.Optim;
@@ -39,6 +40,54 @@ public abstract class AdamOptimizer
     protected float[][] FirstMoments { get; }
 
     protected float[][] SecondMoments { get; }
+
+    /// <summary>The moments ("m/T", "v/T" per table T) and the step count; every row must be caught up.</summary>
+    public OptimizerState Export(int epochs)
+    {
+        var arrays = new Dictionary<string, Array>(StringComparer.Ordinal);
+        for (int t = 0; t < Tables.Length; t++)
+        {
+            arrays[$"m/{t}"] = (float[])FirstMoments[t].Clone();
+            arrays[$"v/{t}"] = (float[])SecondMoments[t].Clone();
+        }
+        return new OptimizerState(epochs, StepCount, arrays);
+    }
+
+    /// <summary>Continues after <see cref="OptimizerState.Steps"/> steps with the saved moments (every row current).</summary>
+    public void Import(OptimizerState state)
+    {
+        for (int t = 0; t < Tables.Length; t++)
+        {
+            Restore(state, $"m/{t}", FirstMoments[t]);
+            Restore(state, $"v/{t}", SecondMoments[t]);
+        }
+        if (state.Steps < 0 || state.Steps >= int.MaxValue / 2)
+        {
+            throw new FormatException($"optimizer step count {state.Steps} is out of range");
+        }
+        StepCount = (int)state.Steps;
+        if (_steps.Length <= StepCount + 1)
+        {
+            Array.Resize(ref _steps, (int)Math.Min(Array.MaxLength, 2L * (StepCount + 1)));
+        }
+        AfterImport();
+    }
+
+    /// <summary>Marks every row current after <see cref="Import"/>.</summary>
+    protected virtual void AfterImport()
+    {
+    }
+
+    /// <summary>Copies a saved array into <paramref name="target"/>, refusing a missing one or another length.</summary>
+    internal static void Restore(OptimizerState state, string name, float[] target)
+    {
+        float[] saved = state.Get<float>(name);
+        if (saved.Length != target.Length)
+        {
+            throw new FormatException($"optimizer array '{name}' holds {saved.Length:N0} values, these parameters need {target.Length:N0}");
+        }
+        saved.CopyTo(target, 0);
+    }
 
     /// <summary>The scalars of steps first..last inclusive.</summary>
     protected ReadOnlySpan<AdamStepScalars> Steps(int first, int last) => _steps.AsSpan(first, last - first + 1);

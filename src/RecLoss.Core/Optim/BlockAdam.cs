@@ -1,4 +1,5 @@
 using RecLoss.Core.Encoders;
+using RecLoss.Core.Models;
 
 namespace RecLoss.Core.Optim;
 
@@ -56,6 +57,28 @@ public sealed class BlockAdam : IBlockOptimizer
 
     public void CatchUpAll()
     {
+    }
+
+    /// <summary>"m/NAME" and "v/NAME" per block, and the step count.</summary>
+    public OptimizerState Export(int epochs)
+    {
+        var arrays = new Dictionary<string, Array>(StringComparer.Ordinal);
+        for (int b = 0; b < _blocks.Count; b++)
+        {
+            arrays[$"m/{_blocks[b].Name}"] = (float[])_m[b].Clone();
+            arrays[$"v/{_blocks[b].Name}"] = (float[])_v[b].Clone();
+        }
+        return new OptimizerState(epochs, StepCount, arrays);
+    }
+
+    public void Import(OptimizerState state)
+    {
+        for (int b = 0; b < _blocks.Count; b++)
+        {
+            AdamOptimizer.Restore(state, $"m/{_blocks[b].Name}", _m[b]);
+            AdamOptimizer.Restore(state, $"v/{_blocks[b].Name}", _v[b]);
+        }
+        StepCount = state.Steps is >= 0 and < int.MaxValue ? (int)state.Steps : throw new FormatException($"optimizer step count {state.Steps} is out of range");
     }
 
     /// <summary>One step from the blocks' gradients (data, plus batch L2 if the trainer added it), every row of every

@@ -1,4 +1,5 @@
 using RecLoss.Core.Encoders;
+using RecLoss.Core.Models;
 
 namespace RecLoss.Core.Optim;
 
@@ -13,4 +14,11 @@ public interface IBlockOptimizer
 
     /// <summary>Brings every row up to date, before whole blocks are read.</summary>
     void CatchUpAll();
+
+    /// <summary>The moments and step count, after <see cref="CatchUpAll"/>.</summary>
+    OptimizerState Export(int epochs);
+
+    /// <summary>Continues from an exported state (of the same blocks).</summary>
+    /// <exception cref="FormatException">The state does not fit these blocks; the message names the array.</exception>
+    void Import(OptimizerState state);
 }

@@ -119,4 +119,13 @@ public sealed class ReplayAdamOptimizer : AdamOptimizer
     }
 
     protected override void AfterRowStep(int table, int row) => _lastStep[table][row] = StepCount;
+
+    protected override void AfterImport()
+    {
+        foreach (int[] last in _lastStep)
+        {
+            Array.Fill(last, StepCount);
+        }
+        _idleNormSquared = IdleNormSquared();
+    }
 }

@@ -1,4 +1,5 @@
 using RecLoss.Core.Encoders;
+using RecLoss.Core.Models;
 
 namespace RecLoss.Core.Optim;
 
@@ -106,4 +107,39 @@ public sealed class ReplayBlockAdam : IBlockOptimizer
     }
 
     public void CatchUpAll() => _replay.CatchUpAll();
+
+    /// <summary>The replay's tables under their block names, the dense blocks' moments, and the step count.</summary>
+    public OptimizerState Export(int epochs)
+    {
+        OptimizerState tables = _replay.Export(epochs);
+        var arrays = new Dictionary<string, Array>(StringComparer.Ordinal);
+        for (int b = 0; b < _blocks.Count; b++)
+        {
+            string name = _blocks[b].Name;
+            (arrays[$"m/{name}"], arrays[$"v/{name}"]) = _tableOf[b] >= 0
+                ? (tables.Arrays[$"m/{_tableOf[b]}"], tables.Arrays[$"v/{_tableOf[b]}"])
+                : ((float[])_m[b].Clone(), (float[])_v[b].Clone());
+        }
+        return new OptimizerState(epochs, tables.Steps, arrays);
+    }
+
+    public void Import(OptimizerState state)
+    {
+        var tables = new Dictionary<string, Array>(StringComparer.Ordinal);
+        for (int b = 0; b < _blocks.Count; b++)
+        {
+            string name = _blocks[b].Name;
+            if (_tableOf[b] >= 0)
+            {
+                tables[$"m/{_tableOf[b]}"] = state.Get<float>($"m/{name}");
+                tables[$"v/{_tableOf[b]}"] = state.Get<float>($"v/{name}");
+            }
+            else
+            {
+                AdamOptimizer.Restore(state, $"m/{name}", _m[b]);
+                AdamOptimizer.Restore(state, $"v/{name}", _v[b]);
+            }
+        }
+        _replay.Import(new OptimizerState(state.Epochs, state.Steps, tables));
+    }
 }

@@ -1,6 +1,7 @@
 using RecLoss.Core.Data;
 using RecLoss.Core.Encoders;
 using RecLoss.Core.Losses;
+using RecLoss.Core.Models;
 using RecLoss.Core.Optim;
 using RecLoss.Core.Sampling;
 
@@ -15,13 +16,15 @@ public enum EncoderKind
 }
 
 /// <summary>A run's parts: the encoder, the trainer that steps it, how to bring every row up to date before reading
-/// whole tables (MF's deferred replay; a no-op for dense Adam), and the worker pool they share.</summary>
-public sealed record RunParts(IEncoder Encoder, IEpochRunner Trainer, Action CatchUpAll, ParallelRunner Runner);
+/// whole tables (MF's deferred replay; a no-op for dense Adam), the worker pool they share, and the optimizer's state
+/// out and in (after the catch-up) to continue a run exactly.</summary>
+public sealed record RunParts(IEncoder Encoder, IEpochRunner Trainer, Action CatchUpAll, ParallelRunner Runner,
+    Func<int, OptimizerState> ExportOptimizer, Action<OptimizerState> ImportOptimizer);
 
-/// <summary>A trainer whose optimizer may defer rows: every row is brought up to date before whole blocks are read.</summary>
-public interface ICatchUp
+/// <summary>A trainer over an encoder's parameter blocks, with the optimizer that steps them.</summary>
+public interface IHasBlockOptimizer
 {
-    void CatchUpAll();
+    IBlockOptimizer Optimizer { get; }
 }
 
 /// <summary>Builds the encoder and its trainer from the options.</summary>
@@ -75,7 +78,7 @@ public static class EncoderFactory
         if (UsesMatrixFactorizationTrainer(options))
         {
             TrainingSession.Parts parts = TrainingSession.Build(data, loss, options);
-            return new RunParts(parts.Encoder, parts.Trainer, parts.Optimizer.CatchUpAll, parts.Runner);
+            return new RunParts(parts.Encoder, parts.Trainer, parts.Optimizer.CatchUpAll, parts.Runner, parts.Optimizer.Export, parts.Optimizer.Import);
         }
         CheckScore(loss, options);
         if (options.Optimizer == OptimizerKind.SparseAdam)
@@ -86,7 +89,8 @@ public static class EncoderFactory
         IEncoder encoder = Create(options, data.Train);
         NegativeSampling sampling = options.Sampler.Create(data.Train, options.Trainer.ExcludePositives, options.Trainer.Negatives);
         IEpochRunner trainer = loss.Accept(new Builder(options, encoder, sampling, data.Train, runner));
-        return new RunParts(encoder, trainer, ((ICatchUp)trainer).CatchUpAll, runner);
+        IBlockOptimizer optimizer = ((IHasBlockOptimizer)trainer).Optimizer;
+        return new RunParts(encoder, trainer, optimizer.CatchUpAll, runner, optimizer.Export, optimizer.Import);
     }
 
     private sealed class Builder(SessionOptions options, IEncoder encoder, NegativeSampling sampling, InteractionMatrix train, ParallelRunner runner)

@@ -29,7 +29,7 @@ public enum EpochRows
 /// Every sum runs in a fixed order, so one seed gives the same parameters whatever the thread count. MF with the
 /// reference's settings keeps its own faster trainer (<see cref="MatrixFactorizationTrainer{TLoss}"/>).
 /// </remarks>
-public sealed class EncoderTrainer<TLoss> : IEpochRunner, ICatchUp
+public sealed class EncoderTrainer<TLoss> : IEpochRunner, IHasBlockOptimizer
     where TLoss : struct, IRowLoss
 {
     private static readonly string[] s_phases = ["draw", "encode", "rows", "items", "backward", "adam"];
@@ -162,8 +162,7 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, ICatchUp
         return loss;
     }
 
-    /// <summary>Brings every row up to date (before the parameters are read whole).</summary>
-    public void CatchUpAll() => _adam.CatchUpAll();
+    public IBlockOptimizer Optimizer => _adam;
 
     private long Time(int phase, long since)
     {

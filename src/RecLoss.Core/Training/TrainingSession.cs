@@ -164,9 +164,22 @@ public sealed class TrainingSession
         return new Parts(encoder, optimizer, trainer, runner);
     }
 
-    public TrainingResult Run(Dataset data, IRowLoss loss, ITrainingObserver? observer = null, CancellationToken cancellation = default)
+    /// <param name="start">Parameters (and optimizer state) to continue from, instead of a fresh initialisation.</param>
+    public TrainingResult Run(Dataset data, IRowLoss loss, ITrainingObserver? observer = null, CancellationToken cancellation = default, TrainingStart? start = null)
     {
-        (IEncoder encoder, IEpochRunner trainer, Action catchUpAll, ParallelRunner runner) = EncoderFactory.BuildRun(data, loss, _options);
+        RunParts parts = EncoderFactory.BuildRun(data, loss, _options);
+        (IEncoder encoder, IEpochRunner trainer, Action catchUpAll, ParallelRunner runner) = (parts.Encoder, parts.Trainer, parts.CatchUpAll, parts.Runner);
+        int firstEpoch = 1;
+        if (start is not null)
+        {
+            start.ApplyTo(encoder);
+            if (start.Optimizer is { } state)
+            {
+                parts.ImportOptimizer(state);
+            }
+            firstEpoch = start.EpochsDone + 1;
+        }
+        int lastEpoch = firstEpoch + _options.Trainer.Epochs - 1;
         var evaluator = new Evaluator(_options.Evaluation, runner);
         InteractionMatrix testMask = data.Validation is null ? data.Train : data.Train.Union(data.Validation);
 
@@ -186,13 +199,13 @@ public sealed class TrainingSession
         bool stoppedEarly = false;
 
         var records = new List<EpochRecord>();
-        for (int epoch = 1; epoch <= _options.Trainer.Epochs; epoch++)
+        for (int epoch = firstEpoch; epoch <= lastEpoch; epoch++)
         {
             var clock = Stopwatch.StartNew();
             double meanLoss = trainer.RunEpoch(epoch, observer, cancellation);
             double seconds = clock.Elapsed.TotalSeconds;
             EvaluationResult? validation = null, test = null;
-            if (epoch % _options.Trainer.EvaluateEvery == 0 || epoch == _options.Trainer.Epochs)
+            if (epoch % _options.Trainer.EvaluateEvery == 0 || epoch == lastEpoch)
             {
                 catchUpAll();
                 FactorModel model = encoder.Export(runner);
@@ -220,7 +233,7 @@ public sealed class TrainingSession
                 }
                 else if (++sinceBest >= _options.Patience)
                 {
-                    stoppedEarly = epoch < _options.Trainer.Epochs;
+                    stoppedEarly = epoch < lastEpoch;
                     break;
                 }
             }
@@ -244,7 +257,9 @@ public sealed class TrainingSession
 
         EvaluationResult Watched(EpochRecord r) => (onTest ? r.Test : r.Validation)!;
         var phases = trainer.PhaseNames.Select((name, i) => (name, trainer.PhaseSeconds[i])).ToArray();
-        return new TrainingResult(records, last, bestValidation, bestTest, encoder, phases, restored, stoppedEarly);
+        // The optimizer's state belongs to the last epoch's parameters: none when the best epoch was restored.
+        OptimizerState? optimizer = restored is null ? parts.ExportOptimizer(records[^1].Epoch) : null;
+        return new TrainingResult(records, last, bestValidation, bestTest, encoder, phases, restored, stoppedEarly, optimizer);
     }
 
     private sealed class TrainerBuilder(TrainerOptions options, MatrixFactorization encoder, AdamOptimizer optimizer,
@@ -252,5 +267,26 @@ public sealed class TrainingSession
     {
         public IEpochRunner Visit<TLoss>(TLoss loss)
             where TLoss : struct, IRowLoss => new MatrixFactorizationTrainer<TLoss>(loss, options, encoder, optimizer, sampling, train, runner);
+    }
+}
+
+/// <summary>Where a run starts instead of a fresh initialisation: a saved model's parameter blocks and, for an exact
+/// continuation, its optimizer state; the run's epochs are numbered on from <see cref="EpochsDone"/>.</summary>
+public sealed record TrainingStart(IReadOnlyList<SavedBlock> Parameters, OptimizerState? Optimizer, int EpochsDone)
+{
+    /// <summary>Copies the saved blocks into the encoder's, by name; a missing block or another shape is refused.</summary>
+    /// <exception cref="ArgumentException">The saved parameters do not fit the encoder.</exception>
+    public void ApplyTo(IEncoder encoder)
+    {
+        foreach (ParameterBlock block in encoder.Parameters)
+        {
+            SavedBlock saved = Parameters.FirstOrDefault(p => p.Name == block.Name)
+                ?? throw new ArgumentException($"the saved model has no '{block.Name}' block (it has {string.Join(", ", Parameters.Select(p => p.Name))})");
+            if (saved.Rows != block.Rows || saved.Cols != block.Cols)
+            {
+                throw new ArgumentException($"block '{block.Name}' is {saved.Rows} x {saved.Cols} in the saved model, {block.Rows} x {block.Cols} here");
+            }
+            saved.Values.CopyTo(block.Values, 0);
+        }
     }
 }

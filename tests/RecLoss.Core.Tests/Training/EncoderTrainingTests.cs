@@ -101,7 +101,7 @@ public class EncoderTrainingTests
             var run = new EncoderTrainer<MultiMarginLoss>(MultiMarginLoss.Yelp2018, trainer, encoder, adam, L2Placement.Tables, sampling, data.Train, runner);
             run.RunEpoch(1, null, CancellationToken.None);
             run.RunEpoch(2, null, CancellationToken.None);
-            run.CatchUpAll();
+            run.Optimizer.CatchUpAll();
         }
         Assert.Equal(mf.Users.Weights, simplex.Parameters[0].Values);
         Assert.Equal(mf.Items.Weights, simplex.Parameters[1].Values);
@@ -126,7 +126,7 @@ public class EncoderTrainingTests
                 denseAdam: k == 1);
             run.RunEpoch(1, null, CancellationToken.None);
             run.RunEpoch(2, null, CancellationToken.None);
-            run.CatchUpAll();
+            run.Optimizer.CatchUpAll();
         }
         for (int p = 0; p < encoders[0].Parameters.Count; p++)
         {

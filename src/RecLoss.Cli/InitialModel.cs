@@ -1,0 +1,76 @@
+using RecLoss.Core.Data;
+using RecLoss.Core.Losses;
+using RecLoss.Core.Models;
+using RecLoss.Core.Training;
+
+namespace RecLoss.Cli;
+
+/// <summary>
+/// train --init PATH: a saved model to train on from. Its encoder settings hold (an encoder option given beside it
+/// is refused); the data must be the data it was trained on; with the optimizer state saved (--save-optimizer) the
+/// run continues exactly where the saved one stopped, epochs numbered on.
+/// </summary>
+internal sealed class InitialModel
+{
+    private InitialModel(string path, TrainedModel model, OptimizerState? optimizer)
+    {
+        Path = path;
+        Model = model;
+        Optimizer = optimizer;
+    }
+
+    public string Path { get; }
+
+    public TrainedModel Model { get; }
+
+    public OptimizerState? Optimizer { get; }
+
+    public static InitialModel? Read(ArgumentReader args)
+    {
+        string? path = args.String("init");
+        if (path is null)
+        {
+            return null;
+        }
+        string? encoderOption = OptionCatalog.Model.Select(o => o.Name).FirstOrDefault(args.Has);
+        if (encoderOption is not null)
+        {
+            throw new UsageException($"--{encoderOption}: the model given by --init fixes the encoder and its settings; drop --{encoderOption}");
+        }
+        try
+        {
+            (TrainedModel model, OptimizerState? optimizer) = ModelFile.LoadWithOptimizer(path);
+            return new InitialModel(path, model, optimizer);
+        }
+        catch (ModelFileException e)
+        {
+            throw new DataFormatException(path, 0, e.Problem + (e.Section.Length > 0 ? $" (section {e.Section})" : ""));
+        }
+    }
+
+    /// <summary>Checks the data against the model's and says what kind of start this is.</summary>
+    public TrainingStart Start(Dataset data, string dataPath, IRowLoss loss, SessionOptions options, TextWriter notes)
+    {
+        string fingerprint = data.Fingerprint();
+        if (fingerprint != Model.Header.DataFingerprint)
+        {
+            throw new DataFormatException(dataPath, 0,
+                $"--init {Path} was trained on other data ({Model.Header.DataName}, fingerprint {Model.Header.DataFingerprint}; this data's is {fingerprint}); train on from it with the same data and split options");
+        }
+        if (LossParameters.Of(loss).ToJsonString() != Model.Header.Loss.ToJsonString())
+        {
+            notes.WriteLine($"note: the loss differs from the one {Path} was trained with ({Model.Header.Loss.ToJsonString()})");
+        }
+        var now = System.Text.Json.JsonSerializer.SerializeToNode(SessionArguments.ConfigOf(loss, options))!.AsObject();
+        string[] differ = [.. Model.Header.Config.Where(p => p.Key is not ("epochs" or "threadsAsked") && now.ContainsKey(p.Key)
+            && now[p.Key]?.ToJsonString() != p.Value?.ToJsonString()).Select(p => $"{p.Key} {p.Value?.ToJsonString()} -> {now[p.Key]?.ToJsonString()}")];
+        if (differ.Length > 0)
+        {
+            notes.WriteLine($"note: settings differ from {Path}'s run, so this is not the run it would have continued as: {string.Join("; ", differ)}");
+        }
+        notes.WriteLine(Optimizer is null
+            ? $"note: {Path} holds no optimizer state (saved without --save-optimizer): training starts from its parameters with fresh Adam moments, not as an exact continuation"
+            : $"note: continuing {Path} after epoch {Optimizer.Epochs} ({Optimizer.Steps:N0} steps) with its optimizer state");
+        return new TrainingStart(Model.Blocks, Optimizer, Optimizer?.Epochs ?? Model.Header.Epoch);
+    }
+}
