@@ -93,17 +93,7 @@ internal static class TrainCommand
         if (modelOutput is not null)
         {
             SelectedEpoch held = result.Restored ?? result.Last;
-            var header = new ModelHeader
-            {
-                Encoder = EncoderSpec.Of(options),
-                Loss = LossParameters.Of(loss),
-                Negatives = options.Trainer.Negatives,
-                DataName = data.Name,
-                DataFingerprint = data.Fingerprint(),
-                Epoch = held.Record.Epoch,
-                Selection = held.Selection,
-                Config = JsonSerializer.SerializeToNode(SessionArguments.ConfigOf(loss, options))!.AsObject(),
-            };
+            ModelHeader header = ModelHeader.For(data, loss, options, result, JsonSerializer.SerializeToNode(SessionArguments.ConfigOf(loss, options))!.AsObject());
             modelOutput.Write(TrainedModel.FromRun(data, header, result.Encoder), result.OptimizerState);
             output.WriteLine($"model: {modelOutput.Path} (epoch {held.Record.Epoch}, {held.Selection})");
         }

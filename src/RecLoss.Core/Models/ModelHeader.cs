@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using RecLoss.Core.Data;
 using RecLoss.Core.Encoders;
 using RecLoss.Core.Losses;
 using RecLoss.Core.Training;
@@ -92,4 +93,21 @@ public sealed record ModelHeader
 
     /// <summary>The run's whole configuration as run.json records it (free-form; not read back).</summary>
     public JsonObject Config { get; init; } = [];
+
+    /// <summary>The header of a finished run's model: the epoch the encoder now holds (the restored best, or the last).</summary>
+    public static ModelHeader For(Dataset data, IRowLoss loss, SessionOptions options, TrainingResult result, JsonObject? config = null)
+    {
+        SelectedEpoch held = result.Restored ?? result.Last;
+        return new ModelHeader
+        {
+            Encoder = EncoderSpec.Of(options),
+            Loss = LossParameters.Of(loss),
+            Negatives = options.Trainer.Negatives,
+            DataName = data.Name,
+            DataFingerprint = data.Fingerprint(),
+            Epoch = held.Record.Epoch,
+            Selection = held.Selection,
+            Config = config ?? [],
+        };
+    }
 }

@@ -29,15 +29,7 @@ internal static class TrainedModels
         SessionOptions options = Options(kind, epochs);
         IRowLoss loss = Loss(kind);
         TrainingResult result = new TrainingSession(options).Run(data, loss);
-        var header = new ModelHeader
-        {
-            Encoder = EncoderSpec.Of(options),
-            Loss = LossParameters.Of(loss),
-            Negatives = options.Trainer.Negatives,
-            DataName = data.Name,
-            DataFingerprint = data.Fingerprint(),
-            Epoch = result.Last.Record.Epoch,
-        };
+        ModelHeader header = ModelHeader.For(data, loss, options, result);
         return (TrainedModel.FromRun(data, header, result.Encoder), result, data);
     }
 }
