@@ -210,4 +210,28 @@ public sealed class ServingTests : IAsyncLifetime
         Assert.Equal(0, failures);
         Assert.True(answered > 10);
     }
+
+    [Fact]
+    public async Task Replacing_the_file_on_disk_reloads_it_when_watched()
+    {
+        string folder = Path.Combine(_folder, "watched");
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, "model.rlm");
+        ModelFile.Save(_model, path);
+        await using WebApplication app = ServingApp.Build(new ServeOptions { ModelPath = path, Watch = true }, b => b.WebHost.UseTestServer());
+        await app.StartAsync();
+        HttpClient client = app.GetTestClient();
+
+        // A new file written beside it and moved over it, as deployments do.
+        string next = Path.Combine(folder, "next.rlm");
+        ModelFile.Save(Train(3), next);
+        File.Move(next, path, overwrite: true);
+        long generation = 1;
+        for (int wait = 0; wait < 100 && generation == 1; wait++)
+        {
+            await Task.Delay(50);
+            generation = (await Json(await client.GetAsync("/health"), HttpStatusCode.OK)).GetProperty("generation").GetInt64();
+        }
+        Assert.Equal(2, generation);
+    }
 }

@@ -133,9 +133,13 @@ public sealed class Evaluator
             Span<int> items = heapItems.AsSpan(j * maxK, maxK);
             TopKHeap.SortDescending(s, items, heapCounts[j]);
             metrics.Add(items[..heapCounts[j]], truth.Row(users[j]));
+            RankingObserver?.Invoke(users[j], items[..heapCounts[j]].ToArray());
         }
         return metrics;
     }
+
+    /// <summary>Test hook: receives each evaluated user's ranked top items (the largest K) as the metrics read them.</summary>
+    internal Action<int, int[]>? RankingObserver { get; init; }
 
     /// <summary>Offers a block of scores to a heap; once full, a vector compare skips scores below its worst entry.</summary>
     internal static int PushBlock(ReadOnlySpan<float> row, int blockStart, Span<float> heapScores, Span<int> heapItems, int count)

@@ -97,3 +97,25 @@ public class RecommenderTests
         Assert.All(similar.Items, i => Assert.InRange(i.Score, -1.0001f, 1.0001f));
     }
 }
+
+public class RecommenderAgainstEvaluatorTests
+{
+    [Fact]
+    public void Recommend_equals_the_ranking_the_evaluator_scores_for_every_user()
+    {
+        (TrainedModel model, _, Dataset data) = TrainedModels.Train(EncoderKind.MatrixFactorization, epochs: 2);
+        var ranked = new System.Collections.Concurrent.ConcurrentDictionary<int, int[]>();
+        var evaluator = new RecLoss.Core.Evaluation.Evaluator(new RecLoss.Core.Evaluation.EvaluatorOptions { Ks = [10, 50] }, new ParallelRunner(2))
+        {
+            RankingObserver = (user, items) => ranked[user] = items,
+        };
+        evaluator.Evaluate(model.Factors, data.Train, data.Test!);
+        Assert.NotEmpty(ranked);
+        var recommender = new Recommender(model);
+        foreach ((int user, int[] items) in ranked)
+        {
+            Recommendations r = recommender.ForUser(user, new RecommendOptions { K = 50 });
+            Assert.Equal(items, r.Items.Select(i => i.Item));
+        }
+    }
+}
