@@ -198,6 +198,45 @@ try "--out holds a run.json" train --out "$D/existing" "${Q[@]}"
 try "--out/run.json is a folder" train --out "$D/blocked" --force "${Q[@]}"
 try "K of 1000 (legal: the table keeps one line per row)" train --ks 10,1000 --select-k 10 "${Q[@]}"
 try "--out holds a run.json, --force (legal)" train --out "$D/existing" --force "${Q[@]}"
+# Saved models: saving, loading, looking up ids
+dotnet "$RECLOSS_DLL" train --save "$D/model.rlm" "${Q[@]}" > /dev/null 2>&1
+M="$D/model.rlm"
+head -c 1000 "$M" > "$D/truncated.rlm"; cp "$M" "$D/flipped.rlm"; printf '\x55' | dd of="$D/flipped.rlm" bs=1 seek=5000 conv=notrunc 2>/dev/null
+printf 'user_id\n' > "$D/noids.txt"; printf '1\n2\nnobody\n' > "$D/someids.txt"
+try "--save onto an existing model" train --save "$M" "${Q[@]}"
+try "--save is a folder" train --save "$D/existing" "${Q[@]}"
+try "--save-optimizer without --save" train --save-optimizer "${Q[@]}"
+try "--model missing" recommend --user 1
+try "--model does not exist" recommend --model "$D/nothing.rlm" --user 1
+try "--model is a folder" recommend --model "$D/existing" --user 1
+try "--model is a JSON file" recommend --model "$D/existing/run.json" --user 1
+try "--model truncated" recommend --model "$D/truncated.rlm" --user 1
+try "--model with a flipped byte" recommend --model "$D/flipped.rlm" --user 1
+try "no user given" recommend --model "$M"
+try "two kinds of user given" recommend --model "$M" --user 1 --all
+try "unknown user" recommend --model "$M" --user nobody
+try "unknown item in --history" recommend --model "$M" --history 1,nothing
+try "empty --history" recommend --model "$M" --history ,
+try "--k 0" recommend --model "$M" --user 1 --k 0
+try "--k beyond the limit" recommend --model "$M" --user 1 --k 100000
+try "--exclude something" recommend --model "$M" --user 1 --exclude everything
+try "--format table for all users" recommend --model "$M" --all --format table
+try "--users file missing" recommend --model "$M" --users "$D/nothing.txt"
+try "--users with unknown ids (legal: skipped, named)" recommend --model "$M" --users "$D/someids.txt"
+try "--allow with no known item (legal: named, nothing left)" recommend --model "$M" --user 1 --allow "$D/noids.txt"
+try "--output under a file" recommend --model "$M" --user 1 --output "$D/afile/out.csv"
+try "unknown item for similar" similar --model "$M" --item nothing
+try "similar without --item" similar --model "$M"
+QI=(--epochs 1 --negatives 3 --batch-size 4096)
+try "--init from a damaged model" train --init "$D/truncated.rlm" "${QI[@]}"
+try "--init with an encoder option" train --init "$M" --dim 16 "${QI[@]}"
+try "--init on other data" train --init "$M" --data "$D/ok" "${QI[@]}"
+try "evaluate a damaged model" evaluate --model "$D/flipped.rlm"
+try "evaluate on data without a test split" evaluate --model "$M" --data "$D/notest"
+try "serve a damaged model" serve --model "$D/truncated.rlm" --port 0
+try "serve on a port beyond 65535" serve --model "$M" --port 70000
+try "loadtest at another machine" loadtest --model "$M" --url http://192.0.2.1:5000
+try "loadtest with no service" loadtest --model "$M" --url http://127.0.0.1:9 --duration 1
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 cat <<DOC

@@ -196,7 +196,10 @@ internal static class RecommendCommand
         }
         finally
         {
-            File.Delete(temp);
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
         }
         return ExitCodes.Success;
     }
