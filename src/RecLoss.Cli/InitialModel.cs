@@ -44,7 +44,7 @@ internal sealed class InitialModel
         }
         catch (ModelFileException e)
         {
-            throw new DataFormatException(path, 0, e.Problem + (e.Section.Length > 0 ? $" (section {e.Section})" : ""));
+            throw ModelArguments.AsDataError(path, e);
         }
     }
 

@@ -38,7 +38,7 @@ internal static class ModelArguments
         }
         catch (ModelFileException e)
         {
-            throw new DataFormatException(path, 0, e.Problem + (e.Section.Length > 0 ? $" (section {e.Section})" : ""));
+            throw AsDataError(path, e);
         }
     }
 
@@ -76,20 +76,19 @@ internal static class ModelArguments
     }
 
     /// <summary>Item ids from a file as model indices; ids the model does not know are reported, not guessed.</summary>
-    public static HashSet<int>? ItemSet(ArgumentReader args, string option, TrainedModel model, TextWriter notes)
+    public static HashSet<int>? ItemSet(ArgumentReader args, string option, TrainedModel model, TextWriter notes) =>
+        args.String(option) is { } path ? [.. Lookup(path, option, model.Items, "items", notes)] : null;
+
+    /// <summary>The ids of a file (one per line) as indices of <paramref name="ids"/>; unknown ids are named on stderr and left out.</summary>
+    public static List<int> Lookup(string path, string option, IdIndex ids, string what, TextWriter notes)
     {
-        string? path = args.String(option);
-        if (path is null)
-        {
-            return null;
-        }
-        var set = new HashSet<int>();
+        var found = new List<int>();
         var unknown = new List<string>();
         foreach ((string id, int line) in ReadIdFile(path, option))
         {
-            if (model.Items.TryGetIndex(id, out int index))
+            if (ids.TryGetIndex(id, out int index))
             {
-                set.Add(index);
+                found.Add(index);
             }
             else
             {
@@ -98,10 +97,14 @@ internal static class ModelArguments
         }
         if (unknown.Count > 0)
         {
-            notes.WriteLine($"note: --{option} {path}: {unknown.Count} ids are not items of the model and were left out ({string.Join(", ", unknown.Take(3))}{(unknown.Count > 3 ? ", ..." : "")})");
+            notes.WriteLine($"note: --{option} {path}: {unknown.Count} ids are not {what} of the model and were left out ({string.Join(", ", unknown.Take(3))}{(unknown.Count > 3 ? ", ..." : "")})");
         }
-        return set;
+        return found;
     }
+
+    /// <summary>A model file's complaint as a data error (exit 3) naming the file and the section.</summary>
+    public static DataFormatException AsDataError(string path, ModelFileException e) =>
+        new(path, 0, e.Problem + (e.Section.Length > 0 ? $" (section {e.Section})" : ""));
 
     private static string Examples(IdIndex ids) => string.Join(", ", ids.Ids.Take(3).Select(i => $"'{ArgumentReader.Shorten(i)}'"));
 }

@@ -10,13 +10,27 @@ internal sealed class ModelOutput
 {
     public const string DefaultName = "model.rlm";
 
-    private ModelOutput(string path, bool withOptimizer)
+    private ModelOutput(string path, bool withOptimizer, bool besideRecord)
     {
         Path = path;
         WithOptimizer = withOptimizer;
+        _besideRecord = besideRecord;
     }
 
-    public string Path { get; }
+    private readonly bool _besideRecord;
+
+    public string Path { get; private set; }
+
+    /// <summary>With --out and no --save: the model takes the record's name, so a record written under a suffixed name
+    /// (run-SUFFIX.json, because another run's run.json appeared meanwhile) gets model-SUFFIX.rlm beside it.</summary>
+    public void NameAfter(string recordPath)
+    {
+        string record = System.IO.Path.GetFileNameWithoutExtension(recordPath);
+        if (_besideRecord && record.StartsWith("run-", StringComparison.Ordinal))
+        {
+            Path = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!, "model-" + record["run-".Length..] + ".rlm");
+        }
+    }
 
     /// <summary>--save-optimizer: the optimizer state goes into the file too, so training can continue from it.</summary>
     public bool WithOptimizer { get; }
@@ -55,7 +69,7 @@ internal sealed class ModelOutput
         {
             throw new UsageException($"--save: cannot write '{path}' ({e.Message.TrimEnd('.')}); nothing was trained");
         }
-        return new ModelOutput(System.IO.Path.GetFullPath(path), withOptimizer);
+        return new ModelOutput(System.IO.Path.GetFullPath(path), withOptimizer, save is null);
     }
 
     /// <exception cref="OutputException">The file could not be written; an earlier file at the path is left whole.</exception>

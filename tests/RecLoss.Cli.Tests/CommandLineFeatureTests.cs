@@ -88,7 +88,7 @@ public sealed class CommandLineFeatureTests : WithTempFolder
     }
 
     [Theory]
-    [InlineData("bench", "--ks", "10", "'bench' does not take --ks (it is an option of demo, train)")]
+    [InlineData("bench", "--ks", "10", "'bench' does not take --ks (it is an option of demo, train, evaluate)")]
     [InlineData("bench", "--patience", "2", "'bench' does not take --patience")]
     [InlineData("bench", "--select-on", "test", "'bench' does not take --select-on")]
     [InlineData("bench", "--eval-every", "2", "'bench' does not take --eval-every")]

@@ -160,4 +160,23 @@ public class ModelCommandTests : WithTempFolder
         Assert.Equal(2, code);
         Assert.Contains("fixes the encoder", err);
     }
+
+    [Fact]
+    public void A_model_beside_a_suffixed_record_takes_the_same_suffix()
+    {
+        string outDir = Path.Combine(Folder, "race");
+        var args = new ArgumentReader([new("out", outDir)]);
+        RunOutput run = RunOutput.Prepare(args)!;
+        ModelOutput model = ModelOutput.Prepare(args, run)!;
+        Assert.Equal(Path.Combine(run.Folder, "model.rlm"), model.Path);
+        model.NameAfter(Path.Combine(run.Folder, "run.json"));
+        Assert.Equal(Path.Combine(run.Folder, "model.rlm"), model.Path);
+        model.NameAfter(Path.Combine(run.Folder, "run-20261201-120000-42.json"));
+        Assert.Equal(Path.Combine(run.Folder, "model-20261201-120000-42.rlm"), model.Path);
+
+        var explicitPath = new ArgumentReader([new("out", outDir), new("save", Path.Combine(Folder, "mine.rlm"))]);
+        ModelOutput saved = ModelOutput.Prepare(explicitPath, RunOutput.Prepare(explicitPath))!;
+        saved.NameAfter(Path.Combine(run.Folder, "run-20261201-120000-42.json"));
+        Assert.Equal(Path.Combine(Folder, "mine.rlm"), saved.Path);    // --save names the file itself
+    }
 }

@@ -90,7 +90,7 @@ internal static class RecommendCommand
                 Write(writer, format, user, model, recommender.ForUser(index, options), header: true);
                 return;
             }
-            List<int> indices = all ? [.. Enumerable.Range(0, model.Users.Count)] : UsersOf(users!, model, context.Error);
+            List<int> indices = all ? [.. Enumerable.Range(0, model.Users.Count)] : ModelArguments.Lookup(users!, "users", model.Users, "users", context.Error);
             bool first = true;
             int done = 0;
             recommender.ForUsers(indices, options, new ParallelRunner(threads), (index, result) =>
@@ -107,29 +107,6 @@ internal static class RecommendCommand
                 context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\r  {indices.Count:N0} / {indices.Count:N0} users"));
             }
         });
-    }
-
-    /// <summary>The users of --users FILE as model indices; unknown ids are named on stderr and skipped.</summary>
-    private static List<int> UsersOf(string path, TrainedModel model, TextWriter notes)
-    {
-        var result = new List<int>();
-        var unknown = new List<string>();
-        foreach ((string id, int line) in ModelArguments.ReadIdFile(path, "users"))
-        {
-            if (model.Users.TryGetIndex(id, out int index))
-            {
-                result.Add(index);
-            }
-            else
-            {
-                unknown.Add($"line {line} '{ArgumentReader.Shorten(id)}'");
-            }
-        }
-        if (unknown.Count > 0)
-        {
-            notes.WriteLine($"note: --users {path}: {unknown.Count} ids are not users of the model and were skipped ({string.Join(", ", unknown.Take(3))}{(unknown.Count > 3 ? ", ..." : "")}); score new users with --history");
-        }
-        return result;
     }
 
     private static void Write(TextWriter o, string format, string user, TrainedModel model, Recommendations r, bool header)
@@ -181,7 +158,7 @@ internal static class RecommendCommand
             return ExitCodes.Success;
         }
         string full = System.IO.Path.GetFullPath(path);
-        string temp = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(full)!, $".{System.IO.Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        string temp = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(full)!, $".{System.IO.Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var writer = new StreamWriter(temp, false, new UTF8Encoding(false)))

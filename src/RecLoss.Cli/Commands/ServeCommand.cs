@@ -33,7 +33,7 @@ internal static class ServeCommand
         }
         catch (ModelFileException e)
         {
-            throw new DataFormatException(options.ModelPath, 0, e.Problem + (e.Section.Length > 0 ? $" (section {e.Section})" : ""));
+            throw ModelArguments.AsDataError(options.ModelPath, e);
         }
         try
         {

@@ -89,6 +89,7 @@ internal static class TrainCommand
                 context.Error.WriteLine($"note: {note}");
             }
             output.WriteLine($"run record: {runOutput.RecordPath}");
+            modelOutput?.NameAfter(runOutput.RecordPath);
         }
         if (modelOutput is not null)
         {
