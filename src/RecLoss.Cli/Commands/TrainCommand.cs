@@ -23,6 +23,7 @@ internal static class TrainCommand
     public static int Run(ArgumentReader args, VerbContext context, string verb, SessionOptions? defaults)
     {
         IRowLoss loss = LossArguments.Read(args);
+        CheckpointArguments? checkpoint = CheckpointArguments.Read(args);
         InitialModel? init = InitialModel.Read(args);
         SessionOptions options = SessionArguments.Read(args, loss, defaults);
         if (init is not null)
@@ -55,12 +56,17 @@ internal static class TrainCommand
             data = noise.Data;
         }
         TrainingStart? start = init?.Start(data, source.Path, loss, options, context.Error);
-        return Execute(data, source.Path, loss, options, output, context, noise, model, start);
+        CheckpointFolder? checkpoints = null;
+        if (checkpoint is not null)
+        {
+            (checkpoints, start) = checkpoint.Open(data, loss, options, context.Error);
+        }
+        return Execute(data, source.Path, loss, options, output, context, noise, model, start, checkpoints);
     }
 
     /// <summary>Trains, prints the results beside most-popular, and writes the run record when asked.</summary>
     public static int Execute(Dataset data, string dataPath, IRowLoss loss, SessionOptions options, RunOutput? runOutput, VerbContext context,
-        InjectedPositives? noise = null, ModelOutput? modelOutput = null, TrainingStart? start = null)
+        InjectedPositives? noise = null, ModelOutput? modelOutput = null, TrainingStart? start = null, ICheckpointSink? checkpoints = null)
     {
         TextWriter output = context.Output;
         CheckTrainable(data, options);
@@ -72,7 +78,7 @@ internal static class TrainCommand
             $"model {EncoderText(options)} dim {options.Encoder.Dim} {options.Encoder.Score.ToString().ToLowerInvariant()} | loss {LossArguments.Describe(loss)} | {options.Trainer.Negatives} negatives ({SessionArguments.SamplerText(options)}) | batch {options.Trainer.BatchSize} | {(options.Optimizer == OptimizerKind.SparseAdam ? "sparse Adam" : "Adam")} lr {options.Adam.LearningRate:G3} l2 {options.Adam.L2:G3} clip {options.Adam.ClipNorm:G3} | dropout {options.Trainer.Dropout:G3} | seed {options.Trainer.Seed} | threads {(options.Trainer.Threads == 0 ? Environment.ProcessorCount : options.Trainer.Threads)}"));
 
         var observer = new ConsoleTrainingObserver(context.Error, output, context.Live, options.Trainer.Epochs, options.SelectionK);
-        TrainingResult result = DataArguments.NamingUsers(data, dataPath, () => new TrainingSession(options).Run(data, loss, observer, context.Cancellation, start));
+        TrainingResult result = DataArguments.NamingUsers(data, dataPath, () => new TrainingSession(options).Run(data, loss, observer, context.Cancellation, start, checkpoints));
 
         var baselines = new List<(string, EvaluationResult)>();
         if (data.Test is not null)

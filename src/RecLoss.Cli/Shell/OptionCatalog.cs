@@ -82,6 +82,9 @@ internal static class OptionCatalog
         new("patience", "N", Section.Training, "early stopping: stop after N evaluations without a better Recall@K on the --select-on split and restore the best epoch (default 0: train every epoch)"),
         new("select-on", "validation|test", Section.Training, "with --patience: the split early stopping watches (default validation; test is the reference's optimistic protocol and is labelled test-selected everywhere)"),
         .. EncoderArguments.TrainingSpecs,
+        new("checkpoint", "DIR", Section.Training, "keep the run's state in DIR (checkpoint.rlm, written whole after every --checkpoint-every epochs); when DIR already holds a checkpoint of this run, continue from it exactly"),
+        new("checkpoint-every", "N", Section.Training, "with --checkpoint or --resume: epochs between checkpoints, >= 1 (default 1); the last epoch always"),
+        new("resume", "DIR", Section.Training, "continue the run checkpointed in DIR (as --checkpoint DIR, but DIR must hold a checkpoint); the options must be the run's own"),
         new("init", "PATH", Section.Training, "start from a saved model's parameters (its encoder settings hold; the same data); with its optimizer state (--save-optimizer) the run continues exactly, epochs numbered on"),
         new("seed", "N", Section.Training, "seed of initialisation, shuffling, negatives and dropout, >= 0 (default 2019)"),
         new("threads", "N", Section.Training, "worker threads, 0 = all cores (default 0); results do not depend on it"),
@@ -119,7 +122,7 @@ internal static class OptionCatalog
             : s).ToArray();
 
     /// <summary>The training options of bench: what it times, not what it evaluates or selects.</summary>
-    public static OptionSpec[] BenchTraining => Training.Where(o => o.Name is not ("epochs" or "patience" or "select-on" or "init")).ToArray();
+    public static OptionSpec[] BenchTraining => Training.Where(o => o.Name is not ("epochs" or "patience" or "select-on" or "init" or "checkpoint" or "checkpoint-every" or "resume")).ToArray();
 }
 
 /// <summary>Limits that keep a run's buffers addressable and its memory bounded; checked before any data is loaded.</summary>

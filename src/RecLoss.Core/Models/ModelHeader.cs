@@ -91,8 +91,11 @@ public sealed record ModelHeader
 
     public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
 
-    /// <summary>The run's whole configuration as run.json records it (free-form; not read back).</summary>
+    /// <summary>The run's whole configuration as run.json records it (compared, not applied, by --init and checkpoints).</summary>
     public JsonObject Config { get; init; } = [];
+
+    /// <summary>A checkpoint's run state (epoch, evaluation history, early-stopping counters); null in a plain model file.</summary>
+    public JsonObject? RunState { get; init; }
 
     /// <summary>The header of a finished run's model: the epoch the encoder now holds (the restored best, or the last).</summary>
     public static ModelHeader For(Dataset data, IRowLoss loss, SessionOptions options, TrainingResult result, JsonObject? config = null)

@@ -165,7 +165,9 @@ public sealed class TrainingSession
     }
 
     /// <param name="start">Parameters (and optimizer state) to continue from, instead of a fresh initialisation.</param>
-    public TrainingResult Run(Dataset data, IRowLoss loss, ITrainingObserver? observer = null, CancellationToken cancellation = default, TrainingStart? start = null)
+    /// <param name="checkpoints">Receives the run's state every few epochs and at its end, so a stopped run can resume.</param>
+    public TrainingResult Run(Dataset data, IRowLoss loss, ITrainingObserver? observer = null, CancellationToken cancellation = default, TrainingStart? start = null,
+        ICheckpointSink? checkpoints = null)
     {
         RunParts parts = EncoderFactory.BuildRun(data, loss, _options);
         (IEncoder encoder, IEpochRunner trainer, Action catchUpAll, ParallelRunner runner) = (parts.Encoder, parts.Trainer, parts.CatchUpAll, parts.Runner);
@@ -179,7 +181,7 @@ public sealed class TrainingSession
             }
             firstEpoch = start.EpochsDone + 1;
         }
-        int lastEpoch = firstEpoch + _options.Trainer.Epochs - 1;
+        int lastEpoch = start is { Resume: true } ? _options.Trainer.Epochs : firstEpoch + _options.Trainer.Epochs - 1;
         var evaluator = new Evaluator(_options.Evaluation, runner);
         InteractionMatrix testMask = data.Validation is null ? data.Train : data.Train.Union(data.Validation);
 
@@ -193,13 +195,13 @@ public sealed class TrainingSession
                 ? "Early stopping on test needs a test split; the data has none."
                 : "Early stopping selects on the validation split, but the data has none: carve one (a validation ratio) or select on test, the reference's optimistic protocol.");
         }
-        float[][]? bestParameters = null;
-        EpochRecord? best = null;
-        int sinceBest = 0;
-        bool stoppedEarly = false;
+        var records = new List<EpochRecord>(start?.History ?? []);
+        EpochRecord? best = start?.BestEpoch is { } b ? records.Single(r => r.Epoch == b) : null;
+        float[][]? bestParameters = start?.BestParameters?.Select(p => p.Values).ToArray();
+        int sinceBest = start?.SinceBest ?? 0;
+        bool stoppedEarly = start?.StoppedEarly ?? false;
 
-        var records = new List<EpochRecord>();
-        for (int epoch = firstEpoch; epoch <= lastEpoch; epoch++)
+        for (int epoch = firstEpoch; epoch <= lastEpoch && start is not { StoppedEarly: true }; epoch++)
         {
             var clock = Stopwatch.StartNew();
             double meanLoss = trainer.RunEpoch(epoch, observer, cancellation);
@@ -234,8 +236,17 @@ public sealed class TrainingSession
                 else if (++sinceBest >= _options.Patience)
                 {
                     stoppedEarly = epoch < lastEpoch;
-                    break;
                 }
+            }
+            bool stop = stoppedEarly || epoch == lastEpoch;
+            if (checkpoints is not null && (epoch % checkpoints.Every == 0 || stop))
+            {
+                catchUpAll();
+                checkpoints.Save(new RunCheckpoint(epoch, records, best?.Epoch, sinceBest, stoppedEarly, stop, encoder, parts.ExportOptimizer(epoch), bestParameters));
+            }
+            if (stoppedEarly)
+            {
+                break;
             }
         }
         catchUpAll();
@@ -274,6 +285,23 @@ public sealed class TrainingSession
 /// continuation, its optimizer state; the run's epochs are numbered on from <see cref="EpochsDone"/>.</summary>
 public sealed record TrainingStart(IReadOnlyList<SavedBlock> Parameters, OptimizerState? Optimizer, int EpochsDone)
 {
+    /// <summary>A checkpoint of this very run: it goes on to the configured epoch count (not that many more), with
+    /// the history and early-stopping state below.</summary>
+    public bool Resume { get; init; }
+
+    public IReadOnlyList<EpochRecord> History { get; init; } = [];
+
+    public int? BestEpoch { get; init; }
+
+    public IReadOnlyList<SavedBlock>? BestParameters { get; init; }
+
+    public int SinceBest { get; init; }
+
+    public bool StoppedEarly { get; init; }
+
+    /// <summary>The run had ended (its last epoch or early stopping): nothing is left to train.</summary>
+    public bool Finished { get; init; }
+
     /// <summary>Copies the saved blocks into the encoder's, by name; a missing block or another shape is refused.</summary>
     /// <exception cref="ArgumentException">The saved parameters do not fit the encoder.</exception>
     public void ApplyTo(IEncoder encoder)

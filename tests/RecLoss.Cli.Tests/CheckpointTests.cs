@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Text.Json;
+using RecLoss.Core.Models;
+
+namespace RecLoss.Cli.Tests;
+
+/// <summary>Runs stopped by kill -9 at arbitrary moments resume from their checkpoint and end exactly as an uninterrupted run.</summary>
+public class CheckpointTests : WithTempFolder
+{
+    private static readonly string[] Base = ["demo", "--eval-every", "1", "--dim", "16", "--seed", "3"];
+    private static readonly string[] Run = [.. Base, "--epochs", "8"];
+
+    /// <summary>Epoch, loss and every test metric of each epoch of a run record (times left out).</summary>
+    private static string[] Epochs(string folder) => [.. JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "run.json"))).RootElement
+        .GetProperty("epochs").EnumerateArray().Select(e => $"{e.GetProperty("epoch")} {e.GetProperty("loss")} " +
+            string.Join(";", e.GetProperty("test").EnumerateObject().Where(p => p.Name != "seconds").Select(p => $"{p.Name}={p.Value}")))];
+
+    [Fact]
+    public async Task Killed_at_random_moments_and_resumed_the_run_ends_bit_for_bit_as_an_uninterrupted_one()
+    {
+        string whole = Path.Combine(Folder, "whole"), killed = Path.Combine(Folder, "killed");
+        var (code, _, err) = Cli.Run([.. Run, "--out", whole, "--checkpoint", Path.Combine(whole, "ckpt")]);
+        Assert.True(code == 0, err);
+
+        string dll = Path.Combine(AppContext.BaseDirectory, "recloss.dll");
+        var rng = new Random(11);
+        int kills = 0, exit = -1;
+        for (int attempt = 0; attempt < 40 && exit != 0; attempt++)
+        {
+            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (string a in (string[])[dll, .. Run, "--out", killed, "--force", "--checkpoint", Path.Combine(killed, "ckpt")])
+            {
+                info.ArgumentList.Add(a);
+            }
+            using Process child = Process.Start(info)!;
+            _ = child.StandardOutput.ReadToEndAsync();
+            Task<string> stderr = child.StandardError.ReadToEndAsync();
+            if (child.WaitForExit(200 + rng.Next(900)))
+            {
+                exit = child.ExitCode;
+                Assert.True(exit == 0, await stderr);
+                continue;
+            }
+            child.Kill(entireProcessTree: true);   // SIGKILL: no cleanup runs
+            child.WaitForExit();
+            kills++;
+        }
+        Assert.Equal(0, exit);
+        Assert.True(kills >= 2, $"only {kills} kills landed before the run finished");
+        Assert.Equal(Epochs(whole), Epochs(killed));
+        Assert.Equal(ModelFile.Load(Path.Combine(whole, "model.rlm")).Factors.UserFactors, ModelFile.Load(Path.Combine(killed, "model.rlm")).Factors.UserFactors);
+        Assert.Equal(["checkpoint.rlm"], Directory.GetFiles(Path.Combine(killed, "ckpt"), "*.rlm").Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void A_checkpoint_of_other_settings_or_data_is_refused_naming_the_difference()
+    {
+        string folder = Path.Combine(Folder, "run");
+        Assert.Equal(0, Cli.Run([.. Base, "--epochs", "2", "--checkpoint", folder]).Code);
+        var (code, _, err) = Cli.Run([.. Run, "--lr", "0.005", "--checkpoint", folder]);
+        Assert.Equal(3, code);
+        Assert.Contains("another configuration", err);
+        Assert.Contains("lr: checkpoint 0.001, this run 0.005", err);
+        (code, _, err) = Cli.Run([.. Run, "--data-seed", "9", "--checkpoint", folder]);
+        Assert.Equal(3, code);
+        Assert.Contains("other data", err);
+        (code, _, err) = Cli.Run([.. Run, "--resume", Path.Combine(Folder, "empty")]);
+        Assert.Equal(2, code);
+        Assert.Contains("holds no checkpoint.rlm", err);
+
+        // The same settings with more epochs go on from the checkpoint.
+        (code, string output, err) = Cli.Run([.. Run, "--checkpoint", folder]);
+        Assert.True(code == 0, err);
+        Assert.Contains("resuming", err);
+        Assert.DoesNotContain("epoch   1 ", output);
+        Assert.Contains("epoch   8 ", output);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json.Nodes;
+using RecLoss.Core.Data;
+using RecLoss.Core.Losses;
+using RecLoss.Core.Optim;
+using RecLoss.Core.Training;
+
+namespace RecLoss.Core.Tests.Training;
+
+public sealed class CheckpointResumeTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("recloss-ckpt-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private sealed class Stopped : Exception;
+
+    /// <summary>Passes checkpoints on, then stops the run (as a kill would) after the given number.</summary>
+    private sealed class StopAfter(ICheckpointSink inner, int saves) : ICheckpointSink
+    {
+        private int _saved;
+
+        public int Every => inner.Every;
+
+        public void Save(RunCheckpoint checkpoint)
+        {
+            inner.Save(checkpoint);
+            if (++_saved == saves)
+            {
+                throw new Stopped();
+            }
+        }
+    }
+
+    private static Dataset Data() => Splitter.CarveValidation(
+        SyntheticData.Generate(new SyntheticDataOptions { Users = 300, Items = 200, MeanInteractions = 15, Seed = 21 }), 0.2, 4);
+
+    private static SessionOptions Options(int patience) => new()
+    {
+        Adam = new AdamOptions { LearningRate = 3e-2 },     // the validation curve turns within a few epochs
+        Trainer = new TrainerOptions { Epochs = 12, BatchSize = 64, Negatives = 10, Threads = 2, Seed = 9 },
+        Encoder = new() { Dim = 16 },
+        Patience = patience,
+    };
+
+    [Theory]
+    [InlineData(0, 3)]
+    [InlineData(1, 2)]     // early stopping: the best epoch's parameters come back from best-E.rlm
+    [InlineData(2, 4)]
+    public void Stopped_after_any_checkpoint_and_resumed_the_run_ends_as_an_uninterrupted_one(int patience, int stopAfter)
+    {
+        Dataset data = Data();
+        IRowLoss loss = MultiMarginLoss.Yelp2018;
+        JsonObject config = new() { ["patience"] = patience };
+        TrainingResult whole = new TrainingSession(Options(patience)).Run(data, loss, checkpoints: new CheckpointFolder(Path.Combine(_folder, "whole"), 1, data, loss, Options(patience), config));
+
+        string folder = Path.Combine(_folder, "stopped");
+        var sink = new CheckpointFolder(folder, 1, data, loss, Options(patience), config);
+        Assert.Throws<Stopped>(() => new TrainingSession(Options(patience)).Run(data, loss, checkpoints: new StopAfter(sink, stopAfter)));
+        TrainingStart start = sink.Load();
+        Assert.Equal(stopAfter, start.EpochsDone);
+        TrainingResult resumed = new TrainingSession(Options(patience)).Run(data, loss, start: start, checkpoints: sink);
+
+        Assert.Equal(whole.Epochs.Select(e => (e.Epoch, e.Loss, e.Validation!.Metrics.Last())), resumed.Epochs.Select(e => (e.Epoch, e.Loss, e.Validation!.Metrics.Last())));
+        Assert.Equal(whole.StoppedEarly, resumed.StoppedEarly);
+        Assert.Equal(whole.Restored?.Record.Epoch, resumed.Restored?.Record.Epoch);
+        for (int b = 0; b < whole.Encoder.Parameters.Count; b++)
+        {
+            Assert.Equal(whole.Encoder.Parameters[b].Values, resumed.Encoder.Parameters[b].Values);
+        }
+        if (patience == 1)
+        {
+            Assert.True(whole.StoppedEarly);
+        }
+    }
+}
