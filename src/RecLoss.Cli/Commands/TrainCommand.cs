@@ -20,7 +20,10 @@ internal static class TrainCommand
          .. OptionCatalog.Evaluation, .. OptionCatalog.Output], (args, context) => Run(args, context, "train", null));
 
     /// <summary>Reads and checks every option, then loads the data, trains and reports; <paramref name="defaults"/> are the verb's own.</summary>
-    public static int Run(ArgumentReader args, VerbContext context, string verb, SessionOptions? defaults)
+    public static int Run(ArgumentReader args, VerbContext context, string verb, SessionOptions? defaults) => Prepare(args, verb, defaults)(context);
+
+    /// <summary>Reads and checks every option without loading anything; the function returned loads, trains and reports.</summary>
+    public static Func<VerbContext, int> Prepare(ArgumentReader args, string verb, SessionOptions? defaults)
     {
         IRowLoss loss = LossArguments.Read(args);
         CheckpointArguments? checkpoint = CheckpointArguments.Read(args);
@@ -39,7 +42,12 @@ internal static class TrainCommand
         RunOutput? output = RunOutput.Prepare(args);
         ModelOutput? model = ModelOutput.Prepare(args, output);
         args.EnsureAllUsed(verb);
+        return context => LoadAndExecute(context, loss, checkpoint, init, options, source, noiseRatio, output, model);
+    }
 
+    private static int LoadAndExecute(VerbContext context, IRowLoss loss, CheckpointArguments? checkpoint, InitialModel? init, SessionOptions options,
+        DataSource source, double? noiseRatio, RunOutput? output, ModelOutput? model)
+    {
         Dataset data = source.Load();
         InjectedPositives? noise = null;
         if (noiseRatio is { } ratio)

@@ -24,6 +24,9 @@ public sealed class ArgumentReader
         }
     }
 
+    /// <summary>Arguments that are not options (a verb such as experiment takes an action and a file).</summary>
+    public IReadOnlyList<string> Positionals { get; init; } = [];
+
     public bool Has(string name)
     {
         _used.Add(name);

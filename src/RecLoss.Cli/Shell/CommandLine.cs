@@ -13,7 +13,9 @@ namespace RecLoss.Cli;
 internal sealed record VerbContext(TextWriter Output, TextWriter Error, bool Live, CancellationToken Cancellation, IReadOnlyList<string> Args);
 
 /// <summary>One verb: its options (in help order), its help text and its handler.</summary>
-internal sealed record Verb(string Name, string Usage, string Summary, string Details, OptionSpec[] Options, Func<ArgumentReader, VerbContext, int> Run);
+/// <param name="Positionals">The name of the verb's positional arguments (for help), or null when it takes none.</param>
+internal sealed record Verb(string Name, string Usage, string Summary, string Details, OptionSpec[] Options, Func<ArgumentReader, VerbContext, int> Run,
+    string? Positionals = null);
 
 /// <summary>
 /// The command line on System.CommandLine: it tokenises (--name value, --name=value, @response files), offers help
@@ -26,7 +28,7 @@ public static class CommandLine
 
     internal static readonly Verb[] Verbs =
     [
-        DemoCommand.Verb, TrainCommand.Verb, EvaluateCommand.Verb, RecommendCommand.Verb, SimilarCommand.Verb, ServeCommand.Verb, LoadTestCommand.Verb, StatsCommand.Verb, BenchCommand.Verb,
+        DemoCommand.Verb, TrainCommand.Verb, EvaluateCommand.Verb, RecommendCommand.Verb, SimilarCommand.Verb, ServeCommand.Verb, LoadTestCommand.Verb, ExperimentCommand.Verb, StatsCommand.Verb, BenchCommand.Verb,
         new("losses", "recloss losses", "the losses with their formulas, sources, defaults and options", "", [], (args, context) =>
         {
             context.Output.Write(LossArguments.Catalog());
@@ -168,7 +170,16 @@ public static class CommandLine
                 options.Add(spec.Name, option);
                 command.Options.Add(option);
             }
-            command.SetAction(parse => verb.Run(new ArgumentReader(Given(parse, options)), context));
+            Argument<string[]>? positionals = null;
+            if (verb.Positionals is not null)
+            {
+                positionals = new Argument<string[]>(verb.Positionals) { Arity = ArgumentArity.ZeroOrMore };
+                command.Arguments.Add(positionals);
+            }
+            command.SetAction(parse => verb.Run(new ArgumentReader(Given(parse, options))
+            {
+                Positionals = positionals is null ? [] : parse.GetValue(positionals) ?? [],
+            }, context));
             root.Subcommands.Add(command);
         }
         root.Subcommands.Add(HelpVerb(output));

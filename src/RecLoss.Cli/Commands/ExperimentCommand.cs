@@ -1,0 +1,52 @@
+using RecLoss.Cli.Experiments;
+
+namespace RecLoss.Cli.Commands;
+
+/// <summary>recloss experiment run|status|table FILE: a grid of train runs from a YAML spec, resumable cell by cell.</summary>
+internal static class ExperimentCommand
+{
+    public static Verb Verb => new("experiment", "recloss experiment run|status|table FILE [options]", "run a YAML grid of training runs, resumably; show its status or its table",
+        "run: trains the cells not yet finished, in order, each with a checkpoint (stop at any time; run again to continue); a finished cell writes experiments/results/NAME/CELL.json. status: done, running, stopped and left cells, with the time left. table: the finished cells over their seeds beside the published figures, as table.md, table.csv and table.json. --smoke runs the spec's short version on generated data, its results kept apart under experiments/runs/.",
+        [new("smoke", null, Section.Query, "the spec's short version (its smoke: settings) on generated data"),
+         new("data-root", "DIR", Section.Query, "the folder holding the data sets the grid names (default ../shared/data)"),
+         new("experiments", "DIR", Section.Query, "the folder for runs/ and results/ (default experiments)"),
+         new("checkpoint-every", "N", Section.Query, "epochs between a cell's checkpoints (default 5)")],
+        Run, Positionals: "ACTION FILE");
+
+    private static int Run(ArgumentReader args, VerbContext context)
+    {
+        if (args.Positionals.Count != 2 || args.Positionals[0] is not ("run" or "status" or "table"))
+        {
+            throw new UsageException($"expected an action and a spec file: recloss experiment run|status|table FILE (got {(args.Positionals.Count == 0 ? "nothing" : string.Join(" ", args.Positionals.Select(p => $"'{ArgumentReader.Shorten(p)}'")))})");
+        }
+        (string action, string file) = (args.Positionals[0], args.Positionals[1]);
+        bool smoke = args.Flag("smoke");
+        string dataRoot = args.String("data-root", "../shared/data");
+        string root = args.String("experiments", "experiments");
+        int every = args.Int("checkpoint-every", 5, 1);
+        args.EnsureAllUsed("experiment");
+        if (!File.Exists(file))
+        {
+            throw new UsageException($"experiment {action}: '{file}' is not a file (expected a YAML spec such as experiments/mml-table3.yaml)");
+        }
+        var runner = new ExperimentRunner(ExperimentSpec.Load(file), smoke, dataRoot, root, every);
+        switch (action)
+        {
+            case "status":
+                runner.Status(context.Output);
+                return ExitCodes.Success;
+            case "table":
+                context.Output.Write(ExperimentTables.Write(runner));
+                return ExitCodes.Success;
+            default:
+                (int ran, int code) = runner.Run(context);
+                if (code != ExitCodes.Success)
+                {
+                    return code;   // a cell failed: its own message is above
+                }
+                context.Output.WriteLine($"{runner.Spec.Name}: {ran} cells run now, all {runner.Cells.Count} done");
+                context.Output.Write(ExperimentTables.Write(runner));
+                return ExitCodes.Success;
+        }
+    }
+}

@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using RecLoss.Cli.Commands;
+using RecLoss.Core.Training;
+
+namespace RecLoss.Cli.Experiments;
+
+/// <summary>
+/// Runs an experiment's cells in order, each through train with a checkpoint, so that stopping at any moment loses at
+/// most the epochs since the last checkpoint. A finished cell leaves a small result file (kept in git) and is skipped
+/// from then on; the run folders with their checkpoints are large and stay out of git.
+/// </summary>
+internal sealed class ExperimentRunner
+{
+    private const string LockName = ".running";
+
+    public ExperimentRunner(ExperimentSpec spec, bool smoke, string dataRoot, string experimentsRoot, int checkpointEvery)
+    {
+        Spec = spec;
+        Smoke = smoke;
+        DataRoot = dataRoot;
+        CheckpointEvery = checkpointEvery;
+        string name = spec.Name + (smoke ? "-smoke" : "");
+        RunsFolder = Path.Combine(experimentsRoot, "runs", name);
+        // Smoke results are scratch: under runs/ (ignored by git), not among the published results.
+        ResultsFolder = smoke ? Path.Combine(RunsFolder, "results") : Path.Combine(experimentsRoot, "results", spec.Name);
+        Cells = spec.Cells(smoke);
+    }
+
+    public ExperimentSpec Spec { get; }
+
+    public bool Smoke { get; }
+
+    public string DataRoot { get; }
+
+    public int CheckpointEvery { get; }
+
+    public string RunsFolder { get; }
+
+    public string ResultsFolder { get; }
+
+    public List<Cell> Cells { get; }
+
+    public string RunFolder(Cell cell) => Path.Combine(RunsFolder, cell.Key);
+
+    public string ResultPath(Cell cell) => Path.Combine(ResultsFolder, cell.Key + ".json");
+
+    /// <summary>The train options of a cell: its own, its data under the data root (none when smoke: generated data),
+    /// and the run folder with its checkpoint.</summary>
+    public List<KeyValuePair<string, string?>> TrainOptions(Cell cell)
+    {
+        var options = cell.Options.ToList();
+        if (cell.Data is not null && !Smoke)
+        {
+            options.Add(new("data", Path.Combine(DataRoot, cell.Data)));
+        }
+        string folder = RunFolder(cell);
+        options.AddRange([new("out", folder), new("force", null), new("checkpoint", Path.Combine(folder, "checkpoint")),
+            new("checkpoint-every", CheckpointEvery.ToString(CultureInfo.InvariantCulture))]);
+        return options;
+    }
+
+    /// <summary>Checks every cell's options as train would, before any cell runs; a mistake names the spec and the cell.</summary>
+    public List<Func<VerbContext, int>> Prepare()
+    {
+        var runs = new List<Func<VerbContext, int>>();
+        foreach (Cell cell in Cells)
+        {
+            try
+            {
+                runs.Add(TrainCommand.Prepare(new ArgumentReader(TrainOptions(cell)), "train", null));
+            }
+            catch (UsageException e)
+            {
+                throw new UsageException($"{Spec.Path}: cell {cell.Key}: {e.Message}");
+            }
+        }
+        return runs;
+    }
+
+    /// <summary>Runs the cells not yet finished, in order; returns how many ran, and the exit code (a failed cell's).</summary>
+    public (int Ran, int Code) Run(VerbContext context)
+    {
+        List<Func<VerbContext, int>> runs = Prepare();
+        Directory.CreateDirectory(ResultsFolder);
+        int ran = 0;
+        for (int c = 0; c < Cells.Count; c++)
+        {
+            Cell cell = Cells[c];
+            if (File.Exists(ResultPath(cell)))
+            {
+                context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: done ({ResultPath(cell)})");
+                continue;
+            }
+            context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: train {string.Join(" ", TrainOptions(cell).Select(o => o.Value is null ? $"--{o.Key}" : $"--{o.Key} {o.Value}"))}");
+            string lockPath = Path.Combine(RunFolder(cell), LockName);
+            File.WriteAllText(lockPath, Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            int code = runs[c](context);
+            File.Delete(lockPath);
+            if (code != ExitCodes.Success)
+            {
+                return (ran, code);
+            }
+            WriteResult(cell);
+            ran++;
+        }
+        return (ran, ExitCodes.Success);
+    }
+
+    /// <summary>The cell's result from its run record: options, provenance, the curve at K = 20, and the three selections.</summary>
+    private void WriteResult(Cell cell)
+    {
+        JsonNode record = JsonNode.Parse(File.ReadAllText(Path.Combine(RunFolder(cell), RunOutput.RecordName)))!;
+        JsonObject At20(JsonNode? metrics) => metrics is null ? [] : new JsonObject
+        {
+            ["recall@20"] = metrics["recall@20"]?.DeepClone(),
+            ["ndcg@20"] = metrics["ndcg@20"]?.DeepClone(),
+        };
+        var result = new JsonObject
+        {
+            ["spec"] = Spec.Name,
+            ["cell"] = cell.Key,
+            ["smoke"] = Smoke,
+            ["grid"] = new JsonObject([.. cell.Grid.Select(g => new KeyValuePair<string, JsonNode?>(g.Key, g.Value))]),
+            ["options"] = new JsonObject([.. cell.Options.Select(o => new KeyValuePair<string, JsonNode?>(o.Key, o.Value ?? "true"))]),
+            ["commit"] = record["commit"]?.DeepClone(),
+            ["commitDirty"] = record["commitDirty"]?.DeepClone(),
+            ["machine"] = record["machine"]?.DeepClone(),
+            ["finishedUtc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            ["epochs"] = new JsonArray([.. record["epochs"]!.AsArray().Select(e => (JsonNode)new JsonObject
+            {
+                ["epoch"] = e!["epoch"]?.DeepClone(),
+                ["loss"] = e["loss"]?.DeepClone(),
+                ["trainSeconds"] = e["trainSeconds"]?.DeepClone(),
+                ["test"] = e["test"] is null ? null : At20(e["test"]),
+                ["validation"] = e["validation"] is null ? null : At20(e["validation"]),
+            })]),
+            ["selections"] = new JsonArray([.. record["final"]!.AsArray().Select(f => (JsonNode)new JsonObject
+            {
+                ["selection"] = f!["selection"]?.DeepClone(),
+                ["epoch"] = f["epoch"]?.DeepClone(),
+                ["test"] = At20(f["test"]),
+            })]),
+        };
+        string path = ResultPath(cell), temp = path + $".{Environment.ProcessId}.tmp";
+        File.WriteAllText(temp, result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>What is done, running, stopped part way and left, with an estimate of the time left.</summary>
+    public void Status(TextWriter o)
+    {
+        double? secondsPerEpoch = null;
+        var rows = new List<(Cell Cell, string State, int Done, int Total)>();
+        foreach (Cell cell in Cells)
+        {
+            int total = cell.Options.TryGetValue("epochs", out string? e) && int.TryParse(e, CultureInfo.InvariantCulture, out int n) ? n : 100;
+            if (File.Exists(ResultPath(cell)))
+            {
+                JsonNode result = JsonNode.Parse(File.ReadAllText(ResultPath(cell)))!;
+                JsonArray epochs = result["epochs"]!.AsArray();
+                secondsPerEpoch ??= epochs.Average(x => x!["trainSeconds"]!.GetValue<double>());
+                rows.Add((cell, "done", epochs.Count, epochs.Count));
+                continue;
+            }
+            string checkpoint = Path.Combine(RunFolder(cell), "checkpoint", CheckpointFolder.FileName);
+            int done = File.Exists(checkpoint) ? CheckpointEpoch(checkpoint) : 0;
+            rows.Add((cell, IsRunning(cell) ? "running" : done > 0 ? "stopped" : "left", done, total));
+        }
+        int finished = rows.Count(r => r.State == "done");
+        o.WriteLine($"{Spec.Name}{(Smoke ? " (smoke)" : "")}: {finished} of {rows.Count} cells done; results in {ResultsFolder}");
+        foreach ((Cell cell, string state, int done, int total) in rows)
+        {
+            o.WriteLine($"  {state,-8} {cell.Key,-40} epoch {done,4} / {total}");
+        }
+        int epochsLeft = rows.Where(r => r.State != "done").Sum(r => r.Total - r.Done);
+        o.WriteLine(epochsLeft == 0 ? "nothing left to run"
+            : secondsPerEpoch is { } s
+                ? string.Create(CultureInfo.InvariantCulture, $"{epochsLeft:N0} epochs left: about {TimeSpan.FromSeconds(epochsLeft * s * 1.15):d\\.hh\\:mm} (d.hh:mm) at {s:F1} s per epoch of the finished cells, evaluation and checkpoints included roughly (+15%)")
+                : $"{epochsLeft:N0} epochs left (no finished cell yet to time them)");
+    }
+
+    private static int CheckpointEpoch(string path)
+    {
+        try
+        {
+            return Core.Models.ModelFile.Load(path).Header.Epoch;
+        }
+        catch (Core.Models.ModelFileException)
+        {
+            return 0;
+        }
+    }
+
+    private bool IsRunning(Cell cell)
+    {
+        string lockPath = Path.Combine(RunFolder(cell), LockName);
+        if (!File.Exists(lockPath) || !int.TryParse(File.ReadAllText(lockPath), CultureInfo.InvariantCulture, out int pid))
+        {
+            return false;
+        }
+        try
+        {
+            using Process process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}
