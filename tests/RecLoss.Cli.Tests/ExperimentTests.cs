@@ -1,0 +1,134 @@
+using System.Text.Json;
+using RecLoss.Cli.Experiments;
+
+namespace RecLoss.Cli.Tests;
+
+public class ExperimentTests : WithTempFolder
+{
+    private string Spec(string yaml)
+    {
+        string path = Path.Combine(Folder, Guid.NewGuid().ToString("N") + ".yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    private const string Small = """
+        name: small
+        base: {epochs: 3, negatives: 4, eval-every: 1}
+        grid:
+          data: [yelp2018, gowalla]
+          loss: [mml, ccl]
+          seed: [1, 2]
+          "@variant": [plain, stopped]
+        per:
+          - when: {data: gowalla}
+            set: {batch-size: 256}
+          - when: {data: gowalla, loss: ccl}
+            set: {negative-weight: 250}
+          - when: {"@variant": stopped}
+            set: {validation-ratio: 0.1, patience: 1}
+        published:
+          - {when: {data: yelp2018, loss: ccl}, recall: 0.0698, ndcg: 0.0572, source: test}
+        smoke:
+          set: {dim: 8, batch-size: 2048, exclude-positives: true}
+        """;
+
+    [Fact]
+    public void The_grid_expands_in_order_with_overrides_labels_and_smoke_settings()
+    {
+        ExperimentSpec spec = ExperimentSpec.Load(Spec(Small));
+        List<Cell> cells = spec.Cells(smoke: false);
+        Assert.Equal(16, cells.Count);
+        Assert.Equal("yelp2018_mml_1_plain", cells[0].Key);
+        Assert.Equal("gowalla_ccl_2_stopped", cells[^1].Key);
+        Assert.Equal("gowalla", cells[^1].Data);
+        Assert.Equal("250", cells[^1].Options["negative-weight"]);
+        Assert.Equal("256", cells[^1].Options["batch-size"]);
+        Assert.Equal("1", cells[^1].Options["patience"]);
+        Assert.False(cells[0].Options.ContainsKey("@variant"));
+        Assert.False(cells[0].Options.ContainsKey("negative-weight"));
+        Cell smoke = spec.Cells(smoke: true)[^1];
+        Assert.Equal("2048", smoke.Options["batch-size"]);            // smoke settings come last
+        Assert.Null(smoke.Options["exclude-positives"]);               // true: a flag
+        Assert.Equal(0.0698, spec.PublishedFor(cells[4].Grid)!.Recall);
+        Assert.Null(spec.PublishedFor(cells[0].Grid));
+    }
+
+    [Theory]
+    [InlineData("name: x\ngrid: {loss: [mml]}\nbogus: 1\n", 3, "unknown key 'bogus'")]
+    [InlineData("name: x\n", 1, "needs a grid")]
+    [InlineData("grid: {loss: [mml]}\n", 1, "needs a name")]
+    [InlineData("name: x y\ngrid: {loss: [mml]}\n", 1, "must be letters")]
+    [InlineData("name: x\ngrid: {loss: [mml]}\nper:\n  - when: {data: y}\n    set: {epochs: 1}\n", 4, "'data' is not a grid key")]
+    [InlineData("name: x\ngrid: {loss: [mml]}\npublished:\n  - {when: {loss: mml}, recall: high}\n", 4, "recall: 'high' is not a number")]
+    [InlineData("name: x\ngrid: [a, b]\n", 2, "expected a mapping")]
+    [InlineData("name: x\ngrid: {loss: [mml\n", 3, "not valid YAML")]
+    public void A_bad_spec_names_the_file_line_and_problem(string yaml, int line, string problem)
+    {
+        string path = Spec(yaml);
+        var e = Assert.Throws<Core.Data.DataFormatException>(() => ExperimentSpec.Load(path));
+        Assert.Contains(problem, e.Message);
+        Assert.Equal(line, e.LineNumber);
+    }
+
+    [Fact]
+    public void A_bad_option_in_any_cell_stops_the_run_before_the_first_cell_trains()
+    {
+        string path = Spec("name: bad\nbase: {epochs: 1}\ngrid:\n  loss: [mml, bpr]\nper:\n  - when: {loss: bpr}\n    set: {margins: \"0.5\"}\n");
+        var (code, output, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder);
+        Assert.Equal(2, code);
+        Assert.Contains("cell bpr", err);
+        Assert.Contains("--margins", err);
+        Assert.DoesNotContain("epoch", output);
+    }
+
+    [Fact]
+    public void Run_skips_finished_cells_status_counts_them_and_the_table_averages_seeds()
+    {
+        string path = Spec(Small);
+        var (code, output, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder);
+        Assert.True(code == 0, err);
+        Assert.Contains("16 cells run now", output);
+        string results = Path.Combine(Folder, "runs", "small-smoke", "results");
+        Assert.Equal(16, Directory.GetFiles(results, "*.json").Count(f => !f.EndsWith("table.json")));
+        using (JsonDocument cell = JsonDocument.Parse(File.ReadAllText(Path.Combine(results, "yelp2018_mml_1_plain.json"))))
+        {
+            Assert.Equal(3, cell.RootElement.GetProperty("epochs").GetArrayLength());
+            Assert.Equal("small", cell.RootElement.GetProperty("spec").GetString());
+        }
+
+        // A second run trains nothing; a removed result is trained again (from its checkpoint: already finished).
+        File.Delete(Path.Combine(results, "gowalla_ccl_2_stopped.json"));
+        (code, output, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder);
+        Assert.True(code == 0, err);
+        Assert.Contains("1 cells run now", output);
+
+        (code, output, _) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder);
+        Assert.Equal(0, code);
+        Assert.Contains("16 of 16 cells done", output);
+
+        (code, output, _) = Cli.Run("experiment", "table", path, "--smoke", "--experiments", Folder);
+        Assert.Equal(0, code);
+        string[] rows = [.. output.Split('\n').Where(l => l.StartsWith("| yelp2018") || l.StartsWith("| gowalla"))];
+        Assert.Equal(8, rows.Length);                            // 16 cells over 2 seeds
+        Assert.All(rows, r => Assert.Contains("| 2 | 3 |", r));   // seeds, epochs
+        Assert.Contains("±", rows[0]);                           // a spread over the two seeds
+        Assert.Contains("0.0698 / 0.0572 (test)", rows.Single(r => r.StartsWith("| yelp2018 | ccl | plain")));
+        Assert.True(File.Exists(Path.Combine(results, "table.csv")));
+    }
+
+    [Fact]
+    public void Status_of_a_half_finished_spec_says_what_is_left_and_the_time_it_takes()
+    {
+        string path = Spec("name: half\nbase: {epochs: 2}\ngrid:\n  loss: [mml, ccl, bpr]\n");
+        Assert.Equal(0, Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder).Code);
+        string results = Path.Combine(Folder, "runs", "half-smoke", "results");
+        File.Delete(Path.Combine(results, "bpr.json"));
+        Directory.Delete(Path.Combine(Folder, "runs", "half-smoke", "bpr"), recursive: true);
+        var (code, output, _) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder);
+        Assert.Equal(0, code);
+        Assert.Contains("2 of 3 cells done", output);
+        Assert.Contains("left     bpr", output);
+        Assert.Contains("2 epochs left: about", output);
+    }
+}
