@@ -28,7 +28,7 @@ public static class CommandLine
 
     internal static readonly Verb[] Verbs =
     [
-        DemoCommand.Verb, TrainCommand.Verb, EvaluateCommand.Verb, RecommendCommand.Verb, SimilarCommand.Verb, ServeCommand.Verb, LoadTestCommand.Verb, ExperimentCommand.Verb, StatsCommand.Verb, BenchCommand.Verb,
+        DemoCommand.Verb, TrainCommand.Verb, EvaluateCommand.Verb, RecommendCommand.Verb, SimilarCommand.Verb, ServeCommand.Verb, LoadTestCommand.Verb, ExperimentCommand.Verb, ReportCommand.Verb, StatsCommand.Verb, BenchCommand.Verb,
         new("losses", "recloss losses", "the losses with their formulas, sources, defaults and options", "", [], (args, context) =>
         {
             context.Output.Write(LossArguments.Catalog());

@@ -1,0 +1,35 @@
+using RecLoss.Cli.Experiments;
+
+namespace RecLoss.Cli.Commands;
+
+/// <summary>recloss report: one HTML page with every experiment's tables and figures (ScottPlot), and the figures as files.</summary>
+internal static class ReportCommand
+{
+    public static Verb Verb => new("report", "recloss report [SPEC ...] [--out DIR]", "an HTML report of the experiments' finished cells, with figures",
+        "Without SPEC, every experiments/*.yaml. Writes DIR/index.html (self-contained: tables and inline SVG figures) and DIR/figures/*.svg and *.png: learning curves, Recall@20 against the number of negatives, against noise.",
+        [new("out", "DIR", Section.Output, "the report folder (default experiments/report)"),
+         new("smoke", null, Section.Query, "report the specs' smoke runs instead"),
+         new("experiments", "DIR", Section.Query, "the folder holding runs/ and results/ (default experiments)")],
+        Run, Positionals: "SPEC");
+
+    private static int Run(ArgumentReader args, VerbContext context)
+    {
+        string root = args.String("experiments", "experiments");
+        string folder = args.String("out", Path.Combine(root, "report"));
+        bool smoke = args.Flag("smoke");
+        args.EnsureAllUsed("report");
+        string[] specs = args.Positionals.Count > 0 ? [.. args.Positionals] : Directory.Exists(root) ? [.. Directory.GetFiles(root, "*.yaml").Order()] : [];
+        if (specs.Length == 0)
+        {
+            throw new UsageException($"no experiment specs: none given and no {Path.Combine(root, "*.yaml")}");
+        }
+        foreach (string spec in specs.Where(s => !File.Exists(s)))
+        {
+            throw new UsageException($"report: '{spec}' is not a file (expected a YAML spec)");
+        }
+        var runners = specs.Select(s => new ExperimentRunner(ExperimentSpec.Load(s), smoke, "", root, 1)).ToList();
+        string page = ExperimentReport.Write(runners, folder);
+        context.Output.WriteLine($"report: {page} ({runners.Count} specs, {runners.Sum(r => r.Cells.Count(c => File.Exists(r.ResultPath(c))))} finished cells)");
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using ScottPlot;
+
+namespace RecLoss.Cli.Experiments;
+
+/// <summary>
+/// One self-contained HTML page over every experiment's finished cells: each spec's table beside the published
+/// figures, its learning curves (test Recall@20 per epoch, one figure per data set), Recall@20 against the number of
+/// negatives (the MML paper's Figure 3) where the grid varies them, and against the noise ratio (the BSL robustness
+/// studies) where a <c>@noise</c> label does. Figures are drawn by ScottPlot, inlined as SVG, and also written as SVG and
+/// PNG files for the docs.
+/// </summary>
+internal static class ExperimentReport
+{
+    private const int Width = 760, Height = 420;
+
+    /// <summary>Writes DIR/index.html and DIR/figures/*.svg|png; returns the page's path.</summary>
+    public static string Write(IReadOnlyList<ExperimentRunner> runners, string folder)
+    {
+        string figures = Path.Combine(folder, "figures");
+        Directory.CreateDirectory(figures);
+        var html = new StringBuilder();
+        html.AppendLine("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>RecLoss experiments</title><style>");
+        html.AppendLine("body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;font-size:13px;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}figure{display:inline-block;margin:0 1em 1em 0}figcaption{font-size:13px;color:#444}.note{color:#555;font-size:14px}");
+        html.AppendLine("</style></head><body><h1>RecLoss experiments</h1>");
+        html.AppendLine(Invariant($"<p class=\"note\">Generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC by <code>recloss report</code> from the result files of the finished cells. Recall@20 / NDCG@20 on the test split: <b>last</b> epoch, <b>best-validation</b> epoch where a validation split was used, and the <b>test-selected</b> epoch (optimistic: the epoch chosen on the test split, as the papers report).</p>"));
+        foreach (ExperimentRunner runner in runners)
+        {
+            List<TableRow> rows = ExperimentTables.Rows(runner);
+            int done = runner.Cells.Count(c => File.Exists(runner.ResultPath(c)));
+            html.AppendLine($"<h2 id=\"{runner.Spec.Name}\">{Encode(runner.Spec.Name)}</h2><p>{Encode(runner.Spec.Description)}</p>");
+            html.AppendLine($"<p class=\"note\">{done} of {runner.Cells.Count} cells finished (spec <code>{Encode(runner.Spec.Path)}</code>).</p>");
+            if (rows.Count == 0)
+            {
+                continue;
+            }
+            html.AppendLine(Table(ExperimentTables.Markdown(runner, rows)));
+            List<(Cell Cell, JsonNode Result)> results = [.. runner.Cells.Where(c => File.Exists(runner.ResultPath(c)))
+                .Select(c => (c, JsonNode.Parse(File.ReadAllText(runner.ResultPath(c)))!))];
+            foreach (IGrouping<string, (Cell Cell, JsonNode Result)> data in results.GroupBy(r => r.Cell.Data ?? "generated"))
+            {
+                Plot plot = Curves(data);
+                html.AppendLine(Figure(plot, figures, $"{runner.Spec.Name}-{data.Key}-curves", $"{runner.Spec.Name}, {data.Key}: test Recall@20 by epoch"));
+            }
+            if (runner.Spec.GridKeys.Contains("negatives"))
+            {
+                foreach (IGrouping<string, TableRow> data in rows.GroupBy(r => r.Grid.GetValueOrDefault("data", "generated")))
+                {
+                    html.AppendLine(Figure(Against(data, "negatives", r => double.Parse(r.Grid["negatives"], CultureInfo.InvariantCulture), "negatives per row", log: true),
+                        figures, $"{runner.Spec.Name}-{data.Key}-negatives", $"{runner.Spec.Name}, {data.Key}: last-epoch Recall@20 against the number of negatives"));
+                }
+            }
+            if (runner.Spec.GridKeys.Contains("@noise"))
+            {
+                foreach (string kind in new[] { "neg", "pos" })
+                {
+                    var noisy = rows.Where(r => r.Grid["@noise"] == "none" || r.Grid["@noise"].StartsWith(kind, StringComparison.Ordinal)).ToList();
+                    html.AppendLine(Figure(Against(noisy, "@noise", r => r.Grid["@noise"] == "none" ? 0 : double.Parse(r.Grid["@noise"][3..], CultureInfo.InvariantCulture),
+                        kind == "neg" ? "share of negatives that are the user's own items" : "noisy positives per true positive", log: false),
+                        figures, $"{runner.Spec.Name}-{kind}-noise", $"{runner.Spec.Name}: last-epoch Recall@20 against {(kind == "neg" ? "noisy negatives" : "noisy positives")}"));
+                }
+            }
+        }
+        html.AppendLine("</body></html>");
+        string path = Path.Combine(folder, "index.html");
+        File.WriteAllText(path + ".tmp", html.ToString());
+        File.Move(path + ".tmp", path, overwrite: true);
+        return path;
+    }
+
+    /// <summary>Test Recall@20 by epoch, one line per cell.</summary>
+    private static Plot Curves(IEnumerable<(Cell Cell, JsonNode Result)> cells)
+    {
+        var plot = new Plot();
+        foreach ((Cell cell, JsonNode result) in cells)
+        {
+            var points = result["epochs"]!.AsArray().Where(e => e!["test"] is JsonObject t && t["recall@20"] is not null)
+                .Select(e => (X: e!["epoch"]!.GetValue<double>(), Y: e["test"]!["recall@20"]!.GetValue<double>())).ToArray();
+            if (points.Length == 0)
+            {
+                continue;
+            }
+            var line = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
+            line.LegendText = string.Join(" ", cell.Grid.Where(g => g.Key is not ("data" or "seed")).Select(g => g.Value));
+            line.MarkerSize = points.Length > 30 ? 0 : 4;
+        }
+        plot.XLabel("epoch");
+        plot.YLabel("test Recall@20");
+        plot.ShowLegend(Alignment.LowerRight);
+        return plot;
+    }
+
+    /// <summary>Last-epoch Recall@20 against a numeric grid value, one line per combination of the other grid values.</summary>
+    private static Plot Against(IEnumerable<TableRow> rows, string key, Func<TableRow, double> x, string label, bool log)
+    {
+        var plot = new Plot();
+        foreach (IGrouping<string, TableRow> series in rows.GroupBy(r => string.Join(" ", r.Grid.Where(g => g.Key is not "data" && g.Key != key).Select(g => g.Value))))
+        {
+            var points = series.Select(r => (X: x(r), Y: r.Last.Recall)).OrderBy(p => p.X).ToArray();
+            var line = plot.Add.Scatter(points.Select(p => log ? Math.Log10(p.X) : p.X).ToArray(), points.Select(p => p.Y).ToArray());
+            line.LegendText = series.Key;
+        }
+        if (log)
+        {
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+                [.. new[] { 10.0, 50, 100, 200, 400, 800 }.Select(v => new Tick(Math.Log10(v), v.ToString(CultureInfo.InvariantCulture)))]);
+        }
+        plot.XLabel(label);
+        plot.YLabel("test Recall@20 (last epoch)");
+        plot.ShowLegend(Alignment.LowerRight);
+        return plot;
+    }
+
+    /// <summary>Saves the plot as SVG and PNG and returns an HTML figure with the SVG inline.</summary>
+    private static string Figure(Plot plot, string folder, string name, string caption)
+    {
+        plot.SaveSvg(Path.Combine(folder, name + ".svg"), Width, Height);
+        plot.SavePng(Path.Combine(folder, name + ".png"), Width, Height);
+        string svg = plot.GetSvgXml(Width, Height);
+        return $"<figure>{svg}<figcaption>{Encode(caption)} (<a href=\"figures/{name}.svg\">SVG</a>, <a href=\"figures/{name}.png\">PNG</a>)</figcaption></figure>";
+    }
+
+    /// <summary>An HTML table from the Markdown table (the same text as table.md).</summary>
+    private static string Table(string markdown)
+    {
+        string[] lines = [.. markdown.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("|---", StringComparison.Ordinal))];
+        var o = new StringBuilder("<table>");
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string tag = i == 0 ? "th" : "td";
+            o.Append("<tr>");
+            foreach (string cell in lines[i].Trim().Trim('|').Split('|'))
+            {
+                o.Append($"<{tag}>{Encode(cell.Trim())}</{tag}>");
+            }
+            o.Append("</tr>");
+        }
+        return o.Append("</table>").ToString();
+    }
+
+    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
