@@ -50,17 +50,7 @@ internal sealed class CheckpointArguments
         {
             throw new UsageException($"--resume: '{resume}' holds no {CheckpointFolder.FileName} (start the run with --checkpoint {resume})");
         }
-        try
-        {
-            Directory.CreateDirectory(folder);
-            string probe = Path.Combine(folder, $".recloss-probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
-            File.WriteAllBytes(probe, []);
-            File.Delete(probe);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new UsageException($"{option}: cannot write to '{folder}' ({e.Message.TrimEnd('.')}); nothing was trained");
-        }
+        RunOutput.EnsureWritableFolder(folder, option, $"to '{folder}'");
         return new CheckpointArguments(folder, every, resume is not null);
     }
 

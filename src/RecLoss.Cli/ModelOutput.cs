@@ -57,18 +57,7 @@ internal sealed class ModelOutput
         {
             throw new UsageException($"{(save is null ? "--out" : "--save")}: '{path}' exists; add --force to replace it, or choose another path (nothing was trained)");
         }
-        try
-        {
-            string folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-            Directory.CreateDirectory(folder);
-            string probe = System.IO.Path.Combine(folder, $".recloss-probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
-            File.WriteAllBytes(probe, []);
-            File.Delete(probe);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new UsageException($"--save: cannot write '{path}' ({e.Message.TrimEnd('.')}); nothing was trained");
-        }
+        RunOutput.EnsureWritableFolder(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!, "--save", $"'{path}'");
         return new ModelOutput(System.IO.Path.GetFullPath(path), withOptimizer, save is null);
     }
 

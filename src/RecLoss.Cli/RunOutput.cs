@@ -45,17 +45,7 @@ internal sealed class RunOutput
         {
             throw new UsageException($"--out: '{folder}' is a file (expected a folder to hold {RecordName})");
         }
-        try
-        {
-            Directory.CreateDirectory(folder);
-            string probe = Path.Combine(folder, $".recloss-probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
-            File.WriteAllBytes(probe, []);
-            File.Delete(probe);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new UsageException($"--out: cannot write to '{folder}' ({e.Message.TrimEnd('.')}); nothing was trained");
-        }
+        EnsureWritableFolder(folder, "--out", $"to '{folder}'");
         var output = new RunOutput(Path.GetFullPath(folder), force) { RecordPath = Path.GetFullPath(Path.Combine(folder, RecordName)) };
         foreach (string name in new[] { RecordName, NoiseName })
         {
@@ -144,6 +134,23 @@ internal sealed class RunOutput
             notes.Add($"{RecordName} appeared in {Folder} during this run (another run?); it is kept, and this run's record is {recordName}");
         }
         return notes;
+    }
+
+    /// <summary>Makes <paramref name="folder"/> and checks a file can be written there, before any work starts.</summary>
+    /// <exception cref="UsageException">It cannot: the message names the option, the folder and the cause.</exception>
+    public static void EnsureWritableFolder(string folder, string option, string what)
+    {
+        try
+        {
+            Directory.CreateDirectory(folder);
+            string probe = System.IO.Path.Combine(folder, $".recloss-probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new UsageException($"{option}: cannot write {what} ({e.Message.TrimEnd('.')}); nothing was trained");
+        }
     }
 
     /// <summary>Renames <paramref name="from"/>; false when <paramref name="to"/> exists and may not be replaced.</summary>
