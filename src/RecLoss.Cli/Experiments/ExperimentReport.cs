@@ -53,6 +53,11 @@ internal static class ExperimentReport
                         figures, $"{runner.Spec.Name}-{data.Key}-negatives", $"{runner.Spec.Name}, {data.Key}: last-epoch Recall@20 against the number of negatives"));
                 }
             }
+            foreach (string label in runner.Spec.GridKeys.Where(k => k.StartsWith('@') && k != "@noise"))
+            {
+                html.AppendLine(Figure(Bars(rows, label), figures, $"{runner.Spec.Name}-{label.TrimStart('@')}",
+                    $"{runner.Spec.Name}: last-epoch Recall@20 by {label.TrimStart('@')}"));
+            }
             if (runner.Spec.GridKeys.Contains("@noise"))
             {
                 foreach (string kind in new[] { "neg", "pos" })
@@ -111,6 +116,25 @@ internal static class ExperimentReport
         plot.XLabel(label);
         plot.YLabel("test Recall@20 (last epoch)");
         plot.ShowLegend(Alignment.LowerRight);
+        return plot;
+    }
+
+    /// <summary>Last-epoch Recall@20 of each row as a bar, labelled by its grid values, grouped by the label's value.</summary>
+    private static Plot Bars(IReadOnlyList<TableRow> rows, string label)
+    {
+        var plot = new Plot();
+        var bars = rows.Select((r, i) => new Bar { Position = i, Value = r.Last.Recall, Error = r.Last.RecallSpread }).ToArray();
+        plot.Add.Bars(bars);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            [.. rows.Select((r, i) => new Tick(i, string.Join(" ", r.Grid.Where(g => g.Key != "data").Select(g => g.Value))))]);
+        if (rows.Count > 8)
+        {
+            plot.Axes.Bottom.TickLabelStyle.Rotation = 30;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        }
+        plot.Axes.Margins(bottom: 0);
+        plot.XLabel(label.TrimStart('@'));
+        plot.YLabel("test Recall@20 (last epoch)");
         return plot;
     }
 
