@@ -131,4 +131,23 @@ public class ExperimentTests : WithTempFolder
         Assert.Contains("left     bpr", output);
         Assert.Contains("2 epochs left: about", output);
     }
+
+    [Fact]
+    public void The_report_holds_a_table_and_the_figures_of_every_spec_as_inline_svg_and_files()
+    {
+        string path = Spec("name: rep\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [mml, ccl]\n  negatives: [5, 10]\n  \"@noise\": [none, neg0.2, pos0.1]\nper:\n  - {when: {\"@noise\": neg0.2}, set: {false-negative-ratio: 0.2}}\n  - {when: {\"@noise\": pos0.1}, set: {noisy-positive-ratio: 0.1}}\n");
+        Assert.Equal(0, Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder).Code);
+        string report = Path.Combine(Folder, "report");
+        var (code, output, err) = Cli.Run("report", path, "--smoke", "--experiments", Folder, "--out", report);
+        Assert.True(code == 0, err);
+        Assert.Contains("12 finished cells", output);
+        string html = File.ReadAllText(Path.Combine(report, "index.html"));
+        Assert.Contains("<table>", html);
+        string[] figures = [.. Directory.GetFiles(Path.Combine(report, "figures"), "*.svg").Select(Path.GetFileNameWithoutExtension).Order()!];
+        // learning curves, Recall@20 against negatives, against noisy negatives and noisy positives
+        Assert.Equal(["rep-generated-curves", "rep-generated-negatives", "rep-neg-noise", "rep-pos-noise"], figures);
+        Assert.Equal(figures.Length, html.Split("<figure>").Length - 1);
+        Assert.Equal(figures.Length, html.Split("<svg").Length - 1);
+        Assert.All(figures, f => Assert.True(new FileInfo(Path.Combine(report, "figures", f + ".png")).Length > 1000));
+    }
 }
