@@ -62,6 +62,7 @@ internal sealed class CheckpointArguments
         var folder = new CheckpointFolder(Folder, Every, data, loss, options, config);
         if (!folder.HasCheckpoint)
         {
+            folder.StartFresh();
             return (folder, null);
         }
         try

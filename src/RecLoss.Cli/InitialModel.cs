@@ -69,7 +69,7 @@ internal sealed class InitialModel
             notes.WriteLine($"note: settings differ from {Path}'s run, so this is not the run it would have continued as: {string.Join("; ", differ)}");
         }
         notes.WriteLine(Optimizer is null
-            ? $"note: {Path} holds no optimizer state (saved without --save-optimizer): training starts from its parameters with fresh Adam moments, not as an exact continuation"
+            ? $"note: {Path} holds no optimizer state (saved without --save-optimizer, or with the best epoch restored): training starts from its parameters with fresh Adam moments, not as an exact continuation"
             : $"note: continuing {Path} after epoch {Optimizer.Epochs} ({Optimizer.Steps:N0} steps) with its optimizer state");
         return new TrainingStart(Model.Blocks, Optimizer, Optimizer?.Epochs ?? Model.Header.Epoch);
     }

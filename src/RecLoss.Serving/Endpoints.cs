@@ -34,7 +34,7 @@ public sealed record ModelInfo(string Path, long FileBytes, long Generation, Dat
 internal sealed partial class ServingJson : JsonSerializerContext;
 
 /// <summary>The HTTP routes. Every bad input is a 400 or 404 problem+json naming the parameter; none reaches a 500.</summary>
-internal static class Endpoints
+public static class Endpoints
 {
     public const int MaxK = 1000;
     public const int MaxHistory = 10_000;
@@ -106,7 +106,15 @@ internal static class Endpoints
             {
                 return parsed.Error;
             }
-            float[] vector = served.FoldIn.UserVector(items);
+            float[] vector;
+            try
+            {
+                vector = served.FoldIn.UserVector(items);
+            }
+            catch (ArgumentException e)
+            {
+                return Problem(400, "history cannot be scored", e.Message);
+            }
             int[] excluded = parsed.Options!.ExcludeSeen ? [.. items.Distinct().Order()] : [];
             return Results.Ok(Response(served, null, null, served.Recommender.ForVector(vector, excluded, parsed.Options)));
         }).WithSummary("The top k items for a new user, from the items she interacted with (SimpleX: its aggregator; other models: a row fitted with the model's loss).")

@@ -45,7 +45,7 @@ public sealed class ModelHost : IDisposable
     private readonly string _path;
     private readonly ILogger _log;
     private readonly Lock _reloading = new();
-    private readonly FileSystemWatcher? _watcher;
+    private FileSystemWatcher? _watcher;
     private readonly Timer _debounce;
     private ServedModel _current;
 
@@ -66,7 +66,17 @@ public sealed class ModelHost : IDisposable
             _watcher.Changed += changed;
             _watcher.Created += changed;
             _watcher.Renamed += (_, e) => changed(this, e);
-            _watcher.EnableRaisingEvents = true;
+            try
+            {
+                _watcher.EnableRaisingEvents = true;
+            }
+            catch (IOException e)
+            {
+                // inotify's limit reached: serve without watching; POST /admin/reload still reloads.
+                _log.LogWarning("cannot watch {Path} for changes ({Error}); reload it with POST /admin/reload", _path, e.Message);
+                _watcher.Dispose();
+                _watcher = null;
+            }
         }
     }
 
@@ -89,7 +99,7 @@ public sealed class ModelHost : IDisposable
                 _log.LogInformation("reloaded {Path} ({Reason}): generation {Generation}, {Users} users, {Items} items", _path, reason, next.Generation, model.Users.Count, model.Items.Count);
                 return (next, null);
             }
-            catch (Exception e) when (e is ModelFileException or IOException or UnauthorizedAccessException or FormatException or ArgumentException)
+            catch (Exception e) when (e is not OutOfMemoryException)   // any failure keeps the old model: this also runs on a timer thread
             {
                 LastError = $"{DateTimeOffset.UtcNow:O}: {e.Message}";
                 _log.LogWarning("refused to reload {Path} ({Reason}); still serving generation {Generation}: {Error}", _path, reason, Current.Generation, e.Message);

@@ -69,11 +69,16 @@ public class CheckpointTests : WithTempFolder
         Assert.Equal(2, code);
         Assert.Contains("holds no checkpoint.rlm", err);
 
-        // The same settings with more epochs go on from the checkpoint.
-        (code, string output, err) = Cli.Run([.. Run, "--checkpoint", folder]);
+        // More epochs is another run (the last epoch is always evaluated and ends the patience count): refused.
+        (code, _, err) = Cli.Run([.. Run, "--checkpoint", folder]);
+        Assert.Equal(3, code);
+        Assert.Contains("epochs: checkpoint 2, this run 8", err);
+
+        // The same settings: the finished run is reported, not trained again.
+        (code, string output, err) = Cli.Run([.. Base, "--epochs", "2", "--checkpoint", folder]);
         Assert.True(code == 0, err);
-        Assert.Contains("resuming", err);
+        Assert.Contains("finished after epoch 2", err);
         Assert.DoesNotContain("epoch   1 ", output);
-        Assert.Contains("epoch   8 ", output);
+        Assert.Contains("results on test", output);
     }
 }

@@ -63,6 +63,7 @@ public class ExperimentTests : WithTempFolder
     [InlineData("name: x\ngrid: {loss: [mml]}\npublished:\n  - {when: {loss: mml}, recall: high}\n", 4, "recall: 'high' is not a number")]
     [InlineData("name: x\ngrid: [a, b]\n", 2, "expected a mapping")]
     [InlineData("name: x\ngrid: {loss: [mml\n", 3, "not valid YAML")]
+    [InlineData("name: x\ngrid: {loss: [mml, mml]}\n", 1, "2 cells are named 'mml'")]
     public void A_bad_spec_names_the_file_line_and_problem(string yaml, int line, string problem)
     {
         string path = Spec(yaml);

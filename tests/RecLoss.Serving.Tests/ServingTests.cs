@@ -234,4 +234,12 @@ public sealed class ServingTests : IAsyncLifetime
         }
         Assert.Equal(2, generation);
     }
+
+    [Fact]
+    public async Task A_history_of_every_item_is_a_400_not_a_500()
+    {
+        string json = "{\"history\": [" + string.Join(",", _model.Items.Ids.Select(i => $"\"{i}\"")) + "]}";
+        JsonElement problem = await Json(await _client.PostAsync("/recommendations", new StringContent(json, Encoding.UTF8, "application/json")), HttpStatusCode.BadRequest);
+        Assert.Equal("history cannot be scored", problem.GetProperty("title").GetString());
+    }
 }

@@ -66,6 +66,11 @@ internal static class EvaluateCommand
         int[] candidates = [.. Enumerable.Range(0, truth.UserCount).Where(u => truth.RowLength(u) > 0 && train.RowLength(u) > 0)];
         new Xoshiro256(2019).Shuffle(candidates.AsSpan());
         int[] sample = [.. candidates.Take(count).Order()];
+        if (sample.Length == 0)
+        {
+            o.WriteLine("fold-in: no test user of this data has train items in the model; nothing to compare");
+            yield break;
+        }
         var users = new List<int>(sample.Length);
         var items = new List<int>();
         foreach (int u in sample)

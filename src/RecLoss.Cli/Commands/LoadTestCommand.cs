@@ -22,7 +22,7 @@ internal static class LoadTestCommand
          new("requests", "N", Section.Query, "stop after N timed requests (default 100,000)"),
          new("duration", "S", Section.Query, "stop after S seconds, 1 to 3600 (default 30)"),
          new("concurrency", "C", Section.Query, "clients sending at once, 1 to 1024 (default 16)"),
-         ModelArguments.K,
+         new("k", "N", Section.Query, $"items per request, 1 to {RecLoss.Serving.Endpoints.MaxK} (the service's limit; default 20)"),
          new("warmup", "N", Section.Query, "untimed requests first (default 2,000)"),
          new("reload-every", "S", Section.Query, "POST /admin/reload every S seconds during the timed run (default: never)")],
         Run);
@@ -42,7 +42,7 @@ internal static class LoadTestCommand
         int requests = args.Int("requests", 100_000, 1);
         int duration = args.Int("duration", 30, 1, 3600);
         int concurrency = args.Int("concurrency", 16, 1, 1024);
-        int k = ModelArguments.ReadK(args);
+        int k = args.Int("k", 20, 1, RecLoss.Serving.Endpoints.MaxK);
         int warmup = args.Int("warmup", 2000, 0);
         double? reloadEvery = args.Has("reload-every") ? args.Double("reload-every", 1, 0.05, 3600) : null;
         args.EnsureAllUsed("loadtest");
@@ -58,7 +58,7 @@ internal static class LoadTestCommand
         {
             client.GetAsync("/health").GetAwaiter().GetResult().EnsureSuccessStatusCode();
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             throw new UsageException($"--url: no service answers GET {baseUri}health ({e.Message.TrimEnd('.')}); start one with 'recloss serve --model {modelPath}'");
         }
@@ -142,9 +142,16 @@ internal static class LoadTestCommand
         {
             while (!Task.WaitAll(clients, TimeSpan.FromSeconds(every)))
             {
-                using HttpResponseMessage r = await client.PostAsync("/admin/reload", null);
                 Interlocked.Increment(ref result.Reloads);
-                if (r.StatusCode != HttpStatusCode.OK)
+                try
+                {
+                    using HttpResponseMessage r = await client.PostAsync("/admin/reload", null);
+                    if (r.StatusCode != HttpStatusCode.OK)
+                    {
+                        Interlocked.Increment(ref result.ReloadErrors);
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
                 {
                     Interlocked.Increment(ref result.ReloadErrors);
                 }

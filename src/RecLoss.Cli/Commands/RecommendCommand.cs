@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using RecLoss.Core.Data;
 using RecLoss.Core.Models;
 using RecLoss.Core.Optim;
 using RecLoss.Core.Serving;
@@ -77,8 +78,21 @@ internal static class RecommendCommand
                 {
                     throw new UsageException("--history: no item ids (expected a comma-separated list of the model's item ids)");
                 }
-                var foldIn = new FoldIn(model);
-                float[] vector = foldIn.UserVector(items);
+                FoldIn foldIn;
+                float[] vector;
+                try
+                {
+                    foldIn = new FoldIn(model);
+                    vector = foldIn.UserVector(items);
+                }
+                catch (FormatException e)
+                {
+                    throw new DataFormatException(modelPath, 0, $"cannot score a new user: {e.Message}");
+                }
+                catch (ArgumentException e)
+                {
+                    throw new UsageException($"--history: {e.Message}");
+                }
                 int[] excluded = options.ExcludeSeen ? [.. items.Distinct().Order()] : [];
                 Write(writer, format, "(new user)", model, recommender.ForVector(vector, excluded, options), header: true);
                 context.Error.WriteLine($"note: a new user scored by the model's {(foldIn.Method == "aggregator" ? "SimpleX aggregator" : $"loss, one row fitted in {FoldIn.Steps} steps")} from {items.Distinct().Count()} items");

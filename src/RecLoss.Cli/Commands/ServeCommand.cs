@@ -35,6 +35,10 @@ internal static class ServeCommand
         {
             throw ModelArguments.AsDataError(options.ModelPath, e);
         }
+        catch (FormatException e)
+        {
+            throw new DataFormatException(options.ModelPath, 0, e.Message);
+        }
         try
         {
             app.StartAsync(context.Cancellation).GetAwaiter().GetResult();

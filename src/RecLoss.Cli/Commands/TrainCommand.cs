@@ -32,6 +32,10 @@ internal static class TrainCommand
         if (init is not null)
         {
             options = init.Model.Header.Encoder.ApplyTo(options);
+            if (loss.RequiredScore is { } required && required != options.Encoder.Score)
+            {
+                throw new UsageException($"--init: the model scores with {options.Encoder.Score.ToString().ToLowerInvariant()}, but the {loss.Name} loss is defined on {required.ToString().ToLowerInvariant()} scores only");
+            }
         }
         DataSource source = DataArguments.Read(args);
         if (options.Patience > 0 && options.SelectOn == SelectionSplit.Validation && !source.HasValidation)
@@ -109,6 +113,10 @@ internal static class TrainCommand
         {
             SelectedEpoch held = result.Restored ?? result.Last;
             ModelHeader header = ModelHeader.For(data, loss, options, result, JsonSerializer.SerializeToNode(SessionArguments.ConfigOf(loss, options))!.AsObject());
+            if (modelOutput.WithOptimizer && result.OptimizerState is null)
+            {
+                context.Error.WriteLine("note: --save-optimizer: the model holds the restored best epoch, and the optimizer's state belongs to the last one, so none is saved (train --init from it starts with fresh moments)");
+            }
             modelOutput.Write(TrainedModel.FromRun(data, header, result.Encoder), result.OptimizerState);
             output.WriteLine($"model: {modelOutput.Path} (epoch {held.Record.Epoch}, {held.Selection})");
         }

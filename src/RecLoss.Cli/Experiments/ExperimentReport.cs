@@ -43,26 +43,28 @@ internal static class ExperimentReport
             foreach (IGrouping<string, (Cell Cell, JsonNode Result)> data in results.GroupBy(r => r.Cell.Data ?? "generated"))
             {
                 Plot plot = Curves(data);
-                html.AppendLine(Figure(plot, figures, $"{runner.Spec.Name}-{data.Key}-curves", $"{runner.Spec.Name}, {data.Key}: test Recall@20 by epoch"));
+                html.AppendLine(Figure(plot, figures, $"{runner.Spec.Name}-{FileName(data.Key)}-curves", $"{runner.Spec.Name}, {data.Key}: test Recall@20 by epoch"));
             }
-            if (runner.Spec.GridKeys.Contains("negatives"))
+            if (runner.Spec.GridKeys.Contains("negatives") && rows.All(r => double.TryParse(r.Grid["negatives"], CultureInfo.InvariantCulture, out _)))
             {
                 foreach (IGrouping<string, TableRow> data in rows.GroupBy(r => r.Grid.GetValueOrDefault("data", "generated")))
                 {
                     html.AppendLine(Figure(Against(data, "negatives", r => double.Parse(r.Grid["negatives"], CultureInfo.InvariantCulture), "negatives per row", log: true),
-                        figures, $"{runner.Spec.Name}-{data.Key}-negatives", $"{runner.Spec.Name}, {data.Key}: last-epoch Recall@20 against the number of negatives"));
+                        figures, $"{runner.Spec.Name}-{FileName(data.Key)}-negatives", $"{runner.Spec.Name}, {data.Key}: last-epoch Recall@20 against the number of negatives"));
                 }
             }
             foreach (string label in runner.Spec.GridKeys.Where(k => k.StartsWith('@') && k != "@noise"))
             {
-                html.AppendLine(Figure(Bars(rows, label), figures, $"{runner.Spec.Name}-{label.TrimStart('@')}",
+                html.AppendLine(Figure(Bars(rows, label), figures, $"{runner.Spec.Name}-{FileName(label.TrimStart('@'))}",
                     $"{runner.Spec.Name}: last-epoch Recall@20 by {label.TrimStart('@')}"));
             }
             if (runner.Spec.GridKeys.Contains("@noise"))
             {
                 foreach (string kind in new[] { "neg", "pos" })
                 {
-                    var noisy = rows.Where(r => r.Grid["@noise"] == "none" || r.Grid["@noise"].StartsWith(kind, StringComparison.Ordinal)).ToList();
+                    // Values "none" and KIND + a ratio, e.g. neg0.2; others are left out of these two figures.
+                    var noisy = rows.Where(r => r.Grid["@noise"] == "none" || r.Grid["@noise"].StartsWith(kind, StringComparison.Ordinal)
+                        && double.TryParse(r.Grid["@noise"][3..], CultureInfo.InvariantCulture, out _)).ToList();
                     html.AppendLine(Figure(Against(noisy, "@noise", r => r.Grid["@noise"] == "none" ? 0 : double.Parse(r.Grid["@noise"][3..], CultureInfo.InvariantCulture),
                         kind == "neg" ? "share of negatives that are the user's own items" : "noisy positives per true positive", log: false),
                         figures, $"{runner.Spec.Name}-{kind}-noise", $"{runner.Spec.Name}: last-epoch Recall@20 against {(kind == "neg" ? "noisy negatives" : "noisy positives")}"));
@@ -166,6 +168,9 @@ internal static class ExperimentReport
     }
 
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
+
+    /// <summary>A name as a file name: letters, digits, '.', '-' and '_' kept, anything else '-'.</summary>
+    private static string FileName(string name) => new([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '-')]);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -118,6 +118,11 @@ internal sealed class ExperimentSpec
         {
             throw new DataFormatException(path, 1, "the spec needs a grid: with at least one option and its values");
         }
+        // Two cells of one name would share a run folder and a result file.
+        foreach (IGrouping<string, Cell> same in spec.Cells(smoke: false).GroupBy(c => c.Key).Where(g => g.Count() > 1))
+        {
+            throw new DataFormatException(path, 1, $"{same.Count()} cells are named '{same.Key}' (a grid value repeated, or values that differ only in characters a file name cannot hold)");
+        }
         return spec;
     }
 

@@ -86,6 +86,17 @@ public static class CommandLine
             error.WriteLine($"error: {e.Message}");
             return ExitCodes.TrainingFailed;
         }
+        catch (InvalidDataException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return ExitCodes.DataError;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The environment, not a bug: a full disk, a folder removed or made read-only while the run went on.
+            error.WriteLine($"error: a file could not be read or written: {e.Message.TrimEnd('.')} (files already saved are whole: they are written to a temporary name, then renamed)");
+            return ExitCodes.OutputError;
+        }
         catch (OperationCanceledException)
         {
             error.WriteLine("cancelled");

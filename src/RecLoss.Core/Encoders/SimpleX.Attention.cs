@@ -98,14 +98,21 @@ public sealed partial class SimpleX
         {
             _keyWeightsT = new float[Dim * Dim];
         }
+        TransposeKeyWeights(_keyWeightsT);
+    }
+
+    /// <summary>W_k^T into <paramref name="target"/> [dim, dim] (a caller's own array when several threads read keys).</summary>
+    private float[] TransposeKeyWeights(float[] target)
+    {
         float[] w = _keyWeights.Values;
         for (int o = 0; o < Dim; o++)
         {
             for (int i = 0; i < Dim; i++)
             {
-                _keyWeightsT[i * Dim + o] = w[o * Dim + i];
+                target[i * Dim + o] = w[o * Dim + i];
             }
         }
+        return target;
     }
 
     private ReadOnlySpan<float> Query(int user) =>
@@ -123,12 +130,12 @@ public sealed partial class SimpleX
     private void KeyChunk(int start, int end)
     {
         Span<float> keys = _keys.AsSpan(start * Dim, (end - start) * Dim);
-        Keys(_entryItem.AsSpan(start, end - start), keys);
+        Keys(_entryItem.AsSpan(start, end - start), _keyWeightsT, keys);
     }
 
-    private void Keys(ReadOnlySpan<int> items, Span<float> keys)
+    private void Keys(ReadOnlySpan<int> items, float[] keyWeightsT, Span<float> keys)
     {
-        SmallGemm.GatherTimes(_historyTable.Values, items, _keyWeightsT, Dim, keys, accumulate: false);
+        SmallGemm.GatherTimes(_historyTable.Values, items, keyWeightsT, Dim, keys, accumulate: false);
         for (int e = 0; e < items.Length; e++)
         {
             Span<float> k = keys.Slice(e * Dim, Dim);
@@ -138,14 +145,14 @@ public sealed partial class SimpleX
     }
 
     /// <summary>The full history (test time); scratch is allocated per call, which serves export only.</summary>
-    private void AttendFullHistory(int user, Span<float> a) => AttendItems(Query(user), History(user), a);
+    private void AttendFullHistory(int user, float[] keyWeightsT, Span<float> a) => AttendItems(Query(user), History(user), keyWeightsT, a);
 
-    /// <summary>Attention pooling of the given items with the given query.</summary>
-    private void AttendItems(ReadOnlySpan<float> query, ReadOnlySpan<int> items, Span<float> a)
+    /// <summary>Attention pooling of the given items with the given query; touches no shared scratch, so threads may
+    /// call it at once (the new-user path of a server).</summary>
+    private void AttendItems(ReadOnlySpan<float> query, ReadOnlySpan<int> items, float[] keyWeightsT, Span<float> a)
     {
-        TransposeKeyWeights();
         var keys = new float[items.Length * Dim];
-        Keys(items, keys);
+        Keys(items, keyWeightsT, keys);
         Pool(query, items, keys, new float[items.Length], a);
     }
 

@@ -369,7 +369,7 @@ public sealed partial class SimpleX : IEncoder
         }
         else
         {
-            AttendItems(_aggregator == SimpleXAggregator.UserAttention ? new float[Dim] : Query(0), items, a);
+            AttendItems(_aggregator == SimpleXAggregator.UserAttention ? new float[Dim] : Query(0), items, TransposeKeyWeights(new float[Dim * Dim]), a);
         }
         AddProjected(a, _history, x);
         if (Score == ScoreKind.Cosine)
@@ -385,6 +385,7 @@ public sealed partial class SimpleX : IEncoder
     {
         var users = new float[UserCount * Dim];
         var a = new float[Dim];
+        float[]? keyWeightsT = _aggregator == SimpleXAggregator.Mean ? null : TransposeKeyWeights(new float[Dim * Dim]);
         for (int u = 0; u < UserCount; u++)
         {
             Span<float> x = users.AsSpan(u * Dim, Dim);
@@ -397,7 +398,7 @@ public sealed partial class SimpleX : IEncoder
                 }
                 else
                 {
-                    AttendFullHistory(u, a);
+                    AttendFullHistory(u, keyWeightsT!, a);
                 }
                 AddProjected(a, _history, x);
             }

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using RecLoss.Core.Data;
+using RecLoss.Core.Losses;
 
 namespace RecLoss.Core.Models;
 
@@ -182,8 +183,7 @@ public static class ModelFile
 
     private static (TrainedModel, OptimizerState?) Build(Dictionary<string, byte[]> payloads, string path)
     {
-        ModelHeader header = Section(path, "HEAD", () => JsonSerializer.Deserialize<ModelHeader>(payloads["HEAD"], Json)
-            ?? throw new FormatException("the header is null"));
+        ModelHeader header = Section(path, "HEAD", () => Checked(JsonSerializer.Deserialize<ModelHeader>(payloads["HEAD"], Json)));
         IdIndex users = Section(path, "USER", () => ReadIds(payloads["USER"]));
         IdIndex items = Section(path, "ITEM", () => ReadIds(payloads["ITEM"]));
         InteractionMatrix seen = Section(path, "SEEN", () => ReadSeen(payloads["SEEN"], users.Count, items.Count));
@@ -192,6 +192,22 @@ public static class ModelFile
         OptimizerState? optimizer = payloads.TryGetValue(OptimizerTag, out byte[]? o) ? Section(path, OptimizerTag, () => OptimizerState.FromBytes(o)) : null;
         TrainedModel model = Section(path, "", () => new TrainedModel(header, users, items, seen, factors, blocks));
         return (model, optimizer);
+    }
+
+    /// <summary>A header whose required parts are there and whose loss this build knows (a file from a newer build may
+    /// name another).</summary>
+    private static ModelHeader Checked(ModelHeader? header)
+    {
+        if (header is null || header.Encoder is null || header.Loss is null || header.Config is null)
+        {
+            throw new FormatException("the header lacks its encoder, loss or config");
+        }
+        if (header.Encoder.Dim < 1 || header.Encoder.Kind == Training.EncoderKind.SimpleX && header.Encoder.SimpleX is null)
+        {
+            throw new FormatException($"the header's encoder settings are incomplete (dimension {header.Encoder.Dim})");
+        }
+        LossParameters.Parse(header.Loss);
+        return header;
     }
 
     /// <summary>Runs a section's parser, turning its complaint into a <see cref="ModelFileException"/> for that section.</summary>

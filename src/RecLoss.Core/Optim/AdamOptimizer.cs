@@ -13,10 +13,12 @@ namespace RecLoss.Core.Optim;
 /// </remarks>
 public abstract class AdamOptimizer
 {
-    private AdamStepScalars[] _steps = new AdamStepScalars[1024]; // index t holds step t's scalars (t >= 1)
+    private AdamStepScalars[] _steps = new AdamStepScalars[1024]; // index t - _firstStep holds step t's scalars
+    private int _firstStep;                                        // steps up to here are in every row (after an import)
 
     protected AdamOptimizer(AdamOptions options, EmbeddingTable[] tables, ParallelRunner runner)
     {
+        TableNames = [.. Enumerable.Range(0, tables.Length).Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture))];
         options.Validate();
         Options = options;
         Tables = tables;
@@ -27,6 +29,10 @@ public abstract class AdamOptimizer
     }
 
     public AdamOptions Options { get; }
+
+    /// <summary>The tables' names in an exported state ("m/NAME", "v/NAME"): the encoder's block names where the
+    /// trainer gives them, so that a state moves between MF's own trainer and the generic one.</summary>
+    public IReadOnlyList<string> TableNames { get; set; }
 
     /// <summary>Steps taken so far.</summary>
     public int StepCount { get; private set; }
@@ -47,8 +53,8 @@ public abstract class AdamOptimizer
         var arrays = new Dictionary<string, Array>(StringComparer.Ordinal);
         for (int t = 0; t < Tables.Length; t++)
         {
-            arrays[$"m/{t}"] = (float[])FirstMoments[t].Clone();
-            arrays[$"v/{t}"] = (float[])SecondMoments[t].Clone();
+            arrays[$"m/{TableNames[t]}"] = (float[])FirstMoments[t].Clone();
+            arrays[$"v/{TableNames[t]}"] = (float[])SecondMoments[t].Clone();
         }
         return new OptimizerState(epochs, StepCount, arrays);
     }
@@ -58,18 +64,15 @@ public abstract class AdamOptimizer
     {
         for (int t = 0; t < Tables.Length; t++)
         {
-            Restore(state, $"m/{t}", FirstMoments[t]);
-            Restore(state, $"v/{t}", SecondMoments[t]);
+            Restore(state, $"m/{TableNames[t]}", FirstMoments[t]);
+            Restore(state, $"v/{TableNames[t]}", SecondMoments[t]);
         }
         if (state.Steps < 0 || state.Steps >= int.MaxValue / 2)
         {
             throw new FormatException($"optimizer step count {state.Steps} is out of range");
         }
         StepCount = (int)state.Steps;
-        if (_steps.Length <= StepCount + 1)
-        {
-            Array.Resize(ref _steps, (int)Math.Min(Array.MaxLength, 2L * (StepCount + 1)));
-        }
+        _firstStep = StepCount;   // every row is current: no replay reaches back past the import
         AfterImport();
     }
 
@@ -90,7 +93,7 @@ public abstract class AdamOptimizer
     }
 
     /// <summary>The scalars of steps first..last inclusive.</summary>
-    protected ReadOnlySpan<AdamStepScalars> Steps(int first, int last) => _steps.AsSpan(first, last - first + 1);
+    protected ReadOnlySpan<AdamStepScalars> Steps(int first, int last) => _steps.AsSpan(first - _firstStep, last - first + 1);
 
     /// <summary>Brings rows[0..count) of a table up to date with every step taken so far.</summary>
     public abstract void CatchUp(int table, int[] rows, int count);
@@ -242,11 +245,11 @@ public abstract class AdamOptimizer
             (float)clip,
             (float)(Options.LearningRate / (1 - Math.Pow(Options.Beta1, t))),
             (float)(1 / Math.Sqrt(1 - Math.Pow(Options.Beta2, t))));
-        if (t >= _steps.Length)
+        if (t - _firstStep >= _steps.Length)
         {
             Array.Resize(ref _steps, _steps.Length * 2);
         }
-        _steps[t] = scalars;
+        _steps[t - _firstStep] = scalars;
         StepCount = t;
         return scalars;
     }

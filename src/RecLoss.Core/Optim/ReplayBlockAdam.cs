@@ -45,7 +45,10 @@ public sealed class ReplayBlockAdam : IBlockOptimizer
             throw new ArgumentException("Every embedding block must have the same width.", nameof(blocks));
         }
         AdamOptions replayOptions = l2OnTables ? options : WithoutL2(options);
-        _replay = new ReplayAdamOptimizer(replayOptions, [.. tables], runner);
+        _replay = new ReplayAdamOptimizer(replayOptions, [.. tables], runner)
+        {
+            TableNames = [.. blocks.Where(b => b.IsEmbeddingTable).Select(b => b.Name)],
+        };
         _gradient = SparseGradient.OverDenseArrays(dim, [.. blocks.Where(b => b.IsEmbeddingTable).Select(b => b.Gradient)]);
         _dense = new AdamKernel(WithoutL2(options));
         _m = blocks.Select(b => b.IsEmbeddingTable ? [] : new float[b.Values.Length]).ToArray();
@@ -108,38 +111,32 @@ public sealed class ReplayBlockAdam : IBlockOptimizer
 
     public void CatchUpAll() => _replay.CatchUpAll();
 
-    /// <summary>The replay's tables under their block names, the dense blocks' moments, and the step count.</summary>
+    /// <summary>The replay's tables and the dense blocks' moments under their block names, and the step count.</summary>
     public OptimizerState Export(int epochs)
     {
         OptimizerState tables = _replay.Export(epochs);
-        var arrays = new Dictionary<string, Array>(StringComparer.Ordinal);
+        var arrays = new Dictionary<string, Array>(tables.Arrays, StringComparer.Ordinal);
         for (int b = 0; b < _blocks.Count; b++)
         {
-            string name = _blocks[b].Name;
-            (arrays[$"m/{name}"], arrays[$"v/{name}"]) = _tableOf[b] >= 0
-                ? (tables.Arrays[$"m/{_tableOf[b]}"], tables.Arrays[$"v/{_tableOf[b]}"])
-                : ((float[])_m[b].Clone(), (float[])_v[b].Clone());
+            if (_tableOf[b] < 0)
+            {
+                arrays[$"m/{_blocks[b].Name}"] = (float[])_m[b].Clone();
+                arrays[$"v/{_blocks[b].Name}"] = (float[])_v[b].Clone();
+            }
         }
         return new OptimizerState(epochs, tables.Steps, arrays);
     }
 
     public void Import(OptimizerState state)
     {
-        var tables = new Dictionary<string, Array>(StringComparer.Ordinal);
         for (int b = 0; b < _blocks.Count; b++)
         {
-            string name = _blocks[b].Name;
-            if (_tableOf[b] >= 0)
+            if (_tableOf[b] < 0)
             {
-                tables[$"m/{_tableOf[b]}"] = state.Get<float>($"m/{name}");
-                tables[$"v/{_tableOf[b]}"] = state.Get<float>($"v/{name}");
-            }
-            else
-            {
-                AdamOptimizer.Restore(state, $"m/{name}", _m[b]);
-                AdamOptimizer.Restore(state, $"v/{name}", _v[b]);
+                AdamOptimizer.Restore(state, $"m/{_blocks[b].Name}", _m[b]);
+                AdamOptimizer.Restore(state, $"v/{_blocks[b].Name}", _v[b]);
             }
         }
-        _replay.Import(new OptimizerState(state.Epochs, state.Steps, tables));
+        _replay.Import(state);
     }
 }

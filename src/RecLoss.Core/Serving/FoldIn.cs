@@ -125,6 +125,9 @@ public sealed class FoldIn
             VectorKernels.Multiply<float>(user, owner._userNorm / MathF.Max(norm, 1e-12f), user);
 
             var rng = new Xoshiro256(HistorySeed(history));
+            // Negatives come from the items outside the history: by rejection while those are most items, else from
+            // the list of them, so a history holding nearly every item costs no more than a short one.
+            int[]? outside = history.Length * 2 > itemCount ? [.. Enumerable.Range(0, itemCount).Where(i => Array.BinarySearch(history, i) < 0)] : null;
             var slots = new int[1 + negatives];
             var tilde = new float[dim];
             var rowGradient = new float[dim];
@@ -145,11 +148,18 @@ public sealed class FoldIn
                     for (int n = 1; n <= negatives; n++)
                     {
                         int j;
-                        do
+                        if (outside is not null)
                         {
-                            j = rng.NextInt(itemCount);
+                            j = outside[rng.NextInt(outside.Length)];
                         }
-                        while (Array.BinarySearch(history, j) >= 0);
+                        else
+                        {
+                            do
+                            {
+                                j = rng.NextInt(itemCount);
+                            }
+                            while (Array.BinarySearch(history, j) >= 0);
+                        }
                         slots[n] = j;
                     }
                     RowKernel.ForwardBackward(loss, score, user, items, dim, slots, [], rowWeight, [], tilde, rowGradient, scores, coefA, coefB);

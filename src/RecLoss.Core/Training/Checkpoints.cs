@@ -55,13 +55,25 @@ public sealed class CheckpointFolder : ICheckpointSink
 
     public bool HasCheckpoint => File.Exists(CheckpointPath);
 
-    /// <summary>Settings that may differ between a run and its resume: they do not change what is computed.</summary>
-    private static readonly string[] s_free = ["epochs", "threadsAsked"];
+    /// <summary>Settings that may differ between a run and its resume: they do not change what is computed. The epoch
+    /// count is not among them: the last epoch is always evaluated and ends the patience count, so a longer run is
+    /// another run.</summary>
+    private static readonly string[] s_free = ["threadsAsked"];
+
+    /// <summary>Removes what an earlier run left (its best-epoch files) before a run starts afresh in this folder.</summary>
+    public void StartFresh()
+    {
+        foreach (string old in Directory.GetFiles(Folder, "best-*.rlm"))
+        {
+            File.Delete(old);
+        }
+    }
 
     public void Save(RunCheckpoint c)
     {
         string? bestName = c.BestEpoch is { } bestEpoch ? $"best-{bestEpoch}.rlm" : null;
-        if (c.BestEpoch is { } epoch && c.BestParameters is not null && !File.Exists(Path.Combine(Folder, bestName!)))
+        // A new best is written now (also over a file of that name left by an earlier run); an older one stays.
+        if (c.BestEpoch is { } epoch && c.BestParameters is not null && (epoch == c.Epoch || !File.Exists(Path.Combine(Folder, bestName!))))
         {
             var blocks = c.Encoder.Parameters.Select((p, i) => new SavedBlock(p.Name, p.Rows, p.Cols, c.BestParameters[i])).ToArray();
             ModelFile.Save(Model(c.Encoder, blocks, epoch, null), Path.Combine(Folder, bestName!));
@@ -131,7 +143,16 @@ public sealed class CheckpointFolder : ICheckpointSink
         {
             var history = state["history"].Deserialize<List<EpochRecord>>(ModelFile.Json) ?? [];
             int? bestEpoch = state["bestEpoch"] is null ? null : Int(state, "bestEpoch");
-            IReadOnlyList<SavedBlock>? best = bestEpoch is { } b ? ModelFile.Load(Path.Combine(Folder, $"best-{b}.rlm")).Blocks : null;
+            IReadOnlyList<SavedBlock>? best = null;
+            if (bestEpoch is { } b)
+            {
+                TrainedModel bestModel = ModelFile.Load(Path.Combine(Folder, $"best-{b}.rlm"));
+                if (bestModel.Header.Epoch != b || bestModel.Header.DataFingerprint != h.DataFingerprint)
+                {
+                    throw new FormatException($"best-{b}.rlm holds epoch {bestModel.Header.Epoch} of data {bestModel.Header.DataFingerprint}, not this run's epoch {b}");
+                }
+                best = bestModel.Blocks;
+            }
             return new TrainingStart(model.Blocks, optimizer, Int(state, "epoch"))
             {
                 Resume = true,

@@ -159,6 +159,7 @@ public sealed class TrainingSession
             : options.DenseLoopOracle
                 ? new DenseAdamOptimizer(options.Adam, [encoder.Users, encoder.Items], runner)
                 : new ReplayAdamOptimizer(options.Adam, [encoder.Users, encoder.Items], runner);
+        optimizer.TableNames = [.. encoder.Parameters.Select(p => p.Name)];   // the generic trainer's names, so states move between them
         NegativeSampling sampling = options.Sampler.Create(data.Train, options.Trainer.ExcludePositives, options.Trainer.Negatives);
         IEpochRunner trainer = loss.Accept(new TrainerBuilder(options.Trainer, encoder, optimizer, sampling, data.Train, runner));
         return new Parts(encoder, optimizer, trainer, runner);
@@ -174,10 +175,17 @@ public sealed class TrainingSession
         int firstEpoch = 1;
         if (start is not null)
         {
-            start.ApplyTo(encoder);
-            if (start.Optimizer is { } state)
+            try
             {
-                parts.ImportOptimizer(state);
+                start.ApplyTo(encoder);
+                if (start.Optimizer is { } state)
+                {
+                    parts.ImportOptimizer(state);
+                }
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException)
+            {
+                throw new InvalidDataException($"the saved parameters or optimizer state do not fit this run: {e.Message}");
             }
             firstEpoch = start.EpochsDone + 1;
         }
@@ -315,6 +323,11 @@ public sealed record TrainingStart(IReadOnlyList<SavedBlock> Parameters, Optimiz
                 throw new ArgumentException($"block '{block.Name}' is {saved.Rows} x {saved.Cols} in the saved model, {block.Rows} x {block.Cols} here");
             }
             saved.Values.CopyTo(block.Values, 0);
+        }
+        if (BestParameters is { } best && (best.Count != encoder.Parameters.Count
+            || best.Zip(encoder.Parameters).Any(p => p.First.Name != p.Second.Name || p.First.Values.Length != p.Second.Values.Length)))
+        {
+            throw new ArgumentException($"the best epoch's saved blocks ({string.Join(", ", best.Select(b => $"{b.Name} {b.Rows} x {b.Cols}"))}) do not match the encoder's");
         }
     }
 }

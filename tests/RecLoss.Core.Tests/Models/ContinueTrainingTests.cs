@@ -56,6 +56,6 @@ public sealed class ContinueTrainingTests : IDisposable
         Assert.NotEqual(straight.Encoder.Parameters[0].Values, warm.Encoder.Parameters[0].Values);   // fresh Adam moments: not the same run
 
         var wrong = new[] { new SavedBlock("users", 3, 16, new float[48]) };
-        Assert.Throws<ArgumentException>(() => new TrainingSession(TrainedModels.Options(EncoderKind.MatrixFactorization, 1)).Run(data, loss, start: new TrainingStart(wrong, null, 0)));
+        Assert.Contains("do not fit this run", Assert.Throws<InvalidDataException>(() => new TrainingSession(TrainedModels.Options(EncoderKind.MatrixFactorization, 1)).Run(data, loss, start: new TrainingStart(wrong, null, 0))).Message);
     }
 }

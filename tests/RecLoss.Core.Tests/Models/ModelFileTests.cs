@@ -124,4 +124,30 @@ public sealed class ModelFileTests : IDisposable
         uint crc = System.IO.Hashing.Crc32.HashToUInt32(file.AsSpan(offset + 16, (int)length));
         BitConverter.TryWriteBytes(file.AsSpan(offset + 12), crc);
     }
+
+    [Fact]
+    public void A_header_with_a_loss_this_build_does_not_know_is_refused_at_load()
+    {
+        (TrainedModel model, _, _) = TrainedModels.Train(EncoderKind.MatrixFactorization, epochs: 1);
+        var foreign = new TrainedModel(model.Header with { Loss = new System.Text.Json.Nodes.JsonObject { ["name"] = "from-the-future" } },
+            model.Users, model.Items, model.Seen, model.Factors, model.Blocks);
+        string path = Path.Combine(_folder, "future.rlm");
+        ModelFile.Save(foreign, path);
+        var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(path));
+        Assert.Equal("HEAD", e.Section);
+        Assert.Contains("from-the-future", e.Message);
+    }
+
+    [Fact]
+    public void An_optimizer_state_moves_between_MF_own_trainer_and_the_generic_one()
+    {
+        var data = TrainedModels.Data();
+        var loss = TrainedModels.Loss(EncoderKind.MatrixFactorization);
+        TrainingResult own = new TrainingSession(TrainedModels.Options(EncoderKind.MatrixFactorization, 1)).Run(data, loss);
+        var blocks = own.Encoder.Parameters.Select(p => new SavedBlock(p.Name, p.Rows, p.Cols, (float[])p.Values.Clone())).ToArray();
+        SessionOptions generic = TrainedModels.Options(EncoderKind.MatrixFactorization, 1) with { L2Placement = L2Placement.Batch };
+        TrainingResult next = new TrainingSession(generic).Run(data, loss, start: new TrainingStart(blocks, own.OptimizerState, 1));
+        Assert.Equal(2, next.Last.Record.Epoch);
+        Assert.Equal(["m/items", "m/users", "v/items", "v/users"], own.OptimizerState!.Arrays.Keys.Order());
+    }
 }

@@ -59,4 +59,33 @@ public class FoldInTests
         (TrainedModel model, _, _) = TrainedModels.Train(EncoderKind.MatrixFactorization, epochs: 1);
         Assert.Throws<ArgumentException>(() => new FoldIn(model).UserVector([]));
     }
+
+    [Fact]
+    public void SimpleX_attention_fold_in_gives_the_same_vectors_from_many_threads_at_once()
+    {
+        Dataset data = TrainedModels.Data();
+        SessionOptions options = TrainedModels.Options(EncoderKind.SimpleX, 1) with
+        {
+            SimpleX = new RecLoss.Core.Encoders.SimpleXOptions { Gamma = 0.7, Aggregator = RecLoss.Core.Encoders.SimpleXAggregator.UserAttention },
+        };
+        TrainingResult result = new TrainingSession(options).Run(data, TrainedModels.Loss(EncoderKind.SimpleX));
+        TrainedModel model = TrainedModel.FromRun(data, ModelHeader.For(data, TrainedModels.Loss(EncoderKind.SimpleX), options, result), result.Encoder);
+        var foldIn = new FoldIn(model);
+        int[][] histories = [.. Enumerable.Range(0, 64).Select(u => model.Seen.Row(u).ToArray())];
+        float[][] sequential = [.. histories.Select(h => foldIn.UserVector(h))];
+        var parallel = new float[histories.Length][];
+        Parallel.For(0, histories.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, u => parallel[u] = new FoldIn(model).UserVector(histories[u]));
+        Parallel.For(0, histories.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, u => Assert.Equal(sequential[u], foldIn.UserVector(histories[u])));
+        Assert.All(Enumerable.Range(0, histories.Length), u => Assert.Equal(sequential[u], parallel[u]));
+    }
+
+    [Fact]
+    public void A_history_of_nearly_every_item_is_fitted_quickly_and_one_of_every_item_is_refused()
+    {
+        (TrainedModel model, _, _) = TrainedModels.Train(EncoderKind.MatrixFactorization, epochs: 1);
+        var foldIn = new FoldIn(model);
+        int[] almost = [.. Enumerable.Range(1, model.Items.Count - 1)];
+        Assert.Equal(model.Dim, foldIn.UserVector(almost).Length);
+        Assert.Throws<ArgumentException>(() => foldIn.UserVector([.. Enumerable.Range(0, model.Items.Count)]));
+    }
 }
