@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 using RecLoss.Core.Data;
 using RecLoss.Core.Models;
 using RecLoss.Serving;
@@ -49,9 +50,10 @@ internal static class ServeCommand
         }
         context.Output.WriteLine($"serving {options.ModelPath} on {string.Join(", ", app.Urls)} (Ctrl+C stops)");
         context.Output.Flush();
+        // Until Ctrl+C (our token) or SIGTERM (the host's own lifetime stops the application).
         try
         {
-            Task.Delay(Timeout.Infinite, context.Cancellation).GetAwaiter().GetResult();
+            app.WaitForShutdownAsync(context.Cancellation).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {
