@@ -81,4 +81,30 @@ public class CheckpointTests : WithTempFolder
         Assert.DoesNotContain("epoch   1 ", output);
         Assert.Contains("results on test", output);
     }
+
+    [Fact]
+    public async Task Serve_stops_cleanly_on_SIGTERM()
+    {
+        string model = Path.Combine(Folder, "m.rlm");
+        Assert.Equal(0, Cli.Run([.. Base, "--epochs", "1", "--save", model]).Code);
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in (string[])[Path.Combine(AppContext.BaseDirectory, "recloss.dll"), "serve", "--model", model, "--port", "0"])
+        {
+            info.ArgumentList.Add(a);
+        }
+        using Process server = Process.Start(info)!;
+        string? first = await server.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.StartsWith("serving", first);
+        using (Process kill = Process.Start("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+        {
+            await kill.WaitForExitAsync();
+        }
+        bool exited = server.WaitForExit(20_000);
+        if (!exited)
+        {
+            server.Kill(entireProcessTree: true);
+        }
+        Assert.True(exited, "recloss serve was still running 20 s after SIGTERM");
+        Assert.Equal(0, server.ExitCode);
+    }
 }
