@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using RecLoss.Core;
 using RecLoss.Core.Data;
 using RecLoss.Core.Models;
 using RecLoss.Core.Optim;
@@ -171,26 +172,17 @@ internal static class RecommendCommand
             write(context.Output);
             return ExitCodes.Success;
         }
-        string full = System.IO.Path.GetFullPath(path);
-        string temp = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(full)!, $".{System.IO.Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var writer = new StreamWriter(temp, false, new UTF8Encoding(false)))
+            AtomicFile.Write(path, stream =>
             {
+                using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
                 write(writer);
-            }
-            File.Move(temp, full, overwrite: true);
+            });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new OutputException($"--output: could not write '{path}' ({e.Message.TrimEnd('.')}); any earlier file there is unchanged");
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
         }
         return ExitCodes.Success;
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using RecLoss.Core;
 using ScottPlot;
 
 namespace RecLoss.Cli.Experiments;
@@ -73,8 +74,7 @@ internal static class ExperimentReport
         }
         html.AppendLine("</body></html>");
         string path = Path.Combine(folder, "index.html");
-        File.WriteAllText(path + ".tmp", html.ToString());
-        File.Move(path + ".tmp", path, overwrite: true);
+        AtomicFile.WriteAllText(path, html.ToString());
         return path;
     }
 

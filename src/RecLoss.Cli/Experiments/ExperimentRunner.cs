@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using RecLoss.Cli.Commands;
+using RecLoss.Core;
 using RecLoss.Core.Training;
 
 namespace RecLoss.Cli.Experiments;
@@ -144,9 +145,7 @@ internal sealed class ExperimentRunner
                 ["test"] = At20(f["test"]),
             })]),
         };
-        string path = ResultPath(cell), temp = path + $".{Environment.ProcessId}.tmp";
-        File.WriteAllText(temp, result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.WriteAllText(ResultPath(cell), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     /// <summary>What is done, running, stopped part way and left, with an estimate of the time left.</summary>

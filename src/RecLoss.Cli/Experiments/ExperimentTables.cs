@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using RecLoss.Core;
 
 namespace RecLoss.Cli.Experiments;
 
@@ -93,9 +94,7 @@ internal static class ExperimentTables
         Directory.CreateDirectory(runner.ResultsFolder);
         foreach ((string name, string text) in new[] { ("table.md", markdown), ("table.csv", Csv(runner, rows)), ("table.json", Json(rows)) })
         {
-            string path = Path.Combine(runner.ResultsFolder, name);
-            File.WriteAllText(path + ".tmp", text);
-            File.Move(path + ".tmp", path, overwrite: true);
+            AtomicFile.WriteAllText(Path.Combine(runner.ResultsFolder, name), text);
         }
         return markdown;
     }

@@ -62,48 +62,36 @@ public static class ModelFile
         {
             throw new PlatformNotSupportedException("Model files are written on little-endian machines only.");
         }
-        string full = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            var sections = new List<(string Tag, byte[] Payload)>
             {
-                var sections = new List<(string Tag, byte[] Payload)>
-                {
-                    ("HEAD", JsonSerializer.SerializeToUtf8Bytes(model.Header, Json)),
-                    ("USER", Ids(model.Users)),
-                    ("ITEM", Ids(model.Items)),
-                    ("SEEN", Seen(model.Seen)),
-                    ("VECS", Vectors(model.Factors)),
-                    ("BLKS", Blocks(model.Blocks)),
-                };
-                if (optimizer is not null)
-                {
-                    sections.Add((OptimizerTag, optimizer.ToBytes()));
-                }
-                Span<byte> preamble = stackalloc byte[PreambleBytes];
-                Magic.CopyTo(preamble);
-                BinaryPrimitives.WriteUInt32LittleEndian(preamble[8..], FormatVersion);
-                BinaryPrimitives.WriteUInt32LittleEndian(preamble[12..], (uint)sections.Count);
-                stream.Write(preamble);
-                Span<byte> header = stackalloc byte[SectionHeaderBytes];
-                foreach ((string tag, byte[] payload) in sections)
-                {
-                    Encoding.ASCII.GetBytes(tag, header);
-                    BinaryPrimitives.WriteUInt64LittleEndian(header[4..], (ulong)payload.Length);
-                    BinaryPrimitives.WriteUInt32LittleEndian(header[12..], Crc32.HashToUInt32(payload));
-                    stream.Write(header);
-                    stream.Write(payload);
-                }
-                stream.Flush(flushToDisk: true);
+                ("HEAD", JsonSerializer.SerializeToUtf8Bytes(model.Header, Json)),
+                ("USER", Ids(model.Users)),
+                ("ITEM", Ids(model.Items)),
+                ("SEEN", Seen(model.Seen)),
+                ("VECS", Vectors(model.Factors)),
+                ("BLKS", Blocks(model.Blocks)),
+            };
+            if (optimizer is not null)
+            {
+                sections.Add((OptimizerTag, optimizer.ToBytes()));
             }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+            Span<byte> preamble = stackalloc byte[PreambleBytes];
+            Magic.CopyTo(preamble);
+            BinaryPrimitives.WriteUInt32LittleEndian(preamble[8..], FormatVersion);
+            BinaryPrimitives.WriteUInt32LittleEndian(preamble[12..], (uint)sections.Count);
+            stream.Write(preamble);
+            Span<byte> header = stackalloc byte[SectionHeaderBytes];
+            foreach ((string tag, byte[] payload) in sections)
+            {
+                Encoding.ASCII.GetBytes(tag, header);
+                BinaryPrimitives.WriteUInt64LittleEndian(header[4..], (ulong)payload.Length);
+                BinaryPrimitives.WriteUInt32LittleEndian(header[12..], Crc32.HashToUInt32(payload));
+                stream.Write(header);
+                stream.Write(payload);
+            }
+        });
     }
 
     /// <summary>Reads a model file; a damaged or foreign file is a <see cref="ModelFileException"/>.</summary>

@@ -101,16 +101,19 @@ public sealed record ModelHeader
     public static ModelHeader For(Dataset data, IRowLoss loss, SessionOptions options, TrainingResult result, JsonObject? config = null)
     {
         SelectedEpoch held = result.Restored ?? result.Last;
-        return new ModelHeader
-        {
-            Encoder = EncoderSpec.Of(options),
-            Loss = LossParameters.Of(loss),
-            Negatives = options.Trainer.Negatives,
-            DataName = data.Name,
-            DataFingerprint = data.Fingerprint(),
-            Epoch = held.Record.Epoch,
-            Selection = held.Selection,
-            Config = config ?? [],
-        };
+        return For(data, loss, options, held.Record.Epoch, held.Selection, config);
     }
+
+    /// <summary>The header of a model of this run holding <paramref name="epoch"/>'s parameters, chosen as <paramref name="selection"/> says.</summary>
+    public static ModelHeader For(Dataset data, IRowLoss loss, SessionOptions options, int epoch, string selection, JsonObject? config = null) => new()
+    {
+        Encoder = EncoderSpec.Of(options),
+        Loss = LossParameters.Of(loss),
+        Negatives = options.Trainer.Negatives,
+        DataName = data.Name,
+        DataFingerprint = data.Fingerprint(),
+        Epoch = epoch,
+        Selection = selection,
+        Config = config ?? [],
+    };
 }

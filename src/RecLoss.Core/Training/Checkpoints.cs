@@ -88,18 +88,8 @@ public sealed class CheckpointFolder : ICheckpointSink
 
     private TrainedModel Model(IEncoder encoder, SavedBlock[] blocks, int epoch, JsonObject? state)
     {
-        var header = new ModelHeader
-        {
-            Encoder = EncoderSpec.Of(_options),
-            Loss = LossParameters.Of(_loss),
-            Negatives = _options.Trainer.Negatives,
-            DataName = _data.Name,
-            DataFingerprint = _data.Fingerprint(),
-            Epoch = epoch,
-            Selection = state is null ? "best (checkpointed for early stopping)" : "checkpoint",
-            Config = (JsonObject)_config.DeepClone(),
-            RunState = state,
-        };
+        ModelHeader header = ModelHeader.For(_data, _loss, _options, epoch, state is null ? "best (checkpointed for early stopping)" : "checkpoint",
+            (JsonObject)_config.DeepClone()) with { RunState = state };
         // The scoring vectors are exported only for the checkpoint itself (a model the CLI can query); a best file
         // keeps the blocks, which is all a resume reads from it.
         FactorModel factors = state is null ? EmptyFactors(encoder) : encoder.Export(new Optim.ParallelRunner(1));
