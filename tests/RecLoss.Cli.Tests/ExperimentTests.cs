@@ -134,6 +134,29 @@ public class ExperimentTests : WithTempFolder
     }
 
     [Fact]
+    public void Cells_picks_which_cells_run_and_a_pattern_matching_none_is_a_usage_error()
+    {
+        string path = Spec("name: pick\nbase: {epochs: 1}\ngrid:\n  data: [yelp2018, gowalla]\n  loss: [mml, ccl, bpr]\n");
+        var (code, output, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder, "--cells", "gowalla_*,yelp2018_bpr");
+        Assert.True(code == 0, err);
+        Assert.Contains("4 cells run now, 4 of 6 done (the others were not among --cells)", output);
+        string results = Path.Combine(Folder, "runs", "pick-smoke", "results");
+        Assert.Equal(["gowalla_bpr", "gowalla_ccl", "gowalla_mml", "yelp2018_bpr"],
+            Directory.GetFiles(results, "*.json").Select(Path.GetFileNameWithoutExtension).Where(f => f != "table").Order());
+        (code, output, _) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder);
+        Assert.Contains("4 of 6 cells done", output);
+        Assert.Contains("left     yelp2018_mml", output);
+
+        (code, _, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder, "--cells", "movielens_*");
+        Assert.Equal(2, code);
+        Assert.Contains("'movielens_*' matches no cell of pick", err);
+        Assert.Contains("yelp2018_mml, yelp2018_ccl", err);
+        (code, _, err) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder, "--cells", "gowalla_*");
+        Assert.Equal(2, code);
+        Assert.Contains("--cells applies to experiment run", err);
+    }
+
+    [Fact]
     public void The_report_holds_a_table_and_the_figures_of_every_spec_as_inline_svg_and_files()
     {
         string path = Spec("name: rep\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [mml, ccl]\n  negatives: [5, 10]\n  \"@noise\": [none, neg0.2, pos0.1]\nper:\n  - {when: {\"@noise\": neg0.2}, set: {false-negative-ratio: 0.2}}\n  - {when: {\"@noise\": pos0.1}, set: {noisy-positive-ratio: 0.1}}\n");

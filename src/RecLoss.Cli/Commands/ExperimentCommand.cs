@@ -10,7 +10,8 @@ internal static class ExperimentCommand
         [new("smoke", null, Section.Query, "the spec's short version (its smoke: settings) on generated data"),
          new("data-root", "DIR", Section.Query, "the folder holding the data sets the grid names (default ../shared/data)"),
          new("experiments", "DIR", Section.Query, "the folder for runs/ and results/ (default experiments)"),
-         new("checkpoint-every", "N", Section.Query, "epochs between a cell's checkpoints (default 5)")],
+         new("checkpoint-every", "N", Section.Query, "epochs between a cell's checkpoints (default 5)"),
+         new("cells", "PATTERNS", Section.Query, "run: only the cells whose names match, comma-separated, * and ? as wildcards (e.g. 'gowalla_mml_*,gowalla_ccl_*')")],
         Run, Positionals: "ACTION FILE");
 
     private static int Run(ArgumentReader args, VerbContext context)
@@ -24,12 +25,18 @@ internal static class ExperimentCommand
         string dataRoot = args.String("data-root", "../shared/data");
         string root = args.String("experiments", "experiments");
         int every = args.Int("checkpoint-every", 5, 1);
+        string? cells = args.String("cells");
         args.EnsureAllUsed("experiment");
         if (!File.Exists(file))
         {
             throw new UsageException($"experiment {action}: '{file}' is not a file (expected a YAML spec such as experiments/mml-table3.yaml)");
         }
         var runner = new ExperimentRunner(ExperimentSpec.Load(file), smoke, dataRoot, root, every);
+        if (cells is not null && action != "run")
+        {
+            throw new UsageException($"--cells applies to experiment run; status and table cover every cell (got it with {action})");
+        }
+        HashSet<string>? only = cells is null ? null : runner.Select(cells);
         switch (action)
         {
             case "status":
@@ -39,12 +46,14 @@ internal static class ExperimentCommand
                 context.Output.Write(ExperimentTables.Write(runner));
                 return ExitCodes.Success;
             default:
-                (int ran, int code) = runner.Run(context);
+                (int ran, int code) = runner.Run(context, only);
                 if (code != ExitCodes.Success)
                 {
                     return code;   // a cell failed: its own message is above
                 }
-                context.Output.WriteLine($"{runner.Spec.Name}: {ran} cells run now, all {runner.Cells.Count} done");
+                int done = runner.Cells.Count(c => File.Exists(runner.ResultPath(c)));
+                context.Output.WriteLine(done == runner.Cells.Count ? $"{runner.Spec.Name}: {ran} cells run now, all {runner.Cells.Count} done"
+                    : $"{runner.Spec.Name}: {ran} cells run now, {done} of {runner.Cells.Count} done (the others were not among --cells)");
                 context.Output.Write(ExperimentTables.Write(runner));
                 return ExitCodes.Success;
         }

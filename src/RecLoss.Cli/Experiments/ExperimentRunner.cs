@@ -81,8 +81,26 @@ internal sealed class ExperimentRunner
         return runs;
     }
 
-    /// <summary>Runs the cells not yet finished, in order; returns how many ran, and the exit code (a failed cell's).</summary>
-    public (int Ran, int Code) Run(VerbContext context)
+    /// <summary>The cells whose key matches one of the comma-separated patterns (<c>*</c> any run of characters,
+    /// <c>?</c> one), in spec order; a pattern matching no cell is a usage error listing the cells.</summary>
+    public HashSet<string> Select(string patterns)
+    {
+        var chosen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string pattern in patterns.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            List<Cell> matched = [.. Cells.Where(c => System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(pattern, c.Key, ignoreCase: false))];
+            if (matched.Count == 0)
+            {
+                throw new UsageException($"--cells: '{ArgumentReader.Shorten(pattern)}' matches no cell of {Spec.Name} (its cells: {string.Join(", ", Cells.Select(c => c.Key))})");
+            }
+            chosen.UnionWith(matched.Select(c => c.Key));
+        }
+        return chosen.Count > 0 ? chosen : throw new UsageException("--cells: expected one or more cell names or patterns such as 'gowalla_*' or 'yelp2018_mml_2019,gowalla_ccl_*'");
+    }
+
+    /// <summary>Runs the cells not yet finished, in order (only <paramref name="only"/>'s when given); returns how many
+    /// ran, and the exit code (a failed cell's).</summary>
+    public (int Ran, int Code) Run(VerbContext context, IReadOnlySet<string>? only = null)
     {
         List<Func<VerbContext, int>> runs = Prepare();
         Directory.CreateDirectory(ResultsFolder);
@@ -90,6 +108,10 @@ internal sealed class ExperimentRunner
         for (int c = 0; c < Cells.Count; c++)
         {
             Cell cell = Cells[c];
+            if (only is not null && !only.Contains(cell.Key))
+            {
+                continue;
+            }
             if (File.Exists(ResultPath(cell)))
             {
                 context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: done ({ResultPath(cell)})");
@@ -102,6 +124,7 @@ internal sealed class ExperimentRunner
             File.Delete(lockPath);
             if (code != ExitCodes.Success)
             {
+                context.Error.WriteLine($"{Spec.Name}: cell {cell.Key} stopped (exit {code}); its run folder is {RunFolder(cell)}. Fix the cause and run again to resume it; delete {Path.Combine(RunFolder(cell), "checkpoint")} to train it from the start.");
                 return (ran, code);
             }
             WriteResult(cell);
@@ -151,7 +174,7 @@ internal sealed class ExperimentRunner
     /// <summary>What is done, running, stopped part way and left, with an estimate of the time left.</summary>
     public void Status(TextWriter o)
     {
-        double? secondsPerEpoch = null;
+        (int doneEpochs, double doneSeconds) = (0, 0.0);
         var rows = new List<(Cell Cell, string State, int Done, int Total)>();
         foreach (Cell cell in Cells)
         {
@@ -160,7 +183,8 @@ internal sealed class ExperimentRunner
             {
                 JsonNode result = JsonNode.Parse(File.ReadAllText(ResultPath(cell)))!;
                 JsonArray epochs = result["epochs"]!.AsArray();
-                secondsPerEpoch ??= epochs.Average(x => x!["trainSeconds"]!.GetValue<double>());
+                doneEpochs += epochs.Count;
+                doneSeconds += epochs.Sum(x => x!["trainSeconds"]!.GetValue<double>());
                 rows.Add((cell, "done", epochs.Count, epochs.Count));
                 continue;
             }
@@ -169,6 +193,7 @@ internal sealed class ExperimentRunner
             rows.Add((cell, IsRunning(cell) ? "running" : done > 0 ? "stopped" : "left", done, total));
         }
         int finished = rows.Count(r => r.State == "done");
+        double? secondsPerEpoch = doneEpochs > 0 ? doneSeconds / doneEpochs : null;
         o.WriteLine($"{Spec.Name}{(Smoke ? " (smoke)" : "")}: {finished} of {rows.Count} cells done; results in {ResultsFolder}");
         foreach ((Cell cell, string state, int done, int total) in rows)
         {
@@ -185,7 +210,7 @@ internal sealed class ExperimentRunner
     {
         try
         {
-            return Core.Models.ModelFile.Load(path).Header.Epoch;
+            return Core.Models.ModelFile.ReadHeader(path).Epoch;
         }
         catch (Core.Models.ModelFileException)
         {

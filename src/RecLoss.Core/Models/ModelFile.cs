@@ -112,20 +112,46 @@ public static class ModelFile
         return Parse(file, path);
     }
 
+    /// <summary>Reads only the header (the first section) of a model file: what it holds and, for a checkpoint, the
+    /// epoch, without reading the parameters. Checked as <see cref="Load"/> checks it (magic, version, tag, length, CRC).</summary>
+    public static ModelHeader ReadHeader(string path)
+    {
+        try
+        {
+            using FileStream stream = File.OpenRead(path);
+            Span<byte> start = stackalloc byte[PreambleBytes + SectionHeaderBytes];
+            int read = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
+            CheckPreamble(start[..Math.Min(read, PreambleBytes)], path);
+            if (read < start.Length || Tag(start.Slice(PreambleBytes, 4)) != "HEAD")
+            {
+                throw new ModelFileException(path, "HEAD", read < start.Length ? $"truncated: the file ends at byte {read}, inside the first section's header"
+                    : $"found section '{Tag(start.Slice(PreambleBytes, 4))}' at byte {PreambleBytes}, expected HEAD first");
+            }
+            ulong length = BinaryPrimitives.ReadUInt64LittleEndian(start[(PreambleBytes + 4)..]);
+            uint stored = BinaryPrimitives.ReadUInt32LittleEndian(start[(PreambleBytes + 12)..]);
+            if (length > (ulong)(stream.Length - stream.Position))
+            {
+                throw new ModelFileException(path, "HEAD", $"truncated: declares {length:N0} bytes, but only {stream.Length - stream.Position:N0} remain");
+            }
+            byte[] payload = new byte[length];
+            stream.ReadExactly(payload);
+            uint computed = Crc32.HashToUInt32(payload);
+            if (computed != stored)
+            {
+                throw new ModelFileException(path, "HEAD", $"checksum mismatch (stored {stored:x8}, computed {computed:x8}): the file is corrupted");
+            }
+            return Section(path, "HEAD", () => Checked(JsonSerializer.Deserialize<ModelHeader>(payload, Json)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelFileException(path, "", $"cannot be read: {e.Message}");
+        }
+    }
+
     /// <summary>Parses a model file's bytes; <paramref name="path"/> only names it in errors.</summary>
     public static (TrainedModel Model, OptimizerState? Optimizer) Parse(ReadOnlySpan<byte> file, string path)
     {
-        if (file.Length < PreambleBytes || !file[..Magic.Length].SequenceEqual(Magic))
-        {
-            throw new ModelFileException(path, "", file.Length >= Magic.Length && !file[..Magic.Length].SequenceEqual(Magic)
-                ? $"not a RecLoss model file (it starts with {Convert.ToHexString(file[..Magic.Length])}, expected {Convert.ToHexString(Magic)})"
-                : $"truncated: {file.Length} bytes, shorter than the {PreambleBytes}-byte preamble of a model file");
-        }
-        uint version = BinaryPrimitives.ReadUInt32LittleEndian(file[8..]);
-        if (version != FormatVersion)
-        {
-            throw new ModelFileException(path, "", $"format version {version}; this build of recloss reads version {FormatVersion}");
-        }
+        CheckPreamble(file, path);
         uint count = BinaryPrimitives.ReadUInt32LittleEndian(file[12..]);
         if (count != s_required.Length && count != s_required.Length + 1)
         {
@@ -167,6 +193,22 @@ public static class ModelFile
             throw new ModelFileException(path, "", $"{file.Length - offset:N0} bytes follow the last section (at byte {offset}); expected the file to end there");
         }
         return Build(payloads, path);
+    }
+
+    /// <summary>The magic and the format version; <paramref name="file"/> is the file or at least its preamble.</summary>
+    private static void CheckPreamble(ReadOnlySpan<byte> file, string path)
+    {
+        if (file.Length < PreambleBytes || !file[..Magic.Length].SequenceEqual(Magic))
+        {
+            throw new ModelFileException(path, "", file.Length >= Magic.Length && !file[..Magic.Length].SequenceEqual(Magic)
+                ? $"not a RecLoss model file (it starts with {Convert.ToHexString(file[..Magic.Length])}, expected {Convert.ToHexString(Magic)})"
+                : $"truncated: {file.Length} bytes, shorter than the {PreambleBytes}-byte preamble of a model file");
+        }
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(file[8..]);
+        if (version != FormatVersion)
+        {
+            throw new ModelFileException(path, "", $"format version {version}; this build of recloss reads version {FormatVersion}");
+        }
     }
 
     private static (TrainedModel, OptimizerState?) Build(Dictionary<string, byte[]> payloads, string path)

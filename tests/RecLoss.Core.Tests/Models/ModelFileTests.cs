@@ -89,6 +89,33 @@ public sealed class ModelFileTests : IDisposable
     }
 
     [Fact]
+    public void The_header_alone_reads_as_the_whole_file_gives_it_and_a_damaged_header_is_refused()
+    {
+        (TrainedModel model, _, _) = TrainedModels.Train(EncoderKind.MatrixFactorization, epochs: 2);
+        string path = Path.Combine(_folder, "m.rlm");
+        ModelFile.Save(model, path);
+        ModelHeader header = ModelFile.ReadHeader(path);
+        Assert.Equal(2, header.Epoch);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(ModelFile.Load(path).Header), System.Text.Json.JsonSerializer.Serialize(header));
+
+        byte[] good = File.ReadAllBytes(path);
+        int headLength = (int)BitConverter.ToInt64(good, 20);
+        string bad = Path.Combine(_folder, "bad.rlm");
+        foreach (int cut in new[] { 0, 7, 16, 31, 32 + headLength / 2 })
+        {
+            File.WriteAllBytes(bad, good[..cut]);
+            Assert.Contains("truncated", Assert.Throws<ModelFileException>(() => ModelFile.ReadHeader(bad)).Message);
+        }
+        byte[] flipped = (byte[])good.Clone();
+        flipped[32 + headLength / 2] ^= 0x20;                    // inside the header's JSON
+        File.WriteAllBytes(bad, flipped);
+        Assert.Contains("checksum mismatch", Assert.Throws<ModelFileException>(() => ModelFile.ReadHeader(bad)).Message);
+        File.WriteAllBytes(bad, "{\"hello\": 1}\n"u8.ToArray());
+        Assert.Contains("not a RecLoss model file", Assert.Throws<ModelFileException>(() => ModelFile.ReadHeader(bad)).Message);
+        Assert.Contains("cannot be read", Assert.Throws<ModelFileException>(() => ModelFile.ReadHeader(Path.Combine(_folder, "missing.rlm"))).Message);
+    }
+
+    [Fact]
     public void A_consistent_lie_inside_a_section_is_caught_by_the_cross_checks()
     {
         (TrainedModel model, _, _) = TrainedModels.Train(EncoderKind.MatrixFactorization, epochs: 1);
