@@ -157,6 +157,41 @@ public class ExperimentTests : WithTempFolder
     }
 
     [Fact]
+    public void A_cell_another_spec_has_trained_with_the_same_data_and_options_takes_its_result()
+    {
+        string first = Spec("name: first\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [mml, ccl]\n");
+        string second = Spec("name: second\nbase: {epochs: 2}\ngrid:\n  loss: [ccl, bpr]\n  \"@v\": [a]\nper:\n  - {when: {loss: ccl}, set: {eval-every: 1}}\n");
+        string third = Spec("name: third\nbase: {epochs: 2, eval-every: 2}\ngrid:\n  loss: [ccl]\n");
+        Assert.Equal(0, Cli.Run("experiment", "run", first, "--smoke", "--experiments", Folder).Code);
+        var (code, output, err) = Cli.Run("experiment", "status", second, "--smoke", "--experiments", Folder);
+        Assert.Contains("reuse    ccl_a", output);
+        Assert.Contains("the same training as first/ccl: run takes its result", output);
+        Assert.Contains("2 epochs left", output);                  // bpr_a's only
+        (code, output, err) = Cli.Run("experiment", "run", second, "--smoke", "--experiments", Folder);
+        Assert.True(code == 0, err);
+        Assert.Contains("ccl_a: the same training as first/ccl (identical data and options): its result reused", output);
+        Assert.Contains("bpr_a: train", output);
+        Assert.Contains("1 cells run now", output);
+        string Result(string spec, string cell) => File.ReadAllText(Path.Combine(Folder, "runs", spec + "-smoke", "results", cell + ".json"));
+        using (JsonDocument copy = JsonDocument.Parse(Result("second", "ccl_a")), source = JsonDocument.Parse(Result("first", "ccl")))
+        {
+            Assert.Equal("first/ccl", copy.RootElement.GetProperty("reusedFrom").GetString());
+            Assert.Equal("second", copy.RootElement.GetProperty("spec").GetString());
+            Assert.Equal(source.RootElement.GetProperty("epochs").GetRawText(), copy.RootElement.GetProperty("epochs").GetRawText());
+        }
+
+        // Another option (eval-every 2) is another training; --no-reuse trains even an identical one.
+        (code, output, _) = Cli.Run("experiment", "run", third, "--smoke", "--experiments", Folder);
+        Assert.Equal(0, code);
+        Assert.Contains("ccl: train", output);
+        string fourth = Spec("name: fourth\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [ccl]\n");
+        (code, output, _) = Cli.Run("experiment", "run", fourth, "--smoke", "--experiments", Folder, "--no-reuse");
+        Assert.Equal(0, code);
+        Assert.Contains("ccl: train", output);
+        Assert.DoesNotContain("reusedFrom", Result("fourth", "ccl"));
+    }
+
+    [Fact]
     public void The_report_holds_a_table_and_the_figures_of_every_spec_as_inline_svg_and_files()
     {
         string path = Spec("name: rep\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [mml, ccl]\n  negatives: [5, 10]\n  \"@noise\": [none, neg0.2, pos0.1]\nper:\n  - {when: {\"@noise\": neg0.2}, set: {false-negative-ratio: 0.2}}\n  - {when: {\"@noise\": pos0.1}, set: {noisy-positive-ratio: 0.1}}\n");

@@ -6,11 +6,12 @@ namespace RecLoss.Cli.Commands;
 internal static class ExperimentCommand
 {
     public static Verb Verb => new("experiment", "recloss experiment run|status|table FILE [options]", "run a YAML grid of training runs, resumably; show its status or its table",
-        "run: trains the cells not yet finished, in order, each with a checkpoint (stop at any time; run again to continue); a finished cell writes experiments/results/NAME/CELL.json. status: done, running, stopped and left cells, with the time left. table: the finished cells over their seeds beside the published figures, as table.md, table.csv and table.json. --smoke runs the spec's short version on generated data, its results kept apart under experiments/runs/.",
+        "run: trains the cells not yet finished, in order, each with a checkpoint (stop at any time; run again to continue); a finished cell writes experiments/results/NAME/CELL.json; a cell whose training (data and options) another spec has finished takes that result. status: done, running, stopped and left cells, with the time left. table: the finished cells over their seeds beside the published figures, as table.md, table.csv and table.json. --smoke runs the spec's short version on generated data, its results kept apart under experiments/runs/.",
         [new("smoke", null, Section.Query, "the spec's short version (its smoke: settings) on generated data"),
          new("data-root", "DIR", Section.Query, "the folder holding the data sets the grid names (default ../shared/data)"),
          new("experiments", "DIR", Section.Query, "the folder for runs/ and results/ (default experiments)"),
          new("checkpoint-every", "N", Section.Query, "epochs between a cell's checkpoints (default 5)"),
+         new("no-reuse", null, Section.Query, "run: train every cell, even one whose identical training (data and options) another spec has finished; by default that result is copied"),
          new("cells", "PATTERNS", Section.Query, "run: only the cells whose names match, comma-separated, * and ? as wildcards (e.g. 'gowalla_mml_*,gowalla_ccl_*')")],
         Run, Positionals: "ACTION FILE");
 
@@ -26,12 +27,13 @@ internal static class ExperimentCommand
         string root = args.String("experiments", "experiments");
         int every = args.Int("checkpoint-every", 5, 1);
         string? cells = args.String("cells");
+        bool reuse = !args.Flag("no-reuse");
         args.EnsureAllUsed("experiment");
         if (!File.Exists(file))
         {
             throw new UsageException($"experiment {action}: '{file}' is not a file (expected a YAML spec such as experiments/mml-table3.yaml)");
         }
-        var runner = new ExperimentRunner(ExperimentSpec.Load(file), smoke, dataRoot, root, every);
+        var runner = new ExperimentRunner(ExperimentSpec.Load(file), smoke, dataRoot, root, every) { Reuse = reuse };
         if (cells is not null && action != "run")
         {
             throw new UsageException($"--cells applies to experiment run; status and table cover every cell (got it with {action})");

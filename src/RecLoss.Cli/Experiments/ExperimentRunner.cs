@@ -117,6 +117,12 @@ internal sealed class ExperimentRunner
                 context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: done ({ResultPath(cell)})");
                 continue;
             }
+            if (Reuse && SameTraining(cell) is { } same)
+            {
+                CopyResult(cell, same);
+                context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: the same training as {same.Name} (identical data and options): its result reused");
+                continue;
+            }
             context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: train {string.Join(" ", TrainOptions(cell).Select(o => o.Value is null ? $"--{o.Key}" : $"--{o.Key} {o.Value}"))}");
             string lockPath = Path.Combine(RunFolder(cell), LockName);
             File.WriteAllText(lockPath, Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
@@ -131,6 +137,61 @@ internal sealed class ExperimentRunner
             ran++;
         }
         return (ran, ExitCodes.Success);
+    }
+
+    /// <summary>Whether a cell whose training another spec has already finished takes that result instead of training.</summary>
+    public bool Reuse { get; init; } = true;
+
+    /// <summary>The finished result file of another spec that trained exactly this cell: the same smoke mode, data set
+    /// and train options, compared as written (so "1e-8" and "1e-08" differ: a miss trains, never a wrong reuse).
+    /// A result that was itself reused is not a source.</summary>
+    private (string File, string Name)? SameTraining(Cell cell)
+    {
+        // Published results sit in experiments/results/SPEC/, smoke results in experiments/runs/SPEC-smoke/results/.
+        string specs = Path.GetDirectoryName(Smoke ? RunsFolder : ResultsFolder)!;
+        IEnumerable<string> folders = !Directory.Exists(specs) ? []
+            : Directory.GetDirectories(specs).Select(d => Smoke ? Path.Combine(d, "results") : d);
+        var wanted = cell.Options.ToDictionary(o => o.Key, o => o.Value ?? "true", StringComparer.Ordinal);
+        foreach (string folder in folders.Where(Directory.Exists).Order(StringComparer.Ordinal))
+        {
+            if (Path.GetFullPath(folder) == Path.GetFullPath(ResultsFolder))
+            {
+                continue;
+            }
+            foreach (string file in Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal))
+            {
+                JsonNode? result;
+                try
+                {
+                    result = JsonNode.Parse(File.ReadAllText(file));
+                }
+                catch (JsonException)
+                {
+                    continue;   // not a cell result
+                }
+                if (result is JsonObject r && r["options"] is JsonObject options && r["epochs"] is JsonArray && r["reusedFrom"] is null
+                    && r["smoke"] is JsonValue smoke && smoke.TryGetValue(out bool isSmoke) && isSmoke == Smoke
+                    && Text(r["grid"]?["data"]) == cell.Data && options.Count == wanted.Count
+                    && wanted.All(w => Text(options[w.Key]) == w.Value))
+                {
+                    return (file, $"{Text(r["spec"])}/{Text(r["cell"])}");
+                }
+            }
+        }
+        return null;
+    }
+
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? text) ? text : null;
+
+    /// <summary>Writes a cell's result as a copy of another spec's result file, under this spec's and cell's names.</summary>
+    private void CopyResult(Cell cell, (string File, string Name) source)
+    {
+        var result = (JsonObject)JsonNode.Parse(File.ReadAllText(source.File))!;
+        result["spec"] = Spec.Name;
+        result["cell"] = cell.Key;
+        result["grid"] = new JsonObject([.. cell.Grid.Select(g => new KeyValuePair<string, JsonNode?>(g.Key, g.Value))]);
+        result["reusedFrom"] = source.Name;
+        AtomicFile.WriteAllText(ResultPath(cell), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     /// <summary>The cell's result from its run record: options, provenance, the curve at K = 20, and the three selections.</summary>
@@ -175,6 +236,7 @@ internal sealed class ExperimentRunner
     public void Status(TextWriter o)
     {
         (int doneEpochs, double doneSeconds) = (0, 0.0);
+        var reusable = new Dictionary<string, string>(StringComparer.Ordinal);
         var rows = new List<(Cell Cell, string State, int Done, int Total)>();
         foreach (Cell cell in Cells)
         {
@@ -190,14 +252,21 @@ internal sealed class ExperimentRunner
             }
             string checkpoint = Path.Combine(RunFolder(cell), "checkpoint", CheckpointFolder.FileName);
             int done = File.Exists(checkpoint) ? CheckpointEpoch(checkpoint) : 0;
-            rows.Add((cell, IsRunning(cell) ? "running" : done > 0 ? "stopped" : "left", done, total));
+            string? same = done == 0 && Reuse ? SameTraining(cell)?.Name : null;
+            rows.Add(same is not null ? (cell, "reuse", total, total)
+                : (cell, IsRunning(cell) ? "running" : done > 0 ? "stopped" : "left", done, total));
+            if (same is not null)
+            {
+                reusable[cell.Key] = same;
+            }
         }
         int finished = rows.Count(r => r.State == "done");
         double? secondsPerEpoch = doneEpochs > 0 ? doneSeconds / doneEpochs : null;
         o.WriteLine($"{Spec.Name}{(Smoke ? " (smoke)" : "")}: {finished} of {rows.Count} cells done; results in {ResultsFolder}");
         foreach ((Cell cell, string state, int done, int total) in rows)
         {
-            o.WriteLine($"  {state,-8} {cell.Key,-40} epoch {done,4} / {total}");
+            o.WriteLine(state == "reuse" ? $"  {state,-8} {cell.Key,-40} the same training as {reusable[cell.Key]}: run takes its result"
+                : $"  {state,-8} {cell.Key,-40} epoch {done,4} / {total}");
         }
         int epochsLeft = rows.Where(r => r.State != "done").Sum(r => r.Total - r.Done);
         o.WriteLine(epochsLeft == 0 ? "nothing left to run"
