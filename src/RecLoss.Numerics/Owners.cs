@@ -21,6 +21,11 @@ public readonly struct Owners
 
     public int Count => (int)_count;
 
+    /// <summary><c>index / count</c> for a non-negative index: the high half of the same product (exact for every
+    /// 32-bit index, by the same theorem).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Quotient(int index) => _count == 1 ? index : (int)Math.BigMul(_magic, (uint)index, out _);
+
     /// <summary><c>index % count</c> for a non-negative index.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Of(int index)

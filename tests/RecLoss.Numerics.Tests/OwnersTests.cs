@@ -19,6 +19,7 @@ public class OwnersTests
         foreach (int index in edges.Concat(Enumerable.Range(0, 10_000).Select(_ => (int)(rng.NextUInt64() >> 33))))
         {
             Assert.Equal(index % count, owners.Of(index));
+            Assert.Equal(index / count, owners.Quotient(index));
         }
     }
 

@@ -40,6 +40,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
     private readonly ParallelRunner _runner;
     private readonly int[] _rowUser, _rowItem, _order;
     private readonly int _dim, _slots;
+    private readonly Owners _slotRows;          // slot -> its batch row, s / _slots without a division
 
     // Batch buffers, allocated once.
     private readonly int[] _batchUser;          // [B]
@@ -113,6 +114,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _runner = runner;
         _dim = encoder.Dim;
         _slots = 1 + options.Negatives;
+        _slotRows = new Owners(_slots);
 
         _rowUser = new int[train.Count];
         _rowItem = new int[train.Count];
@@ -680,7 +682,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
 
     private void SumItemGradients(int from, int to)
     {
-        int dim = _dim, slots = _slots;
+        int dim = _dim;
         float[] items = _encoder.Items.Weights;
 
         for (int t = from; t < to; t++)
@@ -689,13 +691,12 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             int item = _distinctItems[q];
             _gradient.Rows[1][t] = item;
             Span<float> g = _gradient.Value(1, t);
-            g.Clear();
+            // dL/de_i = sum_s a_s u~_row(s) - (sum_s b_s) e_i over the slots that drew item i
+            ReadOnlySpan<int> itemSlots = _itemSlotList.AsSpan(_itemSlotStart[q], _itemSlotStart[q + 1] - _itemSlotStart[q]);
+            GatherScaledSum.Compute(_userTilde, itemSlots, _slotRows, _coefA, g);
             float bSum = 0;
-            for (int p = _itemSlotStart[q]; p < _itemSlotStart[q + 1]; p++)
+            foreach (int s in itemSlots)
             {
-                int s = _itemSlotList[p];
-                // dL/de_i += a_s u~_row - b_s e_i
-                VectorKernels.MultiplyAdd<float>(_userTilde.AsSpan(s / slots * dim, dim), _coefA[s], g);
                 bSum += _coefB[s];
             }
             if (bSum != 0f)
