@@ -151,9 +151,13 @@ public class ExperimentTests : WithTempFolder
         Assert.Equal(2, code);
         Assert.Contains("'movielens_*' matches no cell of pick", err);
         Assert.Contains("yelp2018_mml, yelp2018_ccl", err);
-        (code, _, err) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder, "--cells", "gowalla_*");
+        (code, output, _) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder, "--cells", "yelp2018_*");
+        Assert.Equal(0, code);
+        Assert.Contains("1 of 3 cells done (the 3 of 6 among --cells)", output);
+        Assert.DoesNotContain("gowalla_mml", output);
+        (code, _, err) = Cli.Run("experiment", "table", path, "--smoke", "--experiments", Folder, "--cells", "gowalla_*");
         Assert.Equal(2, code);
-        Assert.Contains("--cells applies to experiment run", err);
+        Assert.Contains("--cells applies to experiment run and status", err);
     }
 
     [Fact]

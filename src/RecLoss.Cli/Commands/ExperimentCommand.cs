@@ -12,7 +12,7 @@ internal static class ExperimentCommand
          new("experiments", "DIR", Section.Query, "the folder for runs/ and results/ (default experiments)"),
          new("checkpoint-every", "N", Section.Query, "epochs between a cell's checkpoints (default 5)"),
          new("no-reuse", null, Section.Query, "run: train every cell, even one whose identical training (data and options) another spec has finished; by default that result is copied"),
-         new("cells", "PATTERNS", Section.Query, "run: only the cells whose names match, comma-separated, * and ? as wildcards (e.g. 'gowalla_mml_*,gowalla_ccl_*')")],
+         new("cells", "PATTERNS", Section.Query, "run or status: only the cells whose names match, comma-separated, * and ? as wildcards (e.g. 'gowalla_mml_*,gowalla_ccl_*')")],
         Run, Positionals: "ACTION FILE");
 
     private static int Run(ArgumentReader args, VerbContext context)
@@ -34,15 +34,15 @@ internal static class ExperimentCommand
             throw new UsageException($"experiment {action}: '{file}' is not a file (expected a YAML spec such as experiments/mml-table3.yaml)");
         }
         var runner = new ExperimentRunner(ExperimentSpec.Load(file), smoke, dataRoot, root, every) { Reuse = reuse };
-        if (cells is not null && action != "run")
+        if (cells is not null && action == "table")
         {
-            throw new UsageException($"--cells applies to experiment run; status and table cover every cell (got it with {action})");
+            throw new UsageException("--cells applies to experiment run and status; a table covers every finished cell");
         }
         HashSet<string>? only = cells is null ? null : runner.Select(cells);
         switch (action)
         {
             case "status":
-                runner.Status(context.Output);
+                runner.Status(context.Output, only);
                 return ExitCodes.Success;
             case "table":
                 context.Output.Write(ExperimentTables.Write(runner));

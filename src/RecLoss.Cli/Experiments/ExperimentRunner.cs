@@ -233,12 +233,12 @@ internal sealed class ExperimentRunner
     }
 
     /// <summary>What is done, running, stopped part way and left, with an estimate of the time left.</summary>
-    public void Status(TextWriter o)
+    public void Status(TextWriter o, IReadOnlySet<string>? only = null)
     {
         (int doneEpochs, double doneSeconds) = (0, 0.0);
         var reusable = new Dictionary<string, string>(StringComparer.Ordinal);
         var rows = new List<(Cell Cell, string State, int Done, int Total)>();
-        foreach (Cell cell in Cells)
+        foreach (Cell cell in Cells.Where(c => only is null || only.Contains(c.Key)))
         {
             int total = cell.Options.TryGetValue("epochs", out string? e) && int.TryParse(e, CultureInfo.InvariantCulture, out int n) ? n : 100;
             if (File.Exists(ResultPath(cell)))
@@ -262,7 +262,7 @@ internal sealed class ExperimentRunner
         }
         int finished = rows.Count(r => r.State == "done");
         double? secondsPerEpoch = doneEpochs > 0 ? doneSeconds / doneEpochs : null;
-        o.WriteLine($"{Spec.Name}{(Smoke ? " (smoke)" : "")}: {finished} of {rows.Count} cells done; results in {ResultsFolder}");
+        o.WriteLine($"{Spec.Name}{(Smoke ? " (smoke)" : "")}: {finished} of {rows.Count} cells done{(only is null ? "" : $" (the {rows.Count} of {Cells.Count} among --cells)")}; results in {ResultsFolder}");
         foreach ((Cell cell, string state, int done, int total) in rows)
         {
             o.WriteLine(state == "reuse" ? $"  {state,-8} {cell.Key,-40} the same training as {reusable[cell.Key]}: run takes its result"
