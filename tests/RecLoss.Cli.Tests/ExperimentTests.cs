@@ -196,6 +196,42 @@ public class ExperimentTests : WithTempFolder
     }
 
     [Fact]
+    public void A_result_is_reused_only_from_the_same_data_folder_and_odd_files_beside_it_are_ignored()
+    {
+        // Two copies of one small data set under two roots: same name, same content, other folders.
+        var rng = new Random(3);
+        string train = string.Join("\n", Enumerable.Range(0, 40).Select(u => $"{u} {string.Join(" ", Enumerable.Range(0, 6).Select(_ => rng.Next(60)).Distinct())}")) + "\n";
+        string test = string.Join("\n", Enumerable.Range(0, 40).Select(u => $"{u} {rng.Next(60)}")) + "\n";
+        foreach (string root in new[] { "rootA", "rootB" })
+        {
+            Directory.CreateDirectory(Path.Combine(Folder, root, "tiny"));
+            File.WriteAllText(Path.Combine(Folder, root, "tiny", "train.txt"), train);
+            File.WriteAllText(Path.Combine(Folder, root, "tiny", "test.txt"), test);
+        }
+        string first = Spec("name: one\nbase: {epochs: 1, negatives: 3, dim: 8}\ngrid:\n  data: [tiny]\n");
+        string second = Spec("name: two\nbase: {epochs: 1, negatives: 3, dim: 8}\ngrid:\n  data: [tiny]\n  \"@x\": [a]\n");
+        var (code, _, err) = Cli.Run("experiment", "run", first, "--experiments", Folder, "--data-root", Path.Combine(Folder, "rootA"));
+        Assert.True(code == 0, err);
+        using (JsonDocument result = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "results", "one", "tiny.json"))))
+        {
+            Assert.Equal(Path.Combine(Folder, "rootA", "tiny"), result.RootElement.GetProperty("dataPath").GetString());
+            Assert.Equal(16, result.RootElement.GetProperty("dataFingerprint").GetString()!.Length);
+        }
+        // Files that are not cell results, in the results folders reuse reads: skipped, never a crash.
+        File.WriteAllText(Path.Combine(Folder, "results", "one", "odd.json"), "{\"options\": {}, \"epochs\": [], \"smoke\": false, \"grid\": [1]}");
+        File.WriteAllText(Path.Combine(Folder, "results", "one", "junk.json"), "not json");
+
+        (code, string output, err) = Cli.Run("experiment", "run", second, "--experiments", Folder, "--data-root", Path.Combine(Folder, "rootB"));
+        Assert.True(code == 0, err);
+        Assert.Contains("tiny_a: train", output);                       // another folder: trained
+        File.Delete(Path.Combine(Folder, "results", "two", "tiny_a.json"));
+        Directory.Delete(Path.Combine(Folder, "runs", "two"), recursive: true);
+        (code, output, err) = Cli.Run("experiment", "run", second, "--experiments", Folder, "--data-root", Path.Combine(Folder, "rootA"));
+        Assert.True(code == 0, err);
+        Assert.Contains("tiny_a: the same training as one/tiny", output);
+    }
+
+    [Fact]
     public void The_report_holds_a_table_and_the_figures_of_every_spec_as_inline_svg_and_files()
     {
         string path = Spec("name: rep\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [mml, ccl]\n  negatives: [5, 10]\n  \"@noise\": [none, neg0.2, pos0.1]\nper:\n  - {when: {\"@noise\": neg0.2}, set: {false-negative-ratio: 0.2}}\n  - {when: {\"@noise\": pos0.1}, set: {noisy-positive-ratio: 0.1}}\n");

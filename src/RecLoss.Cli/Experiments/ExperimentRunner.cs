@@ -117,7 +117,7 @@ internal sealed class ExperimentRunner
                 context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: done ({ResultPath(cell)})");
                 continue;
             }
-            if (Reuse && SameTraining(cell) is { } same)
+            if (Reuse && !File.Exists(CheckpointPath(cell)) && SameTraining(cell) is { } same)
             {
                 CopyResult(cell, same);
                 context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: the same training as {same.Name} (identical data and options): its result reused");
@@ -142,9 +142,10 @@ internal sealed class ExperimentRunner
     /// <summary>Whether a cell whose training another spec has already finished takes that result instead of training.</summary>
     public bool Reuse { get; init; } = true;
 
-    /// <summary>The finished result file of another spec that trained exactly this cell: the same smoke mode, data set
-    /// and train options, compared as written (so "1e-8" and "1e-08" differ: a miss trains, never a wrong reuse).
-    /// A result that was itself reused is not a source.</summary>
+    /// <summary>The finished result file of another spec that trained exactly this cell: the same smoke mode, the same
+    /// data folder (its full path) and the same train options, compared as written (so "1e-8" and "1e-08" differ: a
+    /// miss trains, never a wrong reuse). A result that was itself reused is not a source; neither is a cell started
+    /// here (it continues from its checkpoint).</summary>
     private (string File, string Name)? SameTraining(Cell cell)
     {
         // Published results sit in experiments/results/SPEC/, smoke results in experiments/runs/SPEC-smoke/results/.
@@ -152,6 +153,7 @@ internal sealed class ExperimentRunner
         IEnumerable<string> folders = !Directory.Exists(specs) ? []
             : Directory.GetDirectories(specs).Select(d => Smoke ? Path.Combine(d, "results") : d);
         var wanted = cell.Options.ToDictionary(o => o.Key, o => o.Value ?? "true", StringComparer.Ordinal);
+        string? dataPath = DataPath(cell);
         foreach (string folder in folders.Where(Directory.Exists).Order(StringComparer.Ordinal))
         {
             if (Path.GetFullPath(folder) == Path.GetFullPath(ResultsFolder))
@@ -160,26 +162,30 @@ internal sealed class ExperimentRunner
             }
             foreach (string file in Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal))
             {
-                JsonNode? result;
                 try
                 {
-                    result = JsonNode.Parse(File.ReadAllText(file));
+                    if (JsonNode.Parse(File.ReadAllText(file)) is JsonObject r && r["options"] is JsonObject options
+                        && r["epochs"] is JsonArray && r["reusedFrom"] is null
+                        && r["smoke"] is JsonValue smoke && smoke.TryGetValue(out bool isSmoke) && isSmoke == Smoke
+                        && r["grid"] is JsonObject grid && Text(grid["data"]) == cell.Data && Text(r["dataPath"]) == dataPath
+                        && options.Count == wanted.Count && wanted.All(w => Text(options[w.Key]) == w.Value))
+                    {
+                        return (file, $"{Text(r["spec"])}/{Text(r["cell"])}");
+                    }
                 }
-                catch (JsonException)
+                catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or InvalidOperationException)
                 {
-                    continue;   // not a cell result
-                }
-                if (result is JsonObject r && r["options"] is JsonObject options && r["epochs"] is JsonArray && r["reusedFrom"] is null
-                    && r["smoke"] is JsonValue smoke && smoke.TryGetValue(out bool isSmoke) && isSmoke == Smoke
-                    && Text(r["grid"]?["data"]) == cell.Data && options.Count == wanted.Count
-                    && wanted.All(w => Text(options[w.Key]) == w.Value))
-                {
-                    return (file, $"{Text(r["spec"])}/{Text(r["cell"])}");
+                    // Not a readable cell result (a table, a file being written): not a source.
                 }
             }
         }
         return null;
     }
+
+    /// <summary>The full path of the data folder a cell trains on; null for generated data (smoke, or none named).</summary>
+    private string? DataPath(Cell cell) => cell.Data is null || Smoke ? null : Path.GetFullPath(Path.Combine(DataRoot, cell.Data));
+
+    private string CheckpointPath(Cell cell) => Path.Combine(RunFolder(cell), "checkpoint", CheckpointFolder.FileName);
 
     private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? text) ? text : null;
 
@@ -213,6 +219,8 @@ internal sealed class ExperimentRunner
             ["commit"] = record["commit"]?.DeepClone(),
             ["commitDirty"] = record["commitDirty"]?.DeepClone(),
             ["machine"] = record["machine"]?.DeepClone(),
+            ["dataPath"] = DataPath(cell),
+            ["dataFingerprint"] = record["data"]?["fingerprint"]?.DeepClone(),
             ["finishedUtc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             ["epochs"] = new JsonArray([.. record["epochs"]!.AsArray().Select(e => (JsonNode)new JsonObject
             {
@@ -238,11 +246,12 @@ internal sealed class ExperimentRunner
         (int doneEpochs, double doneSeconds) = (0, 0.0);
         var reusable = new Dictionary<string, string>(StringComparer.Ordinal);
         var rows = new List<(Cell Cell, string State, int Done, int Total)>();
-        foreach (Cell cell in Cells.Where(c => only is null || only.Contains(c.Key)))
+        foreach (Cell cell in Cells)
         {
             int total = cell.Options.TryGetValue("epochs", out string? e) && int.TryParse(e, CultureInfo.InvariantCulture, out int n) ? n : 100;
             if (File.Exists(ResultPath(cell)))
             {
+                // Every finished cell times the epochs left, listed or not.
                 JsonNode result = JsonNode.Parse(File.ReadAllText(ResultPath(cell)))!;
                 JsonArray epochs = result["epochs"]!.AsArray();
                 doneEpochs += epochs.Count;
@@ -250,16 +259,18 @@ internal sealed class ExperimentRunner
                 rows.Add((cell, "done", epochs.Count, epochs.Count));
                 continue;
             }
-            string checkpoint = Path.Combine(RunFolder(cell), "checkpoint", CheckpointFolder.FileName);
-            int done = File.Exists(checkpoint) ? CheckpointEpoch(checkpoint) : 0;
-            string? same = done == 0 && Reuse ? SameTraining(cell)?.Name : null;
+            int done = File.Exists(CheckpointPath(cell)) ? CheckpointEpoch(CheckpointPath(cell)) : 0;
+            bool running = IsRunning(cell);
+            // As run decides: a cell not started here takes another spec's identical training.
+            string? same = !running && Reuse && !File.Exists(CheckpointPath(cell)) ? SameTraining(cell)?.Name : null;
             rows.Add(same is not null ? (cell, "reuse", total, total)
-                : (cell, IsRunning(cell) ? "running" : done > 0 ? "stopped" : "left", done, total));
+                : (cell, running ? "running" : done > 0 ? "stopped" : "left", done, total));
             if (same is not null)
             {
                 reusable[cell.Key] = same;
             }
         }
+        rows = [.. rows.Where(r => only is null || only.Contains(r.Cell.Key))];
         int finished = rows.Count(r => r.State == "done");
         double? secondsPerEpoch = doneEpochs > 0 ? doneSeconds / doneEpochs : null;
         o.WriteLine($"{Spec.Name}{(Smoke ? " (smoke)" : "")}: {finished} of {rows.Count} cells done{(only is null ? "" : $" (the {rows.Count} of {Cells.Count} among --cells)")}; results in {ResultsFolder}");

@@ -122,16 +122,24 @@ public static class ModelFile
             Span<byte> start = stackalloc byte[PreambleBytes + SectionHeaderBytes];
             int read = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
             CheckPreamble(start[..Math.Min(read, PreambleBytes)], path);
-            if (read < start.Length || Tag(start.Slice(PreambleBytes, 4)) != "HEAD")
+            CheckSectionCount(BinaryPrimitives.ReadUInt32LittleEndian(start[12..]), path);
+            if (read < start.Length)
             {
-                throw new ModelFileException(path, "HEAD", read < start.Length ? $"truncated: the file ends at byte {read}, inside the first section's header"
-                    : $"found section '{Tag(start.Slice(PreambleBytes, 4))}' at byte {PreambleBytes}, expected HEAD first");
+                throw new ModelFileException(path, "HEAD", $"truncated: the file ends at byte {read}, inside or before this section's 16-byte header at byte {PreambleBytes}");
+            }
+            if (Tag(start.Slice(PreambleBytes, 4)) is var tag && tag != "HEAD")
+            {
+                throw new ModelFileException(path, "HEAD", $"found section '{tag}' at byte {PreambleBytes} in its place (sections run {string.Join(", ", s_required)}[, {OptimizerTag}])");
             }
             ulong length = BinaryPrimitives.ReadUInt64LittleEndian(start[(PreambleBytes + 4)..]);
             uint stored = BinaryPrimitives.ReadUInt32LittleEndian(start[(PreambleBytes + 12)..]);
             if (length > (ulong)(stream.Length - stream.Position))
             {
                 throw new ModelFileException(path, "HEAD", $"truncated: declares {length:N0} bytes, but only {stream.Length - stream.Position:N0} remain");
+            }
+            if (length > MaxHeaderBytes)
+            {
+                throw new ModelFileException(path, "HEAD", $"declares {length:N0} bytes; a header is JSON of a few kilobytes (at most {MaxHeaderBytes:N0} read)");
             }
             byte[] payload = new byte[length];
             stream.ReadExactly(payload);
@@ -142,21 +150,20 @@ public static class ModelFile
             }
             return Section(path, "HEAD", () => Checked(JsonSerializer.Deserialize<ModelHeader>(payload, Json)));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
             throw new ModelFileException(path, "", $"cannot be read: {e.Message}");
         }
     }
+
+    private const int MaxHeaderBytes = 16 << 20;
 
     /// <summary>Parses a model file's bytes; <paramref name="path"/> only names it in errors.</summary>
     public static (TrainedModel Model, OptimizerState? Optimizer) Parse(ReadOnlySpan<byte> file, string path)
     {
         CheckPreamble(file, path);
         uint count = BinaryPrimitives.ReadUInt32LittleEndian(file[12..]);
-        if (count != s_required.Length && count != s_required.Length + 1)
-        {
-            throw new ModelFileException(path, "", $"the preamble says {count} sections, expected {s_required.Length} or {s_required.Length + 1}");
-        }
+        CheckSectionCount(count, path);
         var payloads = new Dictionary<string, byte[]>();
         long offset = PreambleBytes;
         for (int s = 0; s < count; s++)
@@ -208,6 +215,14 @@ public static class ModelFile
         if (version != FormatVersion)
         {
             throw new ModelFileException(path, "", $"format version {version}; this build of recloss reads version {FormatVersion}");
+        }
+    }
+
+    private static void CheckSectionCount(uint count, string path)
+    {
+        if (count != s_required.Length && count != s_required.Length + 1)
+        {
+            throw new ModelFileException(path, "", $"the preamble says {count} sections, expected {s_required.Length} or {s_required.Length + 1}");
         }
     }
 
