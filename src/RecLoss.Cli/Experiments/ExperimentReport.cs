@@ -82,6 +82,8 @@ internal static class ExperimentReport
     private static Plot Curves(IEnumerable<(Cell Cell, JsonNode Result)> cells)
     {
         var plot = new Plot();
+        // The seed names a line only when the figure holds more than one.
+        bool seeds = cells.Select(c => c.Cell.Grid.GetValueOrDefault("seed")).Distinct().Count() > 1;
         foreach ((Cell cell, JsonNode result) in cells)
         {
             var points = result["epochs"]!.AsArray().Where(e => e!["test"] is JsonObject t && t["recall@20"] is not null)
@@ -91,7 +93,7 @@ internal static class ExperimentReport
                 continue;
             }
             var line = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
-            line.LegendText = string.Join(" ", cell.Grid.Where(g => g.Key is not ("data" or "seed")).Select(g => g.Value));
+            line.LegendText = string.Join(" ", cell.Grid.Where(g => g.Key != "data" && (seeds || g.Key != "seed")).Select(g => g.Key == "seed" ? $"seed {g.Value}" : g.Value));
             line.MarkerSize = points.Length > 30 ? 0 : 4;
         }
         plot.XLabel("epoch");
