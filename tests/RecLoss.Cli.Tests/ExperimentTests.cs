@@ -175,7 +175,7 @@ public class ExperimentTests : WithTempFolder
         Assert.True(code == 0, err);
         Assert.Contains("ccl_a: the same training as first/ccl (identical data and options): its result reused", output);
         Assert.Contains("bpr_a: train", output);
-        Assert.Contains("1 cells run now", output);
+        Assert.Contains("1 cells run now, 1 taken from other specs, all 2 done", output);
         string Result(string spec, string cell) => File.ReadAllText(Path.Combine(Folder, "runs", spec + "-smoke", "results", cell + ".json"));
         using (JsonDocument copy = JsonDocument.Parse(Result("second", "ccl_a")), source = JsonDocument.Parse(Result("first", "ccl")))
         {

@@ -54,8 +54,9 @@ internal static class ExperimentCommand
                     return code;   // a cell failed: its own message is above
                 }
                 int done = runner.Cells.Count(c => File.Exists(runner.ResultPath(c)));
-                context.Output.WriteLine(done == runner.Cells.Count ? $"{runner.Spec.Name}: {ran} cells run now, all {runner.Cells.Count} done"
-                    : $"{runner.Spec.Name}: {ran} cells run now, {done} of {runner.Cells.Count} done (the others were not among --cells)");
+                string reused = runner.Reused > 0 ? $", {runner.Reused} taken from other specs" : "";
+                context.Output.WriteLine(done == runner.Cells.Count ? $"{runner.Spec.Name}: {ran} cells run now{reused}, all {runner.Cells.Count} done"
+                    : $"{runner.Spec.Name}: {ran} cells run now{reused}, {done} of {runner.Cells.Count} done (the others were not among --cells)");
                 context.Output.Write(ExperimentTables.Write(runner));
                 return ExitCodes.Success;
         }

@@ -120,6 +120,7 @@ internal sealed class ExperimentRunner
             if (Reuse && !File.Exists(CheckpointPath(cell)) && SameTraining(cell) is { } same)
             {
                 CopyResult(cell, same);
+                Reused++;
                 context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: the same training as {same.Name} (identical data and options): its result reused");
                 continue;
             }
@@ -141,6 +142,9 @@ internal sealed class ExperimentRunner
 
     /// <summary>Whether a cell whose training another spec has already finished takes that result instead of training.</summary>
     public bool Reuse { get; init; } = true;
+
+    /// <summary>How many cells the last <see cref="Run"/> took from other specs.</summary>
+    public int Reused { get; private set; }
 
     /// <summary>The finished result file of another spec that trained exactly this cell: the same smoke mode, the same
     /// data folder (its full path) and the same train options, compared as written (so "1e-8" and "1e-08" differ: a
