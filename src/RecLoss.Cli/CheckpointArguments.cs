@@ -1,4 +1,3 @@
-using System.Text.Json;
 using RecLoss.Core.Data;
 using RecLoss.Core.Losses;
 using RecLoss.Core.Models;
@@ -58,7 +57,7 @@ internal sealed class CheckpointArguments
     /// data or settings is refused naming the difference.</summary>
     public (CheckpointFolder Sink, TrainingStart? Start) Open(Dataset data, IRowLoss loss, SessionOptions options, TextWriter notes)
     {
-        var config = JsonSerializer.SerializeToNode(SessionArguments.ConfigOf(loss, options))!.AsObject();
+        var config = SessionArguments.ConfigJson(loss, options);
         var folder = new CheckpointFolder(Folder, Every, data, loss, options, config);
         if (!folder.HasCheckpoint)
         {

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using RecLoss.Core.Data;
 using RecLoss.Core.Losses;
 using RecLoss.Core.Models;
@@ -61,9 +62,10 @@ internal sealed class InitialModel
         {
             notes.WriteLine($"note: the loss differs from the one {Path} was trained with ({Model.Header.Loss.ToJsonString()})");
         }
-        var now = System.Text.Json.JsonSerializer.SerializeToNode(SessionArguments.ConfigOf(loss, options))!.AsObject();
-        string[] differ = [.. Model.Header.Config.Where(p => p.Key is not ("epochs" or "threadsAsked") && now.ContainsKey(p.Key)
-            && now[p.Key]?.ToJsonString() != p.Value?.ToJsonString()).Select(p => $"{p.Key} {p.Value?.ToJsonString()} -> {now[p.Key]?.ToJsonString()}")];
+        var now = SessionArguments.ConfigJson(loss, options);
+        JsonObject saved = Model.Header.Config;
+        string[] differ = [.. ModelHeader.ConfigDifferences(now, saved).Where(key => key is not ("epochs" or "threadsAsked") && now.ContainsKey(key) && saved.ContainsKey(key))
+            .Select(key => $"{key} {saved[key]?.ToJsonString()} -> {now[key]?.ToJsonString()}")];
         if (differ.Length > 0)
         {
             notes.WriteLine($"note: settings differ from {Path}'s run, so this is not the run it would have continued as: {string.Join("; ", differ)}");

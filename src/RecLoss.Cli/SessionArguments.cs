@@ -252,6 +252,10 @@ internal static class SessionArguments
             + (s.Timing == NegativeDrawTiming.PerEpoch ? ", drawn once per epoch" : "");
     }
 
+    /// <summary><see cref="ConfigOf"/> as the JSON object model headers and checkpoints keep and compare.</summary>
+    public static System.Text.Json.Nodes.JsonObject ConfigJson(IRowLoss loss, SessionOptions o) =>
+        System.Text.Json.JsonSerializer.SerializeToNode(ConfigOf(loss, o))!.AsObject();
+
     /// <summary>The run's configuration as run.json records it: every value a field, the loss with its parameters.</summary>
     public static Dictionary<string, object?> ConfigOf(IRowLoss loss, SessionOptions o) => new()
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using RecLoss.Core.Data;
 using RecLoss.Core.Encoders;
 using RecLoss.Core.Evaluation;
@@ -112,7 +111,7 @@ internal static class TrainCommand
         if (modelOutput is not null)
         {
             SelectedEpoch held = result.Restored ?? result.Last;
-            ModelHeader header = ModelHeader.For(data, loss, options, result, JsonSerializer.SerializeToNode(SessionArguments.ConfigOf(loss, options))!.AsObject());
+            ModelHeader header = ModelHeader.For(data, loss, options, result, SessionArguments.ConfigJson(loss, options));
             if (modelOutput.WithOptimizer && result.OptimizerState is null)
             {
                 context.Error.WriteLine("note: --save-optimizer: the model holds the restored best epoch, and the optimizer's state belongs to the last one, so none is saved (train --init from it starts with fresh moments)");

@@ -123,31 +123,14 @@ public static class ModelFile
             int read = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
             CheckPreamble(start[..Math.Min(read, PreambleBytes)], path);
             CheckSectionCount(BinaryPrimitives.ReadUInt32LittleEndian(start[12..]), path);
-            if (read < start.Length)
-            {
-                throw new ModelFileException(path, "HEAD", $"truncated: the file ends at byte {read}, inside or before this section's 16-byte header at byte {PreambleBytes}");
-            }
-            if (Tag(start.Slice(PreambleBytes, 4)) is var tag && tag != "HEAD")
-            {
-                throw new ModelFileException(path, "HEAD", $"found section '{tag}' at byte {PreambleBytes} in its place (sections run {string.Join(", ", s_required)}[, {OptimizerTag}])");
-            }
-            ulong length = BinaryPrimitives.ReadUInt64LittleEndian(start[(PreambleBytes + 4)..]);
-            uint stored = BinaryPrimitives.ReadUInt32LittleEndian(start[(PreambleBytes + 12)..]);
-            if (length > (ulong)(stream.Length - stream.Position))
-            {
-                throw new ModelFileException(path, "HEAD", $"truncated: declares {length:N0} bytes, but only {stream.Length - stream.Position:N0} remain");
-            }
+            (_, ulong length, uint stored) = SectionHeader(path, "HEAD", start[PreambleBytes..read], PreambleBytes, stream.Length);
             if (length > MaxHeaderBytes)
             {
                 throw new ModelFileException(path, "HEAD", $"declares {length:N0} bytes; a header is JSON of a few kilobytes (at most {MaxHeaderBytes:N0} read)");
             }
             byte[] payload = new byte[length];
             stream.ReadExactly(payload);
-            uint computed = Crc32.HashToUInt32(payload);
-            if (computed != stored)
-            {
-                throw new ModelFileException(path, "HEAD", $"checksum mismatch (stored {stored:x8}, computed {computed:x8}): the file is corrupted");
-            }
+            CheckCrc(path, "HEAD", payload, stored);
             return Section(path, "HEAD", () => Checked(JsonSerializer.Deserialize<ModelHeader>(payload, Json)));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
@@ -169,29 +152,10 @@ public static class ModelFile
         for (int s = 0; s < count; s++)
         {
             string expected = s < s_required.Length ? s_required[s] : OptimizerTag;
-            if (file.Length - offset < SectionHeaderBytes)
-            {
-                throw new ModelFileException(path, expected, $"truncated: the file ends at byte {file.Length}, inside or before this section's 16-byte header at byte {offset}");
-            }
-            ReadOnlySpan<byte> header = file.Slice((int)offset, SectionHeaderBytes);
-            string tag = Tag(header[..4]);
-            if (tag != expected)
-            {
-                throw new ModelFileException(path, expected, $"found section '{tag}' at byte {offset} in its place (sections run {string.Join(", ", s_required)}[, {OptimizerTag}])");
-            }
-            ulong length = BinaryPrimitives.ReadUInt64LittleEndian(header[4..]);
-            uint stored = BinaryPrimitives.ReadUInt32LittleEndian(header[12..]);
+            (string tag, ulong length, uint stored) = SectionHeader(path, expected, file[(int)offset..Math.Min(file.Length, (int)offset + SectionHeaderBytes)], offset, file.Length);
             offset += SectionHeaderBytes;
-            if (length > (ulong)(file.Length - offset))
-            {
-                throw new ModelFileException(path, tag, $"truncated: declares {length:N0} bytes, but only {file.Length - offset:N0} remain");
-            }
             byte[] payload = file.Slice((int)offset, (int)length).ToArray();
-            uint computed = Crc32.HashToUInt32(payload);
-            if (computed != stored)
-            {
-                throw new ModelFileException(path, tag, $"checksum mismatch (stored {stored:x8}, computed {computed:x8}): the file is corrupted");
-            }
+            CheckCrc(path, tag, payload, stored);
             payloads[tag] = payload;
             offset += (long)length;
         }
@@ -200,6 +164,38 @@ public static class ModelFile
             throw new ModelFileException(path, "", $"{file.Length - offset:N0} bytes follow the last section (at byte {offset}); expected the file to end there");
         }
         return Build(payloads, path);
+    }
+
+    /// <summary>The 16-byte header of the section at byte <paramref name="at"/> of a file of <paramref name="fileLength"/>
+    /// bytes (<paramref name="header"/>, shorter when the file ends inside it): the tag expected there, and a payload
+    /// length that fits what follows.</summary>
+    private static (string Tag, ulong Length, uint Crc) SectionHeader(string path, string expected, ReadOnlySpan<byte> header, long at, long fileLength)
+    {
+        if (header.Length < SectionHeaderBytes)
+        {
+            throw new ModelFileException(path, expected, $"truncated: the file ends at byte {fileLength}, inside or before this section's 16-byte header at byte {at}");
+        }
+        string tag = Tag(header[..4]);
+        if (tag != expected)
+        {
+            throw new ModelFileException(path, expected, $"found section '{tag}' at byte {at} in its place (sections run {string.Join(", ", s_required)}[, {OptimizerTag}])");
+        }
+        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(header[4..]);
+        long remaining = fileLength - at - SectionHeaderBytes;
+        if (length > (ulong)remaining)
+        {
+            throw new ModelFileException(path, tag, $"truncated: declares {length:N0} bytes, but only {remaining:N0} remain");
+        }
+        return (tag, length, BinaryPrimitives.ReadUInt32LittleEndian(header[12..]));
+    }
+
+    private static void CheckCrc(string path, string tag, byte[] payload, uint stored)
+    {
+        uint computed = Crc32.HashToUInt32(payload);
+        if (computed != stored)
+        {
+            throw new ModelFileException(path, tag, $"checksum mismatch (stored {stored:x8}, computed {computed:x8}): the file is corrupted");
+        }
     }
 
     /// <summary>The magic and the format version; <paramref name="file"/> is the file or at least its preamble.</summary>

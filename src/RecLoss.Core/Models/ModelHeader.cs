@@ -97,6 +97,11 @@ public sealed record ModelHeader
     /// <summary>A checkpoint's run state (epoch, evaluation history, early-stopping counters); null in a plain model file.</summary>
     public JsonObject? RunState { get; init; }
 
+    /// <summary>The keys whose values differ between a run's configuration and a saved one (compared as JSON; a key one
+    /// lacks is null there): the run's keys in order, then the saved one's others.</summary>
+    public static IEnumerable<string> ConfigDifferences(JsonObject run, JsonObject saved) =>
+        run.Select(p => p.Key).Union(saved.Select(p => p.Key)).Where(key => run[key]?.ToJsonString() != saved[key]?.ToJsonString());
+
     /// <summary>The header of a finished run's model: the epoch the encoder now holds (the restored best, or the last).</summary>
     public static ModelHeader For(Dataset data, IRowLoss loss, SessionOptions options, TrainingResult result, JsonObject? config = null)
     {

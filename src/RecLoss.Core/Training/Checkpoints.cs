@@ -122,8 +122,7 @@ public sealed class CheckpointFolder : ICheckpointSink
         {
             throw new ModelFileException(CheckpointPath, "HEAD", $"a checkpoint of other data ({h.DataName}, fingerprint {h.DataFingerprint}; this run's data is {_data.Name}, {_data.Fingerprint()})");
         }
-        string[] differ = [.. _config.Select(p => p.Key).Union(h.Config.Select(p => p.Key)).Where(key => !s_free.Contains(key)
-            && _config[key]?.ToJsonString() != h.Config[key]?.ToJsonString())
+        string[] differ = [.. ModelHeader.ConfigDifferences(_config, h.Config).Where(key => !s_free.Contains(key))
             .Select(key => $"{key}: checkpoint {h.Config[key]?.ToJsonString() ?? "absent"}, this run {_config[key]?.ToJsonString() ?? "absent"}")];
         if (differ.Length > 0)
         {
