@@ -48,13 +48,13 @@ internal static class ExperimentCommand
                 context.Output.Write(ExperimentTables.Write(runner));
                 return ExitCodes.Success;
             default:
-                (int ran, int code) = runner.Run(context, only);
+                (int ran, int reusedCount, int code) = runner.Run(context, only);
                 if (code != ExitCodes.Success)
                 {
                     return code;   // a cell failed: its own message is above
                 }
-                int done = runner.Cells.Count(c => File.Exists(runner.ResultPath(c)));
-                string reused = runner.Reused > 0 ? $", {runner.Reused} taken from other specs" : "";
+                int done = runner.FinishedCount;
+                string reused = reusedCount > 0 ? $", {reusedCount} taken from other specs" : "";
                 context.Output.WriteLine(done == runner.Cells.Count ? $"{runner.Spec.Name}: {ran} cells run now{reused}, all {runner.Cells.Count} done"
                     : $"{runner.Spec.Name}: {ran} cells run now{reused}, {done} of {runner.Cells.Count} done (the others were not among --cells)");
                 context.Output.Write(ExperimentTables.Write(runner));

@@ -29,7 +29,7 @@ internal static class ReportCommand
         }
         var runners = specs.Select(s => new ExperimentRunner(ExperimentSpec.Load(s), smoke, "", root, 1)).ToList();
         string page = ExperimentReport.Write(runners, folder);
-        context.Output.WriteLine($"report: {page} ({runners.Count} specs, {runners.Sum(r => r.Cells.Count(c => File.Exists(r.ResultPath(c))))} finished cells)");
+        context.Output.WriteLine($"report: {page} ({runners.Count} specs, {runners.Sum(r => r.FinishedCount)} finished cells)");
         return ExitCodes.Success;
     }
 }

@@ -30,17 +30,15 @@ internal static class ExperimentReport
         html.AppendLine(Invariant($"<p class=\"note\">Generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC by <code>recloss report</code> from the result files of the finished cells. Recall@20 / NDCG@20 on the test split: <b>last</b> epoch, <b>best-validation</b> epoch where a validation split was used, and the <b>test-selected</b> epoch (optimistic: the epoch chosen on the test split, as the papers report).</p>"));
         foreach (ExperimentRunner runner in runners)
         {
-            List<TableRow> rows = ExperimentTables.Rows(runner);
-            int done = runner.Cells.Count(c => File.Exists(runner.ResultPath(c)));
+            List<(Cell Cell, JsonNode Result)> results = runner.FinishedResults();
+            List<TableRow> rows = ExperimentTables.Rows(runner, results);
             html.AppendLine($"<h2 id=\"{runner.Spec.Name}\">{Encode(runner.Spec.Name)}</h2><p>{Encode(runner.Spec.Description)}</p>");
-            html.AppendLine($"<p class=\"note\">{done} of {runner.Cells.Count} cells finished (spec <code>{Encode(runner.Spec.Path)}</code>).</p>");
+            html.AppendLine($"<p class=\"note\">{results.Count} of {runner.Cells.Count} cells finished (spec <code>{Encode(runner.Spec.Path)}</code>).</p>");
             if (rows.Count == 0)
             {
                 continue;
             }
             html.AppendLine(Table(ExperimentTables.Markdown(runner, rows)));
-            List<(Cell Cell, JsonNode Result)> results = [.. runner.Cells.Where(c => File.Exists(runner.ResultPath(c)))
-                .Select(c => (c, JsonNode.Parse(File.ReadAllText(runner.ResultPath(c)))!))];
             foreach (IGrouping<string, (Cell Cell, JsonNode Result)> data in results.GroupBy(r => r.Cell.Data ?? "generated"))
             {
                 Plot plot = Curves(data);

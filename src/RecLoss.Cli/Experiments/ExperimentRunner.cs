@@ -48,17 +48,30 @@ internal sealed class ExperimentRunner
 
     public string ResultPath(Cell cell) => Path.Combine(ResultsFolder, cell.Key + ".json");
 
+    /// <summary>How many cells have a result.</summary>
+    public int FinishedCount => Cells.Count(c => File.Exists(ResultPath(c)));
+
+    /// <summary>The finished cells with their parsed result files, in spec order.</summary>
+    public List<(Cell Cell, JsonNode Result)> FinishedResults() =>
+        [.. Cells.Where(c => File.Exists(ResultPath(c))).Select(c => (c, JsonNode.Parse(File.ReadAllText(ResultPath(c)))!))];
+
+    /// <summary>The data folder a cell trains on; null for generated data (smoke, or none named).</summary>
+    private string? DataFolder(Cell cell) => cell.Data is null || Smoke ? null : Path.Combine(DataRoot, cell.Data);
+
+    private string CheckpointFolderOf(Cell cell) => Path.Combine(RunFolder(cell), "checkpoint");
+
+    private string CheckpointPath(Cell cell) => Path.Combine(CheckpointFolderOf(cell), CheckpointFolder.FileName);
+
     /// <summary>The train options of a cell: its own, its data under the data root (none when smoke: generated data),
     /// and the run folder with its checkpoint.</summary>
     public List<KeyValuePair<string, string?>> TrainOptions(Cell cell)
     {
         var options = cell.Options.ToList();
-        if (cell.Data is not null && !Smoke)
+        if (DataFolder(cell) is { } data)
         {
-            options.Add(new("data", Path.Combine(DataRoot, cell.Data)));
+            options.Add(new("data", data));
         }
-        string folder = RunFolder(cell);
-        options.AddRange([new("out", folder), new("force", null), new("checkpoint", Path.Combine(folder, "checkpoint")),
+        options.AddRange([new("out", RunFolder(cell)), new("force", null), new("checkpoint", CheckpointFolderOf(cell)),
             new("checkpoint-every", CheckpointEvery.ToString(CultureInfo.InvariantCulture))]);
         return options;
     }
@@ -99,12 +112,12 @@ internal sealed class ExperimentRunner
     }
 
     /// <summary>Runs the cells not yet finished, in order (only <paramref name="only"/>'s when given); returns how many
-    /// ran, and the exit code (a failed cell's).</summary>
-    public (int Ran, int Code) Run(VerbContext context, IReadOnlySet<string>? only = null)
+    /// trained, how many took another spec's result, and the exit code (a failed cell's).</summary>
+    public (int Ran, int Reused, int Code) Run(VerbContext context, IReadOnlySet<string>? only = null)
     {
         List<Func<VerbContext, int>> runs = Prepare();
         Directory.CreateDirectory(ResultsFolder);
-        int ran = 0;
+        (int ran, int reused) = (0, 0);
         for (int c = 0; c < Cells.Count; c++)
         {
             Cell cell = Cells[c];
@@ -117,10 +130,11 @@ internal sealed class ExperimentRunner
                 context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: done ({ResultPath(cell)})");
                 continue;
             }
-            if (Reuse && !File.Exists(CheckpointPath(cell)) && SameTraining(cell) is { } same)
+            // Sources are read again for every cell: another spec's run may have finished one meanwhile.
+            if (Reuse && !File.Exists(CheckpointPath(cell)) && SameTraining(cell, ReuseSources()) is { } same)
             {
                 CopyResult(cell, same);
-                Reused++;
+                reused++;
                 context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: the same training as {same.Name} (identical data and options): its result reused");
                 continue;
             }
@@ -131,33 +145,30 @@ internal sealed class ExperimentRunner
             File.Delete(lockPath);
             if (code != ExitCodes.Success)
             {
-                context.Error.WriteLine($"{Spec.Name}: cell {cell.Key} stopped (exit {code}); its run folder is {RunFolder(cell)}. Fix the cause and run again to resume it; delete {Path.Combine(RunFolder(cell), "checkpoint")} to train it from the start.");
-                return (ran, code);
+                context.Error.WriteLine($"{Spec.Name}: cell {cell.Key} stopped (exit {code}); its run folder is {RunFolder(cell)}. Fix the cause and run again to resume it; delete {CheckpointFolderOf(cell)} to train it from the start.");
+                return (ran, reused, code);
             }
             WriteResult(cell);
             ran++;
         }
-        return (ran, ExitCodes.Success);
+        return (ran, reused, ExitCodes.Success);
     }
 
     /// <summary>Whether a cell whose training another spec has already finished takes that result instead of training.</summary>
     public bool Reuse { get; init; } = true;
 
-    /// <summary>How many cells the last <see cref="Run"/> took from other specs.</summary>
-    public int Reused { get; private set; }
+    /// <summary>A finished result of another spec that a cell may take: its file and name, and what it trained.</summary>
+    private sealed record ReuseSource(string File, string Name, bool Smoke, string? Data, string? DataPath, JsonObject Options);
 
-    /// <summary>The finished result file of another spec that trained exactly this cell: the same smoke mode, the same
-    /// data folder (its full path) and the same train options, compared as written (so "1e-8" and "1e-08" differ: a
-    /// miss trains, never a wrong reuse). A result that was itself reused is not a source; neither is a cell started
-    /// here (it continues from its checkpoint).</summary>
-    private (string File, string Name)? SameTraining(Cell cell)
+    /// <summary>The other specs' finished results that are their own training (not themselves reused): the published
+    /// ones in experiments/results/SPEC/, or with --smoke those in experiments/runs/SPEC-smoke/results/. Files that
+    /// are not readable cell results (a table, a file being written) are skipped.</summary>
+    private List<ReuseSource> ReuseSources()
     {
-        // Published results sit in experiments/results/SPEC/, smoke results in experiments/runs/SPEC-smoke/results/.
         string specs = Path.GetDirectoryName(Smoke ? RunsFolder : ResultsFolder)!;
         IEnumerable<string> folders = !Directory.Exists(specs) ? []
             : Directory.GetDirectories(specs).Select(d => Smoke ? Path.Combine(d, "results") : d);
-        var wanted = cell.Options.ToDictionary(o => o.Key, o => o.Value ?? "true", StringComparer.Ordinal);
-        string? dataPath = DataPath(cell);
+        var sources = new List<ReuseSource>();
         foreach (string folder in folders.Where(Directory.Exists).Order(StringComparer.Ordinal))
         {
             if (Path.GetFullPath(folder) == Path.GetFullPath(ResultsFolder))
@@ -170,39 +181,51 @@ internal sealed class ExperimentRunner
                 {
                     if (JsonNode.Parse(File.ReadAllText(file)) is JsonObject r && r["options"] is JsonObject options
                         && r["epochs"] is JsonArray && r["reusedFrom"] is null
-                        && r["smoke"] is JsonValue smoke && smoke.TryGetValue(out bool isSmoke) && isSmoke == Smoke
-                        && r["grid"] is JsonObject grid && Text(grid["data"]) == cell.Data && Text(r["dataPath"]) == dataPath
-                        && options.Count == wanted.Count && wanted.All(w => Text(options[w.Key]) == w.Value))
+                        && r["smoke"] is JsonValue smoke && smoke.TryGetValue(out bool isSmoke) && r["grid"] is JsonObject grid)
                     {
-                        return (file, $"{Text(r["spec"])}/{Text(r["cell"])}");
+                        sources.Add(new ReuseSource(file, $"{Text(r["spec"])}/{Text(r["cell"])}", isSmoke, Text(grid["data"]), Text(r["dataPath"]), options));
                     }
                 }
                 catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or InvalidOperationException)
                 {
-                    // Not a readable cell result (a table, a file being written): not a source.
+                    // Not a readable cell result: not a source.
                 }
             }
         }
-        return null;
+        return sources;
     }
 
-    /// <summary>The full path of the data folder a cell trains on; null for generated data (smoke, or none named).</summary>
-    private string? DataPath(Cell cell) => cell.Data is null || Smoke ? null : Path.GetFullPath(Path.Combine(DataRoot, cell.Data));
+    /// <summary>The source that trained exactly this cell: the same smoke mode, the same data folder (its full path)
+    /// and the same train options, compared as written (so "1e-8" and "1e-08" differ: a miss trains, never a wrong
+    /// reuse).</summary>
+    private ReuseSource? SameTraining(Cell cell, IReadOnlyList<ReuseSource> sources)
+    {
+        var wanted = cell.Options.ToDictionary(o => o.Key, o => o.Value ?? "true", StringComparer.Ordinal);
+        string? dataPath = DataPath(cell);
+        return sources.FirstOrDefault(r => r.Smoke == Smoke && r.Data == cell.Data && r.DataPath == dataPath
+            && r.Options.Count == wanted.Count && wanted.All(w => Text(r.Options[w.Key]) == w.Value));
+    }
 
-    private string CheckpointPath(Cell cell) => Path.Combine(RunFolder(cell), "checkpoint", CheckpointFolder.FileName);
+    /// <summary>The full path of the data folder a cell trains on; null for generated data.</summary>
+    private string? DataPath(Cell cell) => DataFolder(cell) is { } folder ? Path.GetFullPath(folder) : null;
 
     private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? text) ? text : null;
 
     /// <summary>Writes a cell's result as a copy of another spec's result file, under this spec's and cell's names.</summary>
-    private void CopyResult(Cell cell, (string File, string Name) source)
+    private void CopyResult(Cell cell, ReuseSource source)
     {
         var result = (JsonObject)JsonNode.Parse(File.ReadAllText(source.File))!;
         result["spec"] = Spec.Name;
         result["cell"] = cell.Key;
-        result["grid"] = new JsonObject([.. cell.Grid.Select(g => new KeyValuePair<string, JsonNode?>(g.Key, g.Value))]);
+        result["grid"] = GridJson(cell);
         result["reusedFrom"] = source.Name;
-        AtomicFile.WriteAllText(ResultPath(cell), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        SaveResult(cell, result);
     }
+
+    private static JsonObject GridJson(Cell cell) => new([.. cell.Grid.Select(g => new KeyValuePair<string, JsonNode?>(g.Key, g.Value))]);
+
+    private void SaveResult(Cell cell, JsonObject result) =>
+        AtomicFile.WriteAllText(ResultPath(cell), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
 
     /// <summary>The cell's result from its run record: options, provenance, the curve at K = 20, and the three selections.</summary>
     private void WriteResult(Cell cell)
@@ -218,7 +241,7 @@ internal sealed class ExperimentRunner
             ["spec"] = Spec.Name,
             ["cell"] = cell.Key,
             ["smoke"] = Smoke,
-            ["grid"] = new JsonObject([.. cell.Grid.Select(g => new KeyValuePair<string, JsonNode?>(g.Key, g.Value))]),
+            ["grid"] = GridJson(cell),
             ["options"] = new JsonObject([.. cell.Options.Select(o => new KeyValuePair<string, JsonNode?>(o.Key, o.Value ?? "true"))]),
             ["commit"] = record["commit"]?.DeepClone(),
             ["commitDirty"] = record["commitDirty"]?.DeepClone(),
@@ -241,7 +264,7 @@ internal sealed class ExperimentRunner
                 ["test"] = At20(f["test"]),
             })]),
         };
-        AtomicFile.WriteAllText(ResultPath(cell), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        SaveResult(cell, result);
     }
 
     /// <summary>What is done, running, stopped part way and left, with an estimate of the time left.</summary>
@@ -250,6 +273,7 @@ internal sealed class ExperimentRunner
         (int doneEpochs, double doneSeconds) = (0, 0.0);
         var reusable = new Dictionary<string, string>(StringComparer.Ordinal);
         var rows = new List<(Cell Cell, string State, int Done, int Total)>();
+        List<ReuseSource>? sources = null;
         foreach (Cell cell in Cells)
         {
             int total = cell.Options.TryGetValue("epochs", out string? e) && int.TryParse(e, CultureInfo.InvariantCulture, out int n) ? n : 100;
@@ -266,7 +290,7 @@ internal sealed class ExperimentRunner
             int done = File.Exists(CheckpointPath(cell)) ? CheckpointEpoch(CheckpointPath(cell)) : 0;
             bool running = IsRunning(cell);
             // As run decides: a cell not started here takes another spec's identical training.
-            string? same = !running && Reuse && !File.Exists(CheckpointPath(cell)) ? SameTraining(cell)?.Name : null;
+            string? same = !running && Reuse && !File.Exists(CheckpointPath(cell)) ? SameTraining(cell, sources ??= ReuseSources())?.Name : null;
             rows.Add(same is not null ? (cell, "reuse", total, total)
                 : (cell, running ? "running" : done > 0 ? "stopped" : "left", done, total));
             if (same is not null)

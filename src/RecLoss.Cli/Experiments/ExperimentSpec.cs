@@ -147,7 +147,7 @@ internal sealed class ExperimentSpec
             }
             foreach ((Dictionary<string, string> when, Dictionary<string, string?> set) in _per)
             {
-                if (when.All(w => grid.TryGetValue(w.Key, out string? v) && v == w.Value))
+                if (Holds(when, grid))
                 {
                     foreach ((string k, string? v) in set)
                     {
@@ -170,8 +170,11 @@ internal sealed class ExperimentSpec
     }
 
     /// <summary>The published figure for a cell, if any (the last entry whose condition holds).</summary>
-    public Published? PublishedFor(IReadOnlyDictionary<string, string> grid) =>
-        Published.LastOrDefault(p => p.When.All(w => grid.TryGetValue(w.Key, out string? v) && v == w.Value));
+    public Published? PublishedFor(IReadOnlyDictionary<string, string> grid) => Published.LastOrDefault(p => Holds(p.When, grid));
+
+    /// <summary>Whether a cell's grid values meet a <c>when:</c> condition (every key it names has that value).</summary>
+    private static bool Holds(IReadOnlyDictionary<string, string> when, IReadOnlyDictionary<string, string> grid) =>
+        when.All(w => grid.TryGetValue(w.Key, out string? v) && v == w.Value);
 
     private IEnumerable<Dictionary<string, string>> Combinations(int level, Dictionary<string, string> chosen)
     {

@@ -26,10 +26,13 @@ internal sealed record Stat(double Recall, double RecallSpread, double Ndcg, dou
 /// <summary>The finished cells of an experiment as one table (Markdown, CSV, JSON), the published figures beside them.</summary>
 internal static class ExperimentTables
 {
-    public static List<TableRow> Rows(ExperimentRunner runner)
+    public static List<TableRow> Rows(ExperimentRunner runner) => Rows(runner, runner.FinishedResults());
+
+    /// <summary>The table's rows from the finished cells' results, grouped over seeds.</summary>
+    public static List<TableRow> Rows(ExperimentRunner runner, IEnumerable<(Cell Cell, JsonNode Result)> finished)
     {
         var groups = new Dictionary<string, (Dictionary<string, string> Grid, List<JsonNode> Results)>(StringComparer.Ordinal);
-        foreach (Cell cell in runner.Cells.Where(c => File.Exists(runner.ResultPath(c))))
+        foreach ((Cell cell, JsonNode result) in finished)
         {
             var grid = cell.Grid.Where(g => g.Key != "seed").ToDictionary(g => g.Key, g => g.Value, StringComparer.Ordinal);
             string key = string.Join("|", grid.Select(g => $"{g.Key}={g.Value}"));
@@ -37,7 +40,7 @@ internal static class ExperimentTables
             {
                 groups[key] = group = (grid, []);
             }
-            group.Results.Add(JsonNode.Parse(File.ReadAllText(runner.ResultPath(cell)))!);
+            group.Results.Add(result);
         }
         return [.. groups.Values.Select(g => new TableRow(g.Grid, g.Results.Count, g.Results.Max(r => r["epochs"]!.AsArray().Count),
             Stat.Of([.. g.Results.Select(r => Selection(r, "last")!.Value)]),
