@@ -131,6 +131,7 @@ public class ExperimentTests : WithTempFolder
         Assert.Contains("2 of 3 cells done", output);
         Assert.Contains("left     bpr", output);
         Assert.Contains("2 epochs left: about", output);
+        Assert.Contains("each cell at the epoch time of the finished cells alike", output);
     }
 
     [Fact]

@@ -158,7 +158,7 @@ internal sealed class ExperimentRunner
     public bool Reuse { get; init; } = true;
 
     /// <summary>A finished result of another spec that a cell may take: its file and name, and what it trained.</summary>
-    private sealed record ReuseSource(string File, string Name, bool Smoke, string? Data, string? DataPath, JsonObject Options);
+    private sealed record ReuseSource(string File, string Name, bool Smoke, string? Data, string? DataPath, JsonObject Options, JsonObject Result);
 
     /// <summary>The other specs' finished results that are their own training (not themselves reused): the published
     /// ones in experiments/results/SPEC/, or with --smoke those in experiments/runs/SPEC-smoke/results/. Files that
@@ -183,7 +183,7 @@ internal sealed class ExperimentRunner
                         && r["epochs"] is JsonArray && r["reusedFrom"] is null
                         && r["smoke"] is JsonValue smoke && smoke.TryGetValue(out bool isSmoke) && r["grid"] is JsonObject grid)
                     {
-                        sources.Add(new ReuseSource(file, $"{Text(r["spec"])}/{Text(r["cell"])}", isSmoke, Text(grid["data"]), Text(r["dataPath"]), options));
+                        sources.Add(new ReuseSource(file, $"{Text(r["spec"])}/{Text(r["cell"])}", isSmoke, Text(grid["data"]), Text(r["dataPath"]), options, r));
                     }
                 }
                 catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or InvalidOperationException)
@@ -270,7 +270,7 @@ internal sealed class ExperimentRunner
     /// <summary>What is done, running, stopped part way and left, with an estimate of the time left.</summary>
     public void Status(TextWriter o, IReadOnlySet<string>? only = null)
     {
-        (int doneEpochs, double doneSeconds) = (0, 0.0);
+        var times = new EpochTimes();
         var reusable = new Dictionary<string, string>(StringComparer.Ordinal);
         var rows = new List<(Cell Cell, string State, int Done, int Total)>();
         List<ReuseSource>? sources = null;
@@ -282,15 +282,18 @@ internal sealed class ExperimentRunner
                 // Every finished cell times the epochs left, listed or not.
                 JsonNode result = JsonNode.Parse(File.ReadAllText(ResultPath(cell)))!;
                 JsonArray epochs = result["epochs"]!.AsArray();
-                doneEpochs += epochs.Count;
-                doneSeconds += epochs.Sum(x => x!["trainSeconds"]!.GetValue<double>());
+                if (result["reusedFrom"] is null)
+                {
+                    times.Add(Smoke, cell.Data, result);
+                }
                 rows.Add((cell, "done", epochs.Count, epochs.Count));
                 continue;
             }
             int done = File.Exists(CheckpointPath(cell)) ? CheckpointEpoch(CheckpointPath(cell)) : 0;
             bool running = IsRunning(cell);
             // As run decides: a cell not started here takes another spec's identical training.
-            string? same = !running && Reuse && !File.Exists(CheckpointPath(cell)) ? SameTraining(cell, sources ??= ReuseSources())?.Name : null;
+            sources ??= ReuseSources();
+            string? same = !running && Reuse && !File.Exists(CheckpointPath(cell)) ? SameTraining(cell, sources)?.Name : null;
             rows.Add(same is not null ? (cell, "reuse", total, total)
                 : (cell, running ? "running" : done > 0 ? "stopped" : "left", done, total));
             if (same is not null)
@@ -299,19 +302,26 @@ internal sealed class ExperimentRunner
             }
         }
         rows = [.. rows.Where(r => only is null || only.Contains(r.Cell.Key))];
+        foreach (ReuseSource source in sources ?? [])
+        {
+            times.Add(source.Smoke, source.Data, source.Result);
+        }
         int finished = rows.Count(r => r.State == "done");
-        double? secondsPerEpoch = doneEpochs > 0 ? doneSeconds / doneEpochs : null;
         o.WriteLine($"{Spec.Name}{(Smoke ? " (smoke)" : "")}: {finished} of {rows.Count} cells done{(only is null ? "" : $" (the {rows.Count} of {Cells.Count} among --cells)")}; results in {ResultsFolder}");
         foreach ((Cell cell, string state, int done, int total) in rows)
         {
             o.WriteLine(state == "reuse" ? $"  {state,-8} {cell.Key,-40} the same training as {reusable[cell.Key]}: run takes its result"
                 : $"  {state,-8} {cell.Key,-40} epoch {done,4} / {total}");
         }
-        int epochsLeft = rows.Where(r => r.State != "done").Sum(r => r.Total - r.Done);
+        var left = rows.Where(r => r.State is not ("done" or "reuse")).Select(r => (Epochs: r.Total - r.Done, Seconds: times.SecondsPerEpoch(Smoke, r.Cell))).ToList();
+        int epochsLeft = left.Sum(l => l.Epochs);
+        int untimed = left.Where(l => l.Seconds is null).Sum(l => l.Epochs);
+        double seconds = left.Sum(l => l.Epochs * (l.Seconds ?? 0)) * 1.15;
         o.WriteLine(epochsLeft == 0 ? "nothing left to run"
-            : secondsPerEpoch is { } s
-                ? string.Create(CultureInfo.InvariantCulture, $"{epochsLeft:N0} epochs left: about {TimeSpan.FromSeconds(epochsLeft * s * 1.15):d\\.hh\\:mm} (d.hh:mm) at {s:F1} s per epoch of the finished cells, evaluation and checkpoints included roughly (+15%)")
-                : $"{epochsLeft:N0} epochs left (no finished cell yet to time them)");
+            : untimed == epochsLeft ? $"{epochsLeft:N0} epochs left (no finished cell on the same data set and encoder yet to time them)"
+            : string.Create(CultureInfo.InvariantCulture, $"{epochsLeft:N0} epochs left: about {TimeSpan.FromSeconds(seconds):d\\.hh\\:mm} (d.hh:mm)")
+                + (untimed > 0 ? $" for the {epochsLeft - untimed:N0} timed and more for {untimed:N0} with no finished cell on their data set and encoder" : "")
+                + ": each cell at the epoch time of the finished cells alike (data set, encoder, loss), scaled by its negatives, +15% for evaluation and checkpoints");
     }
 
     private static int CheckpointEpoch(string path)
