@@ -131,7 +131,22 @@ public class ExperimentTests : WithTempFolder
         Assert.Contains("2 of 3 cells done", output);
         Assert.Contains("left     bpr", output);
         Assert.Contains("2 epochs left: about", output);
-        Assert.Contains("each cell at the epoch time of the finished cells alike", output);
+        Assert.Contains("the others at that of the finished cells alike", output);
+    }
+
+    [Fact]
+    public void Status_times_a_started_cell_by_its_own_epochs_when_no_cell_has_finished()
+    {
+        string path = Spec("name: own\nbase: {epochs: 2}\ngrid:\n  loss: [ccl]\n");
+        Assert.Equal(0, Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder).Code);
+        File.Delete(Path.Combine(Folder, "runs", "own-smoke", "results", "ccl.json"));
+        File.WriteAllText(path, "name: own\nbase: {epochs: 5}\ngrid:\n  loss: [ccl]\n");   // its checkpoint is at 2 of 5 now
+        var (code, output, _) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder);
+        Assert.Equal(0, code);
+        Assert.Contains("stopped  ccl", output);
+        Assert.Contains("epoch    2 / 5", output);
+        Assert.Contains("3 epochs left: about", output);
+        Assert.DoesNotContain("no finished cell", output);
     }
 
     [Fact]

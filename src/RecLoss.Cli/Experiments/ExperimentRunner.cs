@@ -273,6 +273,7 @@ internal sealed class ExperimentRunner
         var times = new EpochTimes();
         var reusable = new Dictionary<string, string>(StringComparer.Ordinal);
         var rows = new List<(Cell Cell, string State, int Done, int Total)>();
+        var measured = new Dictionary<string, double>(StringComparer.Ordinal);   // a started cell's own seconds per epoch
         List<ReuseSource>? sources = null;
         foreach (Cell cell in Cells)
         {
@@ -289,7 +290,11 @@ internal sealed class ExperimentRunner
                 rows.Add((cell, "done", epochs.Count, epochs.Count));
                 continue;
             }
-            int done = File.Exists(CheckpointPath(cell)) ? CheckpointEpoch(CheckpointPath(cell)) : 0;
+            (int done, double? own) = File.Exists(CheckpointPath(cell)) ? CheckpointProgress(CheckpointPath(cell)) : (0, null);
+            if (own is { } ownSeconds)
+            {
+                measured[cell.Key] = ownSeconds;
+            }
             bool running = IsRunning(cell);
             // As run decides: a cell not started here takes another spec's identical training.
             sources ??= ReuseSources();
@@ -313,7 +318,7 @@ internal sealed class ExperimentRunner
             o.WriteLine(state == "reuse" ? $"  {state,-8} {cell.Key,-40} the same training as {reusable[cell.Key]}: run takes its result"
                 : $"  {state,-8} {cell.Key,-40} epoch {done,4} / {total}");
         }
-        var left = rows.Where(r => r.State is not ("done" or "reuse")).Select(r => (Epochs: r.Total - r.Done, Seconds: times.SecondsPerEpoch(Smoke, r.Cell))).ToList();
+        var left = rows.Where(r => r.State is not ("done" or "reuse")).Select(r => (Epochs: r.Total - r.Done, Seconds: measured.TryGetValue(r.Cell.Key, out double own) ? own : times.SecondsPerEpoch(Smoke, r.Cell))).ToList();
         int epochsLeft = left.Sum(l => l.Epochs);
         int untimed = left.Where(l => l.Seconds is null).Sum(l => l.Epochs);
         double seconds = left.Sum(l => l.Epochs * (l.Seconds ?? 0)) * 1.15;
@@ -321,18 +326,24 @@ internal sealed class ExperimentRunner
             : untimed == epochsLeft ? $"{epochsLeft:N0} epochs left (no finished cell on the same data set and encoder yet to time them)"
             : string.Create(CultureInfo.InvariantCulture, $"{epochsLeft:N0} epochs left: about {TimeSpan.FromSeconds(seconds):d\\.hh\\:mm} (d.hh:mm)")
                 + (untimed > 0 ? $" for the {epochsLeft - untimed:N0} timed and more for {untimed:N0} with no finished cell on their data set and encoder" : "")
-                + ": each cell at the epoch time of the finished cells alike (data set, encoder, loss), scaled by its negatives, +15% for evaluation and checkpoints");
+                + ": a started cell at its own epoch time, the others at that of the finished cells alike (data set, encoder, loss) scaled by their negatives, +15% for evaluation and checkpoints");
     }
 
-    private static int CheckpointEpoch(string path)
+    /// <summary>The epoch a checkpoint reached and its mean train seconds per epoch so far (from its run state's
+    /// history); (0, null) for a checkpoint that cannot be read.</summary>
+    private static (int Epoch, double? SecondsPerEpoch) CheckpointProgress(string path)
     {
         try
         {
-            return Core.Models.ModelFile.ReadHeader(path).Epoch;
+            Core.Models.ModelHeader header = Core.Models.ModelFile.ReadHeader(path);
+            double[] seconds = header.RunState?["history"] is JsonArray history
+                ? [.. history.Select(e => e?["trainSeconds"] is JsonValue v && v.TryGetValue(out double x) ? x : double.NaN).Where(double.IsFinite)]
+                : [];
+            return (header.Epoch, seconds.Length > 0 ? seconds.Average() : null);
         }
         catch (Core.Models.ModelFileException)
         {
-            return 0;
+            return (0, null);
         }
     }
 
