@@ -250,7 +250,7 @@ public class ExperimentTests : WithTempFolder
     [Fact]
     public void The_report_holds_a_table_and_the_figures_of_every_spec_as_inline_svg_and_files()
     {
-        string path = Spec("name: rep\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [mml, ccl]\n  negatives: [5, 10]\n  \"@noise\": [none, neg0.2, pos0.1]\nper:\n  - {when: {\"@noise\": neg0.2}, set: {false-negative-ratio: 0.2}}\n  - {when: {\"@noise\": pos0.1}, set: {noisy-positive-ratio: 0.1}}\n");
+        string path = Spec("name: rep\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [mml, ccl]\n  negatives: [5, 10]\n  \"@noise\": [none, neg0.2, pos0.1]\nper:\n  - {when: {\"@noise\": neg0.2}, set: {false-negative-ratio: 0.2}}\n  - {when: {\"@noise\": pos0.1}, set: {noisy-positive-ratio: 0.1}}\npublished:\n  - {when: {loss: ccl, negatives: \"10\", \"@noise\": none}, recall: 0.05, ndcg: 0.04, source: paper}\n");
         Assert.Equal(0, Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder).Code);
         string report = Path.Combine(Folder, "report");
         var (code, output, err) = Cli.Run("report", path, "--smoke", "--experiments", Folder, "--out", report);
@@ -264,5 +264,8 @@ public class ExperimentTests : WithTempFolder
         Assert.Equal(figures.Length, html.Split("<figure>").Length - 1);
         Assert.Equal(figures.Length, html.Split("<svg").Length - 1);
         Assert.All(figures, f => Assert.True(new FileInfo(Path.Combine(report, "figures", f + ".png")).Length > 1000));
+        // The published figure is drawn beside its measured point, in the negatives figure only.
+        Assert.Contains("ccl none: published", File.ReadAllText(Path.Combine(report, "figures", "rep-generated-negatives.svg")));
+        Assert.DoesNotContain("published", File.ReadAllText(Path.Combine(report, "figures", "rep-generated-curves.svg")));
     }
 }

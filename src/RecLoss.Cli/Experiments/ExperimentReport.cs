@@ -49,7 +49,7 @@ internal static class ExperimentReport
                 foreach (IGrouping<string, TableRow> data in rows.GroupBy(r => r.Grid.GetValueOrDefault("data", "generated")))
                 {
                     html.AppendLine(Figure(Against(data, "negatives", r => double.Parse(r.Grid["negatives"], CultureInfo.InvariantCulture), "negatives per row", log: true),
-                        figures, $"{runner.Spec.Name}-{FileName(data.Key)}-negatives", $"{runner.Spec.Name}, {data.Key}: last-epoch Recall@20 against the number of negatives"));
+                        figures, $"{runner.Spec.Name}-{FileName(data.Key)}-negatives", $"{runner.Spec.Name}, {data.Key}: last-epoch Recall@20 against the number of negatives (hollow circles: the published figures)"));
                 }
             }
             foreach (string label in runner.Spec.GridKeys.Where(k => k.StartsWith('@') && k != "@noise"))
@@ -100,7 +100,8 @@ internal static class ExperimentReport
         return plot;
     }
 
-    /// <summary>Last-epoch Recall@20 against a numeric grid value, one line per combination of the other grid values.</summary>
+    /// <summary>Last-epoch Recall@20 against a numeric grid value, one line per combination of the other grid values, and
+    /// the published figures where the spec gives them.</summary>
     private static Plot Against(IEnumerable<TableRow> rows, string key, Func<TableRow, double> x, string label, bool log)
     {
         var plot = new Plot();
@@ -109,6 +110,12 @@ internal static class ExperimentReport
             var points = series.Select(r => (X: x(r), Y: r.Last.Recall)).OrderBy(p => p.X).ToArray();
             var line = plot.Add.Scatter(points.Select(p => log ? Math.Log10(p.X) : p.X).ToArray(), points.Select(p => p.Y).ToArray());
             line.LegendText = series.Key;
+            // The published figure beside a measured point: a hollow circle of the series' colour.
+            foreach (TableRow r in series.Where(r => r.Published?.Recall is not null))
+            {
+                var published = plot.Add.Marker(log ? Math.Log10(x(r)) : x(r), r.Published!.Recall!.Value, MarkerShape.OpenCircle, 11, line.Color);
+                published.LegendText = $"{series.Key}: published";
+            }
         }
         if (log)
         {
