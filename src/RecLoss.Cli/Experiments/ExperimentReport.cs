@@ -124,7 +124,7 @@ internal static class ExperimentReport
         }
         plot.XLabel(label);
         plot.YLabel("test Recall@20 (last epoch)");
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.ShowLegend(Edge.Right);   // outside the data: the points can sit anywhere
         return plot;
     }
 
