@@ -34,11 +34,12 @@ public class EpochTimesTests
     }
 
     [Fact]
-    public void A_result_without_epochs_or_options_times_nothing()
+    public void A_result_without_epochs_options_or_numeric_seconds_times_nothing()
     {
         var times = new EpochTimes();
         times.Add(false, "yelp2018", new JsonObject { ["options"] = new JsonObject(), ["epochs"] = new JsonArray() });
         times.Add(false, "yelp2018", new JsonObject { ["epochs"] = new JsonArray(new JsonObject { ["trainSeconds"] = 3.0 }) });
+        times.Add(false, "yelp2018", new JsonObject { ["options"] = new JsonObject(), ["epochs"] = new JsonArray(new JsonObject { ["trainSeconds"] = "slow" }) });
         Assert.Null(times.SecondsPerEpoch(false, Cell("yelp2018")));
     }
 }

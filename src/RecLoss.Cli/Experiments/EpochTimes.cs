@@ -17,7 +17,7 @@ internal sealed class EpochTimes
     private sealed record Timed(bool Smoke, string? Data, string Encoder, string Loss, int Negatives, double Seconds);
 
     /// <summary>Adds a finished result (its grid's data set, its options as written, its epochs' train seconds);
-    /// a result without timed epochs is left out.</summary>
+    /// a result without timed epochs (none, or not numbers) is left out.</summary>
     public void Add(bool smoke, string? data, JsonNode result)
     {
         if (result["options"] is not JsonObject options || result["epochs"] is not JsonArray { Count: > 0 } epochs)
@@ -25,8 +25,11 @@ internal sealed class EpochTimes
             return;
         }
         var written = options.ToDictionary(o => o.Key, o => o.Value is JsonValue v && v.TryGetValue(out string? text) ? text : null, StringComparer.Ordinal);
-        double seconds = epochs.Sum(e => e?["trainSeconds"]?.GetValue<double>() ?? 0) / epochs.Count;
-        _timed.Add(Describe(smoke, data, written, seconds));
+        double[] seconds = [.. epochs.Select(e => e?["trainSeconds"] is JsonValue v && v.TryGetValue(out double x) ? x : double.NaN).Where(double.IsFinite)];
+        if (seconds.Length > 0)
+        {
+            _timed.Add(Describe(smoke, data, written, seconds.Average()));
+        }
     }
 
     /// <summary>The estimated train seconds per epoch of a cell; null when no finished cell shares its data set and
