@@ -24,11 +24,9 @@ internal sealed class EpochTimes
         {
             return;
         }
-        var written = options.ToDictionary(o => o.Key, o => o.Value is JsonValue v && v.TryGetValue(out string? text) ? text : null, StringComparer.Ordinal);
-        double[] seconds = [.. epochs.Select(e => e?["trainSeconds"] is JsonValue v && v.TryGetValue(out double x) ? x : double.NaN).Where(double.IsFinite)];
-        if (seconds.Length > 0)
+        if (MeanTrainSeconds(epochs) is { } seconds)
         {
-            _timed.Add(Describe(smoke, data, written, seconds.Average()));
+            _timed.Add(Describe(smoke, data, options.ToDictionary(o => o.Key, o => ExperimentRunner.Text(o.Value), StringComparer.Ordinal), seconds));
         }
     }
 
@@ -42,6 +40,14 @@ internal sealed class EpochTimes
         List<Timed> basis = sameLoss.Count > 0 ? sameLoss : alike;
         return basis.Count == 0 ? null
             : basis.Average(t => t.Seconds * (wanted.Negatives + 100.0) / (t.Negatives + 100.0));
+    }
+
+    /// <summary>The mean train seconds of epoch records (a result's epochs, a checkpoint's history); null when none
+    /// holds a number.</summary>
+    public static double? MeanTrainSeconds(JsonArray epochs)
+    {
+        double[] seconds = [.. epochs.Select(e => e?["trainSeconds"] is JsonValue v && v.TryGetValue(out double x) ? x : double.NaN).Where(double.IsFinite)];
+        return seconds.Length > 0 ? seconds.Average() : null;
     }
 
     private static Timed Describe(bool smoke, string? data, IReadOnlyDictionary<string, string?> options, double seconds) =>

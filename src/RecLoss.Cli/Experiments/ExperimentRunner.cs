@@ -209,7 +209,8 @@ internal sealed class ExperimentRunner
     /// <summary>The full path of the data folder a cell trains on; null for generated data.</summary>
     private string? DataPath(Cell cell) => DataFolder(cell) is { } folder ? Path.GetFullPath(folder) : null;
 
-    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? text) ? text : null;
+    /// <summary>A JSON string value as text; null for anything else.</summary>
+    internal static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? text) ? text : null;
 
     /// <summary>Writes a cell's result as a copy of another spec's result file, under this spec's and cell's names.</summary>
     private void CopyResult(Cell cell, ReuseSource source)
@@ -336,10 +337,7 @@ internal sealed class ExperimentRunner
         try
         {
             Core.Models.ModelHeader header = Core.Models.ModelFile.ReadHeader(path);
-            double[] seconds = header.RunState?["history"] is JsonArray history
-                ? [.. history.Select(e => e?["trainSeconds"] is JsonValue v && v.TryGetValue(out double x) ? x : double.NaN).Where(double.IsFinite)]
-                : [];
-            return (header.Epoch, seconds.Length > 0 ? seconds.Average() : null);
+            return (header.Epoch, header.RunState?["history"] is JsonArray history ? EpochTimes.MeanTrainSeconds(history) : null);
         }
         catch (Core.Models.ModelFileException)
         {
