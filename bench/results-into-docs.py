@@ -18,6 +18,8 @@ CLOSE = "<!-- /table -->"
 
 
 def fill(path):
+    if not os.path.isfile(path):
+        sys.exit(f"results-into-docs: no file '{path}' (expected a Markdown file such as docs/RESULTS.md)")
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     out, i, filled = [], 0, 0
