@@ -128,8 +128,7 @@ internal static class SessionArguments
         }
         if (!EncoderFactory.UsesMatrixFactorizationTrainer(options))
         {
-            string who = kind != EncoderKind.MatrixFactorization ? $"--encoder {EncoderArguments.Name(kind)}"
-                : l2On == L2Placement.Batch ? "--l2-on batch" : "--epoch-rows user-uniform";
+            string who = kind != EncoderKind.MatrixFactorization ? $"--encoder {EncoderArguments.Name(kind)}" : "--epoch-rows user-uniform";
             string? missing = optimizer == OptimizerKind.SparseAdam ? "--optimizer sparse-adam"
                 : loss.Pooling.Enabled ? "--pool-positives" : null;
             if (missing is not null)

@@ -18,7 +18,7 @@ public sealed class EncoderOptionTests : WithTempFolder
     [InlineData(new[] { "--encoder", "lightgcn", "--layers", "9" }, "--layers: 9 is out of range (expected >= 0 and <= 8)")]
     [InlineData(new[] { "--encoder", "simplex", "--loss", "bsl", "--pool-positives" }, "--pool-positives is implemented in MF's own trainer only; --encoder simplex trains with the generic trainer")]
     [InlineData(new[] { "--encoder", "lightgcn", "--optimizer", "sparse-adam" }, "--optimizer sparse-adam is implemented in MF's own trainer only")]
-    [InlineData(new[] { "--l2-on", "batch", "--optimizer", "sparse-adam" }, "--optimizer sparse-adam is implemented in MF's own trainer only; --l2-on batch trains with the generic trainer")]
+    [InlineData(new[] { "--epoch-rows", "user-uniform", "--optimizer", "sparse-adam" }, "--optimizer sparse-adam is implemented in MF's own trainer only; --epoch-rows user-uniform trains with the generic trainer")]
     [InlineData(new[] { "--l2-on", "rows" }, "--l2-on: 'rows' is not a placement (expected tables or batch)")]
     [InlineData(new[] { "--epoch-rows", "users" }, "--epoch-rows: 'users' is not an epoch layout")]
     public void EncoderOptions_AreCheckedBeforeLoading(string[] options, string expected)

@@ -1,7 +1,7 @@
 namespace RecLoss.Core.Optim;
 
 /// <summary>Adam with L2 over whole tables and clipping by global gradient norm, as the MML/SimpleX reference trains.</summary>
-public sealed class AdamOptions
+public sealed record AdamOptions
 {
     /// <summary>Step size (float, > 0). Reference: 1e-4.</summary>
     public double LearningRate { get; init; } = Defaults.LearningRate;

@@ -62,7 +62,7 @@ public static class EncoderFactory
 
     /// <summary>True when MF's own trainer (deferred dense Adam) runs these options.</summary>
     public static bool UsesMatrixFactorizationTrainer(SessionOptions options) =>
-        options.Kind == EncoderKind.MatrixFactorization && options.L2Placement == L2Placement.Tables && options.EpochRows == EpochRows.Interactions;
+        options.Kind == EncoderKind.MatrixFactorization && options.EpochRows == EpochRows.Interactions;
 
     /// <summary>Refuses a loss defined on one score only (contrastive, triplet) with an encoder using the other.</summary>
     internal static void CheckScore(IRowLoss loss, SessionOptions options)

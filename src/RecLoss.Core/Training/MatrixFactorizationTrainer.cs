@@ -57,6 +57,8 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
     private readonly int[] _poolCount;
     private readonly Action<int, int> _scoreRows;
     private readonly bool _l2InSums;                 // the optimizer takes G = data + lambda w with row norms from the sums
+    private readonly float _batchL2;                 // lambda of L2 on the batch's rows (0: the optimizer's L2 over tables)
+    private float _rowL2;                            // lambda / B for this step: each occurrence of a row adds _rowL2 w
     private readonly double[] _rowNormSquared;       // [distinct users + distinct items] |G|^2 per gradient row
     private readonly int[][] _partCount;             // [parts][distinct items + 1]: item grouping, one part per worker
     private readonly Action<int, int> _countItemSlots, _scatterItemSlots;
@@ -89,10 +91,21 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
     private int _userCount, _itemCount;
     private readonly Action<int, int> _catchUpMixed, _forwardRows, _sumUserGradients, _sumItemGradients;
 
+    /// <param name="batchL2">lambda of <c>(lambda/2) (|u|^2 + |p|^2 + sum |n|^2) / B</c> over the batch's rows, each
+    /// occurrence counted (the BSL and LightGCN references); 0 leaves L2 to the optimizer, over whole tables.</param>
     public MatrixFactorizationTrainer(TLoss loss, TrainerOptions options, MatrixFactorization encoder, AdamOptimizer optimizer,
-        NegativeSampling sampling, InteractionMatrix train, ParallelRunner runner)
+        NegativeSampling sampling, InteractionMatrix train, ParallelRunner runner, float batchL2 = 0)
     {
         options.Validate();
+        if (!(batchL2 >= 0) || float.IsInfinity(batchL2))
+        {
+            throw new ArgumentOutOfRangeException(nameof(batchL2), batchL2, "The batch's L2 weight must be finite and >= 0.");
+        }
+        if (batchL2 > 0 && optimizer.Options.L2 > 0)
+        {
+            throw new ArgumentException("L2 goes either on the batch's rows or on the tables, not both: give the optimizer L2 0.", nameof(optimizer));
+        }
+        _batchL2 = batchL2;
         if (sampling.Negatives != options.Negatives)
         {
             throw new ArgumentException($"The sampling plan fills {sampling.Negatives} negatives per row; the trainer has {options.Negatives}.", nameof(sampling));
@@ -278,6 +291,7 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _epoch = epoch;
         _batchStart = start;
         _rowWeight = _sumOverBatch ? 1f : 1f / size;
+        _rowL2 = _batchL2 / size;
 
         // 1. Draw negatives (and hard candidates) and dropout masks (parallel, per-row streams); each worker marks
         //    the items it drew. A batch-dependent sampler first sees the batch's positives (serial).
@@ -586,7 +600,8 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             }
             for (int s = r * slots; s < (r + 1) * slots; s++)
             {
-                if (_coefA[s] != 0f || _coefB[s] != 0f)
+                // With L2 on the batch's rows every slot's item has a gradient, whatever the loss gave it.
+                if (_coefA[s] != 0f || _coefB[s] != 0f || _batchL2 > 0)
                 {
                     _activeSlots[listStart + active++] = s;
                 }
@@ -673,6 +688,11 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
                 int r = _userRowList[p];
                 VectorKernels.MultiplyAdd<float>(_userGradient.AsSpan(r * dim, dim), 1f, g);
             }
+            if (_batchL2 > 0)
+            {
+                // d/dw of (lambda/2B) |w|^2 once per row of the user.
+                VectorKernels.MultiplyAdd<float>(_encoder.Users.Weights.AsSpan(_distinctUsers[q] * dim, dim), _rowL2 * (_userRowStart[q + 1] - _userRowStart[q]), g);
+            }
             if (_l2InSums)
             {
                 _rowNormSquared[q] = _optimizer.Kernel.AddL2(_encoder.Users.Weights.AsSpan(_distinctUsers[q] * dim, dim), g);
@@ -702,6 +722,11 @@ public sealed class MatrixFactorizationTrainer<TLoss> : IEpochRunner
             if (bSum != 0f)
             {
                 VectorKernels.MultiplyAdd<float>(items.AsSpan(item * dim, dim), -bSum, g);
+            }
+            if (_batchL2 > 0)
+            {
+                // Every slot of the item is listed (ForwardRows): once per slot.
+                VectorKernels.MultiplyAdd<float>(items.AsSpan(item * dim, dim), _rowL2 * itemSlots.Length, g);
             }
             if (_l2InSums)
             {

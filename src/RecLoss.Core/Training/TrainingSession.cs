@@ -154,14 +154,17 @@ public sealed class TrainingSession
         EncoderFactory.CheckScore(loss, options);
         var runner = new ParallelRunner(options.Trainer.Threads);
         var encoder = new MatrixFactorization(data.UserCount, data.ItemCount, options.Encoder, options.Trainer.Seed);
+        // L2 on the batch's rows is the trainer's; the optimizer then regularises nothing itself.
+        float batchL2 = options.L2Placement == L2Placement.Batch ? (float)options.Adam.L2 : 0f;
+        AdamOptions adam = options.L2Placement == L2Placement.Batch ? options.Adam with { L2 = 0 } : options.Adam;
         AdamOptimizer optimizer = options.Optimizer == OptimizerKind.SparseAdam
-            ? new SparseAdamOptimizer(options.Adam, [encoder.Users, encoder.Items], runner)
+            ? new SparseAdamOptimizer(adam, [encoder.Users, encoder.Items], runner)
             : options.DenseLoopOracle
-                ? new DenseAdamOptimizer(options.Adam, [encoder.Users, encoder.Items], runner)
-                : new ReplayAdamOptimizer(options.Adam, [encoder.Users, encoder.Items], runner);
+                ? new DenseAdamOptimizer(adam, [encoder.Users, encoder.Items], runner)
+                : new ReplayAdamOptimizer(adam, [encoder.Users, encoder.Items], runner);
         optimizer.TableNames = [.. encoder.Parameters.Select(p => p.Name)];   // the generic trainer's names, so states move between them
         NegativeSampling sampling = options.Sampler.Create(data.Train, options.Trainer.ExcludePositives, options.Trainer.Negatives);
-        IEpochRunner trainer = loss.Accept(new TrainerBuilder(options.Trainer, encoder, optimizer, sampling, data.Train, runner));
+        IEpochRunner trainer = loss.Accept(new TrainerBuilder(options.Trainer, encoder, optimizer, sampling, data.Train, runner, batchL2));
         return new Parts(encoder, optimizer, trainer, runner);
     }
 
@@ -282,10 +285,10 @@ public sealed class TrainingSession
     }
 
     private sealed class TrainerBuilder(TrainerOptions options, MatrixFactorization encoder, AdamOptimizer optimizer,
-        NegativeSampling sampling, InteractionMatrix train, ParallelRunner runner) : IRowLossVisitor<IEpochRunner>
+        NegativeSampling sampling, InteractionMatrix train, ParallelRunner runner, float batchL2) : IRowLossVisitor<IEpochRunner>
     {
         public IEpochRunner Visit<TLoss>(TLoss loss)
-            where TLoss : struct, IRowLoss => new MatrixFactorizationTrainer<TLoss>(loss, options, encoder, optimizer, sampling, train, runner);
+            where TLoss : struct, IRowLoss => new MatrixFactorizationTrainer<TLoss>(loss, options, encoder, optimizer, sampling, train, runner, batchL2);
     }
 }
 

@@ -13,15 +13,16 @@ public sealed class ContinueTrainingTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Theory]
-    [InlineData(EncoderKind.MatrixFactorization, false)]   // MF's own trainer, deferred replay
-    [InlineData(EncoderKind.MatrixFactorization, true)]    // the generic trainer (L2 on the batch), dense Adam's replay
-    [InlineData(EncoderKind.SimpleX, false)]
-    [InlineData(EncoderKind.LightGcn, false)]
-    public void Two_plus_two_epochs_through_a_saved_file_equal_four_epochs_bit_for_bit(EncoderKind kind, bool batchL2)
+    [InlineData(EncoderKind.MatrixFactorization, L2Placement.Tables, EpochRows.Interactions)]   // MF's own trainer, deferred replay
+    [InlineData(EncoderKind.MatrixFactorization, L2Placement.Batch, EpochRows.Interactions)]    // MF's own trainer, L2 on the batch's rows
+    [InlineData(EncoderKind.MatrixFactorization, L2Placement.Batch, EpochRows.UserUniform)]     // the generic trainer, dense Adam's replay
+    [InlineData(EncoderKind.SimpleX, L2Placement.Tables, EpochRows.Interactions)]
+    [InlineData(EncoderKind.LightGcn, L2Placement.Tables, EpochRows.Interactions)]
+    public void Two_plus_two_epochs_through_a_saved_file_equal_four_epochs_bit_for_bit(EncoderKind kind, L2Placement l2, EpochRows rows)
     {
         Dataset data = TrainedModels.Data();
         IRowLoss loss = TrainedModels.Loss(kind);
-        SessionOptions Options(int epochs) => TrainedModels.Options(kind, epochs) with { L2Placement = batchL2 ? L2Placement.Batch : L2Placement.Tables };
+        SessionOptions Options(int epochs) => TrainedModels.Options(kind, epochs) with { L2Placement = l2, EpochRows = rows };
 
         TrainingResult straight = new TrainingSession(Options(4)).Run(data, loss);
 
