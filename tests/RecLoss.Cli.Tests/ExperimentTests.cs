@@ -150,6 +150,35 @@ public class ExperimentTests : WithTempFolder
     }
 
     [Fact]
+    public void Status_of_several_specs_counts_a_training_they_share_once()
+    {
+        // second's ccl_a is first's ccl (same options): of the 2 + 2 cells left, three trainings of 2 epochs each.
+        string first = Spec("name: first\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [mml, ccl]\n");
+        string second = Spec("name: second\nbase: {epochs: 2}\ngrid:\n  loss: [ccl, bpr]\n  \"@v\": [a]\nper:\n  - {when: {loss: ccl}, set: {eval-every: 1}}\n");
+        var (code, output, err) = Cli.Run("experiment", "status", first, second, "--smoke", "--experiments", Folder);
+        Assert.True(code == 0, err);
+        Assert.Contains("first (smoke): 0 of 2 cells done", output);
+        Assert.Contains("second (smoke): 0 of 2 cells done", output);
+        Assert.Contains("all 2 specs, each training once: 6 epochs left", output);
+
+        // Once first/mml has finished it times the rest; its copy counts no more.
+        Assert.Equal(0, Cli.Run("experiment", "run", first, "--smoke", "--experiments", Folder, "--cells", "mml").Code);
+        (code, output, _) = Cli.Run("experiment", "status", first, second, "--smoke", "--experiments", Folder);
+        Assert.Equal(0, code);
+        Assert.Contains("all 2 specs, each training once: 4 epochs left: about", output);
+
+        (code, _, err) = Cli.Run("experiment", "status", first, second, "--smoke", "--experiments", Folder, "--cells", "ccl");
+        Assert.Equal(2, code);
+        Assert.Contains("--cells picks cells of one spec", err);
+        (code, _, err) = Cli.Run("experiment", "status", first, Path.Combine(Folder, "absent.yaml"), "--smoke", "--experiments", Folder);
+        Assert.Equal(2, code);
+        Assert.Contains("absent.yaml' is not a file", err);
+        (code, _, err) = Cli.Run("experiment", "run", first, second, "--smoke", "--experiments", Folder);
+        Assert.Equal(2, code);
+        Assert.Contains("or status FILE FILE", err);
+    }
+
+    [Fact]
     public void Cells_picks_which_cells_run_and_a_pattern_matching_none_is_a_usage_error()
     {
         string path = Spec("name: pick\nbase: {epochs: 1}\ngrid:\n  data: [yelp2018, gowalla]\n  loss: [mml, ccl, bpr]\n");

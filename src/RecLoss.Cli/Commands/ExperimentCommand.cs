@@ -6,7 +6,7 @@ namespace RecLoss.Cli.Commands;
 internal static class ExperimentCommand
 {
     public static Verb Verb => new("experiment", "recloss experiment run|status|table FILE [options]", "run a YAML grid of training runs, resumably; show its status or its table",
-        "run: trains the cells not yet finished, in order, each with a checkpoint (stop at any time; run again to continue); a finished cell writes experiments/results/NAME/CELL.json; a cell whose training (data and options) another spec has finished takes that result. status: done, running, stopped and left cells, with the time left. table: the finished cells over their seeds beside the published figures, as table.md, table.csv and table.json. --smoke runs the spec's short version on generated data, its results kept apart under experiments/runs/.",
+        "run: trains the cells not yet finished, in order, each with a checkpoint (stop at any time; run again to continue); a finished cell writes experiments/results/NAME/CELL.json; a cell whose training (data and options) another spec has finished takes that result. status: done, running, stopped and left cells, with the time left; given several spec files (status FILE FILE ..., e.g. experiments/*.yaml), each spec's and then the time left for all of them, a training two specs share counted once. table: the finished cells over their seeds beside the published figures, as table.md, table.csv and table.json. --smoke runs the spec's short version on generated data, its results kept apart under experiments/runs/.",
         [new("smoke", null, Section.Query, "the spec's short version (its smoke: settings) on generated data"),
          new("data-root", "DIR", Section.Query, "the folder holding the data sets the grid names (default ../shared/data)"),
          new("experiments", "DIR", Section.Query, "the folder for runs/ and results/ (default experiments)"),
@@ -17,9 +17,10 @@ internal static class ExperimentCommand
 
     private static int Run(ArgumentReader args, VerbContext context)
     {
-        if (args.Positionals.Count != 2 || args.Positionals[0] is not ("run" or "status" or "table"))
+        bool several = args.Positionals.Count > 2 && args.Positionals[0] == "status";
+        if ((args.Positionals.Count != 2 && !several) || args.Positionals[0] is not ("run" or "status" or "table"))
         {
-            throw new UsageException($"expected an action and a spec file: recloss experiment run|status|table FILE (got {(args.Positionals.Count == 0 ? "nothing" : string.Join(" ", args.Positionals.Select(p => $"'{ArgumentReader.Shorten(p)}'")))})");
+            throw new UsageException($"expected an action and a spec file: recloss experiment run|status|table FILE, or status FILE FILE ... (got {(args.Positionals.Count == 0 ? "nothing" : string.Join(" ", args.Positionals.Select(p => $"'{ArgumentReader.Shorten(p)}'")))})");
         }
         (string action, string file) = (args.Positionals[0], args.Positionals[1]);
         bool smoke = args.Flag("smoke");
@@ -29,6 +30,14 @@ internal static class ExperimentCommand
         string? cells = args.String("cells");
         bool reuse = !args.Flag("no-reuse");
         args.EnsureAllUsed("experiment");
+        if (several)
+        {
+            if (cells is not null)
+            {
+                throw new UsageException("--cells picks cells of one spec; give one spec file with it");
+            }
+            return StatusOfSeveral(args.Positionals.Skip(1).ToList(), smoke, dataRoot, root, every, reuse, context.Output);
+        }
         if (!File.Exists(file))
         {
             throw new UsageException($"experiment {action}: '{file}' is not a file (expected a YAML spec such as experiments/mml-table3.yaml)");
@@ -60,5 +69,23 @@ internal static class ExperimentCommand
                 context.Output.Write(ExperimentTables.Write(runner));
                 return ExitCodes.Success;
         }
+    }
+
+    /// <summary>Each spec's status in turn (every file checked first), then the time left for all of them.</summary>
+    private static int StatusOfSeveral(List<string> files, bool smoke, string dataRoot, string root, int every, bool reuse, TextWriter output)
+    {
+        if (files.FirstOrDefault(f => !File.Exists(f)) is { } missing)
+        {
+            throw new UsageException($"experiment status: '{missing}' is not a file (expected YAML specs such as experiments/*.yaml)");
+        }
+        List<ExperimentRunner> runners = [.. files.Select(f => new ExperimentRunner(ExperimentSpec.Load(f), smoke, dataRoot, root, every) { Reuse = reuse })];
+        var left = new List<ExperimentRunner.LeftCell>();
+        foreach (ExperimentRunner runner in runners)
+        {
+            left.AddRange(runner.Status(output));
+            output.WriteLine();
+        }
+        output.WriteLine($"all {runners.Count} specs, each training once: {ExperimentRunner.TimeLeft(ExperimentRunner.Distinct(left))}");
+        return ExitCodes.Success;
     }
 }

@@ -268,8 +268,12 @@ internal sealed class ExperimentRunner
         SaveResult(cell, result);
     }
 
-    /// <summary>What is done, running, stopped part way and left, with an estimate of the time left.</summary>
-    public void Status(TextWriter o, IReadOnlySet<string>? only = null)
+    /// <summary>A cell still to train: its training (data and options, as reuse compares them), its epochs left and
+    /// their estimated train seconds each (null: nothing alike has finished).</summary>
+    internal sealed record LeftCell(string Training, int Epochs, double? SecondsPerEpoch);
+
+    /// <summary>What is done, running, stopped part way and left, with an estimate of the time left; returns the cells left.</summary>
+    public IReadOnlyList<LeftCell> Status(TextWriter o, IReadOnlySet<string>? only = null)
     {
         var times = new EpochTimes();
         var reusable = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -319,16 +323,39 @@ internal sealed class ExperimentRunner
             o.WriteLine(state == "reuse" ? $"  {state,-8} {cell.Key,-40} the same training as {reusable[cell.Key]}: run takes its result"
                 : $"  {state,-8} {cell.Key,-40} epoch {done,4} / {total}");
         }
-        var left = rows.Where(r => r.State is not ("done" or "reuse")).Select(r => (Epochs: r.Total - r.Done, Seconds: measured.TryGetValue(r.Cell.Key, out double own) ? own : times.SecondsPerEpoch(Smoke, r.Cell))).ToList();
+        List<LeftCell> left = [.. rows.Where(r => r.State is not ("done" or "reuse")).Select(r => new LeftCell(TrainingKey(r.Cell), r.Total - r.Done,
+            measured.TryGetValue(r.Cell.Key, out double own) ? own : times.SecondsPerEpoch(Smoke, r.Cell)))];
+        o.WriteLine(TimeLeft(left));
+        return left;
+    }
+
+    /// <summary>The epochs left and the time they take, in one sentence.</summary>
+    internal static string TimeLeft(IReadOnlyList<LeftCell> left)
+    {
         int epochsLeft = left.Sum(l => l.Epochs);
-        int untimed = left.Where(l => l.Seconds is null).Sum(l => l.Epochs);
-        double seconds = left.Sum(l => l.Epochs * (l.Seconds ?? 0)) * 1.15;
-        o.WriteLine(epochsLeft == 0 ? "nothing left to run"
+        int untimed = left.Where(l => l.SecondsPerEpoch is null).Sum(l => l.Epochs);
+        double seconds = left.Sum(l => l.Epochs * (l.SecondsPerEpoch ?? 0)) * 1.15;
+        return epochsLeft == 0 ? "nothing left to run"
             : untimed == epochsLeft ? $"{epochsLeft:N0} epochs left (no finished cell on the same data set and encoder yet to time them)"
             : string.Create(CultureInfo.InvariantCulture, $"{epochsLeft:N0} epochs left: about {TimeSpan.FromSeconds(seconds):d\\.hh\\:mm} (d.hh:mm)")
                 + (untimed > 0 ? $" for the {epochsLeft - untimed:N0} timed and more for {untimed:N0} with no finished cell on their data set and encoder" : "")
-                + ": a started cell at its own epoch time, the others at that of the finished cells alike (data set, encoder, loss) scaled by their negatives, +15% for evaluation and checkpoints");
+                + ": a started cell at its own epoch time, the others at that of the finished cells alike (data set, encoder, loss) scaled by their negatives, +15% for evaluation and checkpoints";
     }
+
+    /// <summary>The cells left in several specs, each training once (a cell two specs share trains once and is copied):
+    /// of its copies, the one with the fewest epochs left.</summary>
+    internal static IReadOnlyList<LeftCell> Distinct(IEnumerable<LeftCell> left) =>
+        [.. left.GroupBy(l => l.Training, StringComparer.Ordinal).Select(copies =>
+        {
+            LeftCell furthest = copies.MinBy(l => l.Epochs)!;
+            return furthest with { SecondsPerEpoch = furthest.SecondsPerEpoch ?? copies.Select(l => l.SecondsPerEpoch).FirstOrDefault(t => t is not null) };
+        })];
+
+    /// <summary>What makes two cells the same training (as <see cref="SameTraining"/> compares them): mode, data set,
+    /// data folder and every option as written.</summary>
+    private string TrainingKey(Cell cell) =>
+        string.Join("\n", new[] { Smoke ? "smoke" : "full", cell.Data ?? "", DataPath(cell) ?? "" }
+            .Concat(cell.Options.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key}={o.Value ?? "true"}")));
 
     /// <summary>The epoch a checkpoint reached and its mean train seconds per epoch so far (from its run state's
     /// history); (0, null) for a checkpoint that cannot be read.</summary>
