@@ -33,7 +33,7 @@ internal static class EncoderArguments
 
     public static readonly OptionSpec[] TrainingSpecs =
     [
-        new("l2-on", "tables|batch", Section.Training, "where --l2 applies: every whole embedding table at every step (default; MF and SimpleX references) or the batch's rows, lambda/2 (|u|^2 + |p|^2 + |n|^2) / B (LightGCN reference)"),
+        new("l2-on", "tables|batch", Section.Training, "where --l2 applies: every whole embedding table at every step (default; MF and SimpleX references) or the batch's rows, lambda/2 (|u|^2 + |p|^2 + |n|^2) / B (LightGCN and BSL references)"),
         new("epoch-rows", "interactions|user-uniform", Section.Training, "an epoch's rows: every interaction once, shuffled (default) or as many draws of a uniform user and one of its positives (LightGCN reference)"),
     ];
 
@@ -47,8 +47,8 @@ internal static class EncoderArguments
         }
         text.AppendLine();
         text.AppendLine("  The score is the loss's own (--score overrides it): cosine for mml and ccl as SimpleX's reference, dot for bpr as");
-        text.AppendLine("  LightGCN's. MF with the reference's settings trains with its own trainer; SimpleX, LightGCN and MF with --l2-on");
-        text.AppendLine("  batch or --epoch-rows user-uniform train with the generic one. Both take dense Adam: SimpleX and MF defer idle");
+        text.AppendLine("  LightGCN's. MF trains with its own trainer (L2 on the tables or on the batch's rows); SimpleX, LightGCN and MF");
+        text.AppendLine("  with --epoch-rows user-uniform train with the generic one. Both take dense Adam: SimpleX and MF defer idle");
         text.AppendLine("  rows and replay their steps when read (exact); LightGCN, whose steps read every row, steps every row.");
         return text.ToString();
     }
