@@ -69,7 +69,8 @@ internal sealed class RunOutput
     /// <returns>Notes for the user (a suffixed name); empty when all went as planned.</returns>
     /// <exception cref="OutputException">A file could not be written.</exception>
     public IReadOnlyList<string> Write(Dataset data, string dataPath, IRowLoss loss, IReadOnlyDictionary<string, object?> config, TrainingResult result,
-        IReadOnlyList<(string Name, EvaluationResult Result)> baselines, InjectedPositives? noise, IReadOnlyList<string> commandLine)
+        IReadOnlyList<(string Name, EvaluationResult Result)> baselines, InjectedPositives? noise, IReadOnlyList<string> commandLine,
+        IReadOnlyList<RunSegment>? segments = null)
     {
         var notes = new List<string>();
         string suffix = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}";
@@ -85,7 +86,7 @@ internal sealed class RunOutput
                 writer.WriteLine($"{Csv(data.Users.GetId(user))},{Csv(data.Items.GetId(item))}");
             }
         });
-        var context = new RunContext(commandLine, dataPath, BuildInfo.Commit, BuildInfo.Dirty, noise is null ? null : noiseName);
+        var context = new RunContext(commandLine, dataPath, BuildInfo.Commit, BuildInfo.Dirty, noise is null ? null : noiseName, segments);
         string recordTemp;
         try
         {

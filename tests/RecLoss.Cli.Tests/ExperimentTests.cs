@@ -96,6 +96,7 @@ public class ExperimentTests : WithTempFolder
         {
             Assert.Equal(3, cell.RootElement.GetProperty("epochs").GetArrayLength());
             Assert.Equal("small", cell.RootElement.GetProperty("spec").GetString());
+            Assert.Equal(1, cell.RootElement.GetProperty("segments").EnumerateArray().Single().GetProperty("firstEpoch").GetInt32());
         }
 
         // A second run trains nothing; a removed result is trained again (from its checkpoint: already finished).
@@ -103,6 +104,11 @@ public class ExperimentTests : WithTempFolder
         (code, output, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder);
         Assert.True(code == 0, err);
         Assert.Contains("1 cells run now", output);
+        using (JsonDocument again = JsonDocument.Parse(File.ReadAllText(Path.Combine(results, "gowalla_ccl_2_stopped.json"))))
+        {
+            // Its finished checkpoint trained nothing more: still the one segment from epoch 1.
+            Assert.Equal(1, again.RootElement.GetProperty("segments").EnumerateArray().Single().GetProperty("firstEpoch").GetInt32());
+        }
 
         (code, output, _) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder);
         Assert.Equal(0, code);

@@ -101,7 +101,8 @@ internal static class TrainCommand
         WriteResults(output, result, options, baselines);
         if (runOutput is not null)
         {
-            foreach (string note in runOutput.Write(data, dataPath, loss, SessionArguments.ConfigOf(loss, options), result, baselines, noise, context.Args))
+            foreach (string note in runOutput.Write(data, dataPath, loss, SessionArguments.ConfigOf(loss, options), result, baselines, noise, context.Args,
+                (checkpoints as CheckpointFolder)?.Segments))
             {
                 context.Error.WriteLine($"note: {note}");
             }

@@ -246,6 +246,7 @@ internal sealed class ExperimentRunner
             ["options"] = new JsonObject([.. cell.Options.Select(o => new KeyValuePair<string, JsonNode?>(o.Key, o.Value ?? "true"))]),
             ["commit"] = record["commit"]?.DeepClone(),
             ["commitDirty"] = record["commitDirty"]?.DeepClone(),
+            ["segments"] = record["segments"]?.DeepClone(),
             ["machine"] = record["machine"]?.DeepClone(),
             ["dataPath"] = DataPath(cell),
             ["dataFingerprint"] = record["data"]?["fingerprint"]?.DeepClone(),

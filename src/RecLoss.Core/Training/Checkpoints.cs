@@ -21,6 +21,14 @@ public interface ICheckpointSink
     void Save(RunCheckpoint checkpoint);
 }
 
+/// <summary>One process's share of a run: the first epoch it trained and the binary that trained it (a null commit:
+/// unknown, the checkpoint predates this record).</summary>
+public sealed record RunSegment(int FirstEpoch, string? Commit, bool Dirty, string? StartedUtc)
+{
+    /// <summary>This process, training from <paramref name="firstEpoch"/> on.</summary>
+    public static RunSegment Now(int firstEpoch) => new(firstEpoch, BuildInfo.Commit, BuildInfo.Dirty, DateTime.UtcNow.ToString("O"));
+}
+
 /// <summary>
 /// A run's checkpoint folder: <c>checkpoint.rlm</c>, a model file (usable by recommend and serve) whose header also
 /// holds the run's state (epoch, evaluation history, early-stopping counters) and whose OPTM section holds the
@@ -46,6 +54,10 @@ public sealed class CheckpointFolder : ICheckpointSink
         (_data, _loss, _options, _config) = (data, loss, options, config);
         Directory.CreateDirectory(Folder);
     }
+
+    /// <summary>Which binary trained which epochs: this process from epoch 1, or after <see cref="Load"/> the
+    /// checkpoint's segments and then this process from the epoch after it (none when the run had finished).</summary>
+    public IReadOnlyList<RunSegment> Segments { get; private set; } = [RunSegment.Now(1)];
 
     public string Folder { get; }
 
@@ -98,7 +110,7 @@ public sealed class CheckpointFolder : ICheckpointSink
 
     private static FactorModel EmptyFactors(IEncoder e) => new(e.UserCount, e.ItemCount, e.Dim, new float[(long)e.UserCount * e.Dim], new float[(long)e.ItemCount * e.Dim]);
 
-    private static JsonObject State(RunCheckpoint c) => new()
+    private JsonObject State(RunCheckpoint c) => new()
     {
         ["epoch"] = c.Epoch,
         ["history"] = JsonSerializer.SerializeToNode(c.History, ModelFile.Json),
@@ -106,6 +118,7 @@ public sealed class CheckpointFolder : ICheckpointSink
         ["sinceBest"] = c.SinceBest,
         ["stoppedEarly"] = c.StoppedEarly,
         ["finished"] = c.Finished,
+        ["segments"] = JsonSerializer.SerializeToNode(Segments, ModelFile.Json),
     };
 
     /// <summary>The checkpoint as a start for <see cref="TrainingSession.Run"/>, after checking it belongs to this run.</summary>
@@ -142,6 +155,14 @@ public sealed class CheckpointFolder : ICheckpointSink
                 }
                 best = bestModel.Blocks;
             }
+            // A checkpoint written before segments were recorded: its epochs' binary is unknown.
+            List<RunSegment> segments = state["segments"] is JsonArray stored
+                ? stored.Deserialize<List<RunSegment>>(ModelFile.Json) ?? [] : [new RunSegment(1, null, false, null)];
+            if (!Bool(state, "finished"))
+            {
+                segments.Add(RunSegment.Now(Int(state, "epoch") + 1));
+            }
+            Segments = segments;
             return new TrainingStart(model.Blocks, optimizer, Int(state, "epoch"))
             {
                 Resume = true,

@@ -10,7 +10,9 @@ namespace RecLoss.Core.Training;
 /// <param name="DataPath">The --data path, or "generated".</param>
 /// <param name="Commit">The commit the binary was built from (<see cref="BuildInfo"/>); <paramref name="Dirty"/> when tracked files differed.</param>
 /// <param name="NoiseFile">The file beside run.json that lists injected noisy positives, if any.</param>
-public sealed record RunContext(IReadOnlyList<string> CommandLine, string DataPath, string? Commit, bool Dirty, string? NoiseFile);
+/// <param name="Segments">For a checkpointed run, which binary trained which epochs (a resumed run has several).</param>
+public sealed record RunContext(IReadOnlyList<string> CommandLine, string DataPath, string? Commit, bool Dirty, string? NoiseFile,
+    IReadOnlyList<RunSegment>? Segments = null);
 
 /// <summary>Writes the run record run.json: how it was made, config, data fingerprint, per-epoch loss, metrics and seconds, final metrics.</summary>
 /// <remarks>The caller writes to a temporary file and renames it, so an existing record is never left half-written.</remarks>
@@ -25,6 +27,11 @@ public static class RunRecordWriter
             json.WriteString("tool", "recloss");
             json.WriteString("commit", context.Commit);
             json.WriteBoolean("commitDirty", context.Dirty);
+            if (context.Segments is not null)
+            {
+                json.WritePropertyName("segments");
+                JsonSerializer.Serialize(json, context.Segments, Models.ModelFile.Json);
+            }
             json.WriteString("version", BuildInfo.Version);
             json.WriteStartArray("commandLine");
             foreach (string arg in context.CommandLine)
