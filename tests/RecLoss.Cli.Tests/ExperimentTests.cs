@@ -100,14 +100,21 @@ public class ExperimentTests : WithTempFolder
         }
 
         // A second run trains nothing; a removed result is trained again (from its checkpoint: already finished).
+        string firstStart;
+        using (JsonDocument before = JsonDocument.Parse(File.ReadAllText(Path.Combine(results, "gowalla_ccl_2_stopped.json"))))
+        {
+            firstStart = before.RootElement.GetProperty("segments")[0].GetProperty("startedUtc").GetString()!;
+        }
         File.Delete(Path.Combine(results, "gowalla_ccl_2_stopped.json"));
         (code, output, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder);
         Assert.True(code == 0, err);
         Assert.Contains("1 cells run now", output);
         using (JsonDocument again = JsonDocument.Parse(File.ReadAllText(Path.Combine(results, "gowalla_ccl_2_stopped.json"))))
         {
-            // Its finished checkpoint trained nothing more: still the one segment from epoch 1.
-            Assert.Equal(1, again.RootElement.GetProperty("segments").EnumerateArray().Single().GetProperty("firstEpoch").GetInt32());
+            // Its finished checkpoint trained nothing more: still the one segment from epoch 1, the first process's.
+            JsonElement segment = again.RootElement.GetProperty("segments").EnumerateArray().Single();
+            Assert.Equal(1, segment.GetProperty("firstEpoch").GetInt32());
+            Assert.Equal(firstStart, segment.GetProperty("startedUtc").GetString());
         }
 
         (code, output, _) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder);
@@ -165,13 +172,16 @@ public class ExperimentTests : WithTempFolder
         Assert.True(code == 0, err);
         Assert.Contains("first (smoke): 0 of 2 cells done", output);
         Assert.Contains("second (smoke): 0 of 2 cells done", output);
-        Assert.Contains("all 2 specs, each training once: 6 epochs left", output);
+        Assert.Contains("all 2 specs, a training two specs share counted once: 6 epochs left", output);
+        (code, output, _) = Cli.Run("experiment", "status", first, second, "--smoke", "--experiments", Folder, "--no-reuse");
+        Assert.Equal(0, code);
+        Assert.Contains("all 2 specs: 8 epochs left", output);                     // run --no-reuse trains every copy
 
         // Once first/mml has finished it times the rest; its copy counts no more.
         Assert.Equal(0, Cli.Run("experiment", "run", first, "--smoke", "--experiments", Folder, "--cells", "mml").Code);
         (code, output, _) = Cli.Run("experiment", "status", first, second, "--smoke", "--experiments", Folder);
         Assert.Equal(0, code);
-        Assert.Contains("all 2 specs, each training once: 4 epochs left: about", output);
+        Assert.Contains("all 2 specs, a training two specs share counted once: 4 epochs left: about", output);
 
         (code, _, err) = Cli.Run("experiment", "status", first, second, "--smoke", "--experiments", Folder, "--cells", "ccl");
         Assert.Equal(2, code);
@@ -182,6 +192,25 @@ public class ExperimentTests : WithTempFolder
         (code, _, err) = Cli.Run("experiment", "run", first, second, "--smoke", "--experiments", Folder);
         Assert.Equal(2, code);
         Assert.Contains("or status FILE FILE", err);
+    }
+
+    [Fact]
+    public void Status_of_several_specs_counts_every_started_copy_of_a_shared_training()
+    {
+        // Both copies trained 2 epochs, then both specs ask for 5: each copy resumes its own checkpoint, 3 + 3 epochs.
+        string a = Spec("name: sa\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [ccl]\n");
+        string b = Spec("name: sb\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [ccl]\n");
+        Assert.Equal(0, Cli.Run("experiment", "run", a, "--smoke", "--experiments", Folder).Code);
+        Assert.Equal(0, Cli.Run("experiment", "run", b, "--smoke", "--experiments", Folder, "--no-reuse").Code);
+        foreach ((string path, string name) in new[] { (a, "sa"), (b, "sb") })
+        {
+            File.Delete(Path.Combine(Folder, "runs", name + "-smoke", "results", "ccl.json"));
+            File.WriteAllText(path, $"name: {name}\nbase: {{epochs: 5, eval-every: 1}}\ngrid:\n  loss: [ccl]\n");
+        }
+        var (code, output, err) = Cli.Run("experiment", "status", a, b, "--smoke", "--experiments", Folder);
+        Assert.True(code == 0, err);
+        Assert.Contains("stopped  ccl", output);
+        Assert.Contains("all 2 specs, a training two specs share counted once: 6 epochs left: about", output);
     }
 
     [Fact]

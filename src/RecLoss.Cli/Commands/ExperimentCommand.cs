@@ -6,7 +6,7 @@ namespace RecLoss.Cli.Commands;
 internal static class ExperimentCommand
 {
     public static Verb Verb => new("experiment", "recloss experiment run|status|table FILE [options]", "run a YAML grid of training runs, resumably; show its status or its table",
-        "run: trains the cells not yet finished, in order, each with a checkpoint (stop at any time; run again to continue); a finished cell writes experiments/results/NAME/CELL.json; a cell whose training (data and options) another spec has finished takes that result. status: done, running, stopped and left cells, with the time left; given several spec files (status FILE FILE ..., e.g. experiments/*.yaml), each spec's and then the time left for all of them, a training two specs share counted once. table: the finished cells over their seeds beside the published figures, as table.md, table.csv and table.json. --smoke runs the spec's short version on generated data, its results kept apart under experiments/runs/.",
+        "run: trains the cells not yet finished, in order, each with a checkpoint (stop at any time; run again to continue); a finished cell writes experiments/results/NAME/CELL.json; a cell whose training (data and options) another spec has finished takes that result. status: done, running, stopped and left cells, with the time left; given several spec files (status FILE FILE ..., e.g. experiments/*.yaml), each spec's and then the time left for all of them, a training two specs share counted once unless both copies have started (or with --no-reuse). table: the finished cells over their seeds beside the published figures, as table.md, table.csv and table.json. --smoke runs the spec's short version on generated data, its results kept apart under experiments/runs/.",
         [new("smoke", null, Section.Query, "the spec's short version (its smoke: settings) on generated data"),
          new("data-root", "DIR", Section.Query, "the folder holding the data sets the grid names (default ../shared/data)"),
          new("experiments", "DIR", Section.Query, "the folder for runs/ and results/ (default experiments)"),
@@ -85,7 +85,7 @@ internal static class ExperimentCommand
             left.AddRange(runner.Status(output));
             output.WriteLine();
         }
-        output.WriteLine($"all {runners.Count} specs, each training once: {ExperimentRunner.TimeLeft(ExperimentRunner.Distinct(left))}");
+        output.WriteLine($"all {runners.Count} specs{(reuse ? ", a training two specs share counted once" : "")}: {ExperimentRunner.TimeLeft(ExperimentRunner.Distinct(left, reuse))}");
         return ExitCodes.Success;
     }
 }

@@ -271,7 +271,7 @@ internal sealed class ExperimentRunner
 
     /// <summary>A cell still to train: its training (data and options, as reuse compares them), its epochs left and
     /// their estimated train seconds each (null: nothing alike has finished).</summary>
-    internal sealed record LeftCell(string Training, int Epochs, double? SecondsPerEpoch);
+    internal sealed record LeftCell(string Spec, string Training, int Epochs, bool Started, double? SecondsPerEpoch);
 
     /// <summary>What is done, running, stopped part way and left, with an estimate of the time left; returns the cells left.</summary>
     public IReadOnlyList<LeftCell> Status(TextWriter o, IReadOnlySet<string>? only = null)
@@ -324,8 +324,8 @@ internal sealed class ExperimentRunner
             o.WriteLine(state == "reuse" ? $"  {state,-8} {cell.Key,-40} the same training as {reusable[cell.Key]}: run takes its result"
                 : $"  {state,-8} {cell.Key,-40} epoch {done,4} / {total}");
         }
-        List<LeftCell> left = [.. rows.Where(r => r.State is not ("done" or "reuse")).Select(r => new LeftCell(TrainingKey(r.Cell), r.Total - r.Done,
-            measured.TryGetValue(r.Cell.Key, out double own) ? own : times.SecondsPerEpoch(Smoke, r.Cell)))];
+        List<LeftCell> left = [.. rows.Where(r => r.State is not ("done" or "reuse")).Select(r => new LeftCell(Spec.Name, TrainingKey(r.Cell), r.Total - r.Done,
+            r.Done > 0 || r.State == "running", measured.TryGetValue(r.Cell.Key, out double own) ? own : times.SecondsPerEpoch(Smoke, r.Cell)))];
         o.WriteLine(TimeLeft(left));
         return left;
     }
@@ -343,13 +343,17 @@ internal sealed class ExperimentRunner
                 + ": a started cell at its own epoch time, the others at that of the finished cells alike (data set, encoder, loss) scaled by their negatives, +15% for evaluation and checkpoints";
     }
 
-    /// <summary>The cells left in several specs, each training once (a cell two specs share trains once and is copied):
-    /// of its copies, the one with the fewest epochs left.</summary>
-    internal static IReadOnlyList<LeftCell> Distinct(IEnumerable<LeftCell> left) =>
-        [.. left.GroupBy(l => l.Training, StringComparer.Ordinal).Select(copies =>
+    /// <summary>The cells left in several specs, as run will train them: a training two specs share trains once when
+    /// neither copy has started (the other copy then takes its result), and every started copy goes on from its own
+    /// checkpoint; two identical cells of one spec both train; without reuse every copy trains.</summary>
+    internal static IReadOnlyList<LeftCell> Distinct(IEnumerable<LeftCell> left, bool reuse) =>
+        !reuse ? [.. left] : [.. left.GroupBy(l => l.Training, StringComparer.Ordinal).SelectMany(copies =>
         {
-            LeftCell furthest = copies.MinBy(l => l.Epochs)!;
-            return furthest with { SecondsPerEpoch = furthest.SecondsPerEpoch ?? copies.Select(l => l.SecondsPerEpoch).FirstOrDefault(t => t is not null) };
+            double? seconds = copies.Select(l => l.SecondsPerEpoch).FirstOrDefault(t => t is not null);
+            List<LeftCell> started = [.. copies.Where(l => l.Started)];
+            IEnumerable<LeftCell> kept = started.Count > 0 ? started
+                : copies.GroupBy(l => l.Spec, StringComparer.Ordinal).MaxBy(spec => spec.Count())!;
+            return kept.Select(l => l with { SecondsPerEpoch = l.SecondsPerEpoch ?? seconds });
         })];
 
     /// <summary>What makes two cells the same training (as <see cref="SameTraining"/> compares them): mode, data set,

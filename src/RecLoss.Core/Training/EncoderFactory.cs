@@ -28,8 +28,8 @@ public interface IHasBlockOptimizer
 }
 
 /// <summary>Builds the encoder and its trainer from the options.</summary>
-/// <remarks>MF with the reference's whole-table L2 and interaction epochs takes its own trainer, which defers idle
-/// rows' Adam steps (<see cref="ReplayAdamOptimizer"/>); every other combination takes <see cref="EncoderTrainer{TLoss}"/>
+/// <remarks>MF with interaction epochs (L2 on the whole tables or on the batch's rows) takes its own trainer, which
+/// defers idle rows' Adam steps (<see cref="ReplayAdamOptimizer"/>); every other combination takes <see cref="EncoderTrainer{TLoss}"/>
 /// with dense Adam over the encoder's parameter blocks.</remarks>
 public static class EncoderFactory
 {

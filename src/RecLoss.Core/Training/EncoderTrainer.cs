@@ -26,8 +26,8 @@ public enum EpochRows
 /// dropout masks), encode (the encoder's step work and the rows' user vectors, after <see cref="RowSelection"/> has
 /// caught up the rows the step reads), <see cref="RowPhase{TLoss}"/> (the row kernel), <see cref="ItemGradientPhase"/>
 /// (dL/d(item vector) per item), backward (the encoder maps the gradients onto its blocks) and the optimizer step.
-/// Every sum runs in a fixed order, so one seed gives the same parameters whatever the thread count. MF with the
-/// reference's settings keeps its own faster trainer (<see cref="MatrixFactorizationTrainer{TLoss}"/>).
+/// Every sum runs in a fixed order, so one seed gives the same parameters whatever the thread count. MF with
+/// interaction epochs keeps its own faster trainer (<see cref="MatrixFactorizationTrainer{TLoss}"/>).
 /// </remarks>
 public sealed class EncoderTrainer<TLoss> : IEpochRunner, IHasBlockOptimizer
     where TLoss : struct, IRowLoss
