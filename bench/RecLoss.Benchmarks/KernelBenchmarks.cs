@@ -33,7 +33,8 @@ public class ScoringBenchmarks
     public void ScalarScore() => BlockedScoring.ScoreScalar(_users, 64, 64, _itemsT, 1024, _scores);
 }
 
-/// <summary>Loss + gradient of one training row (MML, 100 and 800 negatives, dim 64), cosine with cached norms.</summary>
+/// <summary>Loss + gradient of one training row (MML or BSL, 100 and 800 negatives, dim 64), cosine with cached norms;
+/// and the row's scoring alone. MML's margins leave most negatives without a gradient, BSL gives every one.</summary>
 [MemoryDiagnoser]
 public class RowKernelBenchmarks
 {
@@ -44,6 +45,7 @@ public class RowKernelBenchmarks
     private readonly float[] _user = new float[64];
     private float[] _tilde = new float[64], _grad = new float[64], _scores = [], _a = [], _b = [];
     private readonly MultiMarginLoss _loss = MultiMarginLoss.Yelp2018;
+    private readonly BilateralSoftmaxLoss _bsl = new();
 
     [Params(100, 800)]
     public int Negatives { get; set; }
@@ -76,6 +78,31 @@ public class RowKernelBenchmarks
         _next = (_next + 1) % _lists;
         return RowKernel.ForwardBackward(_loss, ScoreKind.Cosine, _user, _items, 64, _indices.AsSpan(_next * n, n), default, 1f / 512, _inverseNorms,
             _tilde, _grad, _scores, _a, _b);
+    }
+
+    [Benchmark]
+    public float RowBsl()
+    {
+        int n = Negatives + 1;
+        _next = (_next + 1) % _lists;
+        return RowKernel.ForwardBackward(_bsl, ScoreKind.Cosine, _user, _items, 64, _indices.AsSpan(_next * n, n), default, 1f / 512, _inverseNorms,
+            _tilde, _grad, _scores, _a, _b);
+    }
+
+    [Benchmark]
+    public float BslLossOnly()
+    {
+        int n = Negatives + 1;
+        return _bsl.Evaluate<float>(_scores[0], _scores.AsSpan(1, n - 1), out _, _a.AsSpan(1, n - 1));
+    }
+
+    [Benchmark]
+    public float ScoreOnly()
+    {
+        int n = Negatives + 1;
+        _next = (_next + 1) % _lists;
+        RowKernel.Score<float>(ScoreKind.Cosine, _user, _items, 64, _indices.AsSpan(_next * n, n), _inverseNorms, _scores, _b);
+        return _scores[n - 1];
     }
 }
 

@@ -30,6 +30,7 @@ internal static class ExperimentCommand
         string? cells = args.String("cells");
         bool reuse = !args.Flag("no-reuse");
         args.EnsureAllUsed("experiment");
+        RequireFiles(action, args.Positionals.Skip(1));
         if (several)
         {
             if (cells is not null)
@@ -37,10 +38,6 @@ internal static class ExperimentCommand
                 throw new UsageException("--cells picks cells of one spec; give one spec file with it");
             }
             return StatusOfSeveral(args.Positionals.Skip(1).ToList(), smoke, dataRoot, root, every, reuse, context.Output);
-        }
-        if (!File.Exists(file))
-        {
-            throw new UsageException($"experiment {action}: '{file}' is not a file (expected a YAML spec such as experiments/mml-table3.yaml)");
         }
         var runner = new ExperimentRunner(ExperimentSpec.Load(file), smoke, dataRoot, root, every) { Reuse = reuse };
         if (cells is not null && action == "table")
@@ -71,13 +68,18 @@ internal static class ExperimentCommand
         }
     }
 
-    /// <summary>Each spec's status in turn (every file checked first), then the time left for all of them.</summary>
-    private static int StatusOfSeveral(List<string> files, bool smoke, string dataRoot, string root, int every, bool reuse, TextWriter output)
+    /// <summary>Every spec file given exists, checked before any is read: the first missing one named.</summary>
+    private static void RequireFiles(string action, IEnumerable<string> files)
     {
         if (files.FirstOrDefault(f => !File.Exists(f)) is { } missing)
         {
-            throw new UsageException($"experiment status: '{missing}' is not a file (expected YAML specs such as experiments/*.yaml)");
+            throw new UsageException($"experiment {action}: '{missing}' is not a file (expected a YAML spec such as experiments/mml-table3.yaml)");
         }
+    }
+
+    /// <summary>Each spec's status in turn, then the time left for all of them.</summary>
+    private static int StatusOfSeveral(List<string> files, bool smoke, string dataRoot, string root, int every, bool reuse, TextWriter output)
+    {
         List<ExperimentRunner> runners = [.. files.Select(f => new ExperimentRunner(ExperimentSpec.Load(f), smoke, dataRoot, root, every) { Reuse = reuse })];
         var left = new List<ExperimentRunner.LeftCell>();
         foreach (ExperimentRunner runner in runners)
