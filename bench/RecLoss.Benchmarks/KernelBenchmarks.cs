@@ -72,20 +72,16 @@ public class RowKernelBenchmarks
     }
 
     [Benchmark]
-    public float Row()
-    {
-        int n = Negatives + 1;
-        _next = (_next + 1) % _lists;
-        return RowKernel.ForwardBackward(_loss, ScoreKind.Cosine, _user, _items, 64, _indices.AsSpan(_next * n, n), default, 1f / 512, _inverseNorms,
-            _tilde, _grad, _scores, _a, _b);
-    }
+    public float Row() => NextRow(_loss);
 
     [Benchmark]
-    public float RowBsl()
+    public float RowBsl() => NextRow(_bsl);
+
+    private float NextRow<TLoss>(in TLoss loss) where TLoss : struct, IRowLoss
     {
         int n = Negatives + 1;
         _next = (_next + 1) % _lists;
-        return RowKernel.ForwardBackward(_bsl, ScoreKind.Cosine, _user, _items, 64, _indices.AsSpan(_next * n, n), default, 1f / 512, _inverseNorms,
+        return RowKernel.ForwardBackward(loss, ScoreKind.Cosine, _user, _items, 64, _indices.AsSpan(_next * n, n), default, 1f / 512, _inverseNorms,
             _tilde, _grad, _scores, _a, _b);
     }
 
