@@ -192,19 +192,37 @@ public sealed partial class MatrixFactorizationTrainer<TLoss>
     private (int First, int End) PartChunks(int part) =>
         (part * _chunks / _partCount.Length, (part + 1) * _chunks / _partCount.Length);
 
+    /// <summary>Where row chunk c's list of active slots starts, its length, and whether it is every slot of the chunk
+    /// (the list ascends from the chunk's first slot, so it is all of them when it ends at start + length - 1); then
+    /// the slots are their own list and the grouping reads them directly.</summary>
+    private (int Start, int Count, bool EverySlot) ActiveList(int c)
+    {
+        int start = c * RowChunk * _slots, count = _activeCount[c];
+        return (start, count, count > 0 && _activeSlots[start + count - 1] == start + count - 1);
+    }
+
     private void CountItemSlots(int from, int to)
     {
         for (int part = from; part < to; part++)
         {
             int[] count = _partCount[part];
             Array.Clear(count, 0, _itemCount);
+            int[] itemLocal = _itemLocal, batchItems = _batchItems;
             (int first, int end) = PartChunks(part);
             for (int c = first; c < end; c++)
             {
-                int listStart = c * RowChunk * _slots;
-                for (int n = 0; n < _activeCount[c]; n++)
+                (int listStart, int active, bool everySlot) = ActiveList(c);
+                if (everySlot)
                 {
-                    count[_itemLocal[_batchItems[_activeSlots[listStart + n]]]]++;
+                    foreach (int i in batchItems.AsSpan(listStart, active))
+                    {
+                        count[itemLocal[i]]++;
+                    }
+                    continue;
+                }
+                foreach (int s in _activeSlots.AsSpan(listStart, active))
+                {
+                    count[itemLocal[batchItems[s]]]++;
                 }
             }
         }
@@ -215,14 +233,22 @@ public sealed partial class MatrixFactorizationTrainer<TLoss>
         for (int part = from; part < to; part++)
         {
             int[] cursor = _partCount[part];
+            int[] itemLocal = _itemLocal, batchItems = _batchItems, list = _itemSlotList;
             (int first, int end) = PartChunks(part);
             for (int c = first; c < end; c++)
             {
-                int listStart = c * RowChunk * _slots;
-                for (int n = 0; n < _activeCount[c]; n++)
+                (int listStart, int active, bool everySlot) = ActiveList(c);
+                if (everySlot)
                 {
-                    int s = _activeSlots[listStart + n];
-                    _itemSlotList[cursor[_itemLocal[_batchItems[s]]]++] = s;
+                    for (int s = listStart; s < listStart + active; s++)
+                    {
+                        list[cursor[itemLocal[batchItems[s]]]++] = s;
+                    }
+                    continue;
+                }
+                foreach (int s in _activeSlots.AsSpan(listStart, active))
+                {
+                    list[cursor[itemLocal[batchItems[s]]]++] = s;
                 }
             }
         }
