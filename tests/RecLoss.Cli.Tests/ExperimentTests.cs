@@ -223,6 +223,9 @@ public class ExperimentTests : WithTempFolder
         string results = Path.Combine(Folder, "runs", "pick-smoke", "results");
         Assert.Equal(["gowalla_bpr", "gowalla_ccl", "gowalla_mml", "yelp2018_bpr"],
             Directory.GetFiles(results, "*.json").Select(Path.GetFileNameWithoutExtension).Where(f => f != "table").Order());
+        // Cells outside --cells are left untouched: no run or checkpoint folder.
+        Assert.Equal(["gowalla_bpr", "gowalla_ccl", "gowalla_mml", "results", "yelp2018_bpr"],
+            Directory.GetDirectories(Path.Combine(Folder, "runs", "pick-smoke")).Select(Path.GetFileName).Order());
         (code, output, _) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder);
         Assert.Contains("4 of 6 cells done", output);
         Assert.Contains("left     yelp2018_mml", output);

@@ -76,12 +76,18 @@ internal sealed class ExperimentRunner
         return options;
     }
 
-    /// <summary>Checks every cell's options as train would, before any cell runs; a mistake names the spec and the cell.</summary>
-    public List<Func<VerbContext, int>> Prepare()
+    /// <summary>Checks every cell's options as train would (only <paramref name="only"/>'s when given: the check makes
+    /// each cell's run folders), before any cell runs; a mistake names the spec and the cell.</summary>
+    public List<Func<VerbContext, int>?> Prepare(IReadOnlySet<string>? only = null)
     {
-        var runs = new List<Func<VerbContext, int>>();
+        var runs = new List<Func<VerbContext, int>?>();
         foreach (Cell cell in Cells)
         {
+            if (only is not null && !only.Contains(cell.Key))
+            {
+                runs.Add(null);
+                continue;
+            }
             try
             {
                 runs.Add(TrainCommand.Prepare(new ArgumentReader(TrainOptions(cell)), "train", null));
@@ -115,7 +121,7 @@ internal sealed class ExperimentRunner
     /// trained, how many took another spec's result, and the exit code (a failed cell's).</summary>
     public (int Ran, int Reused, int Code) Run(VerbContext context, IReadOnlySet<string>? only = null)
     {
-        List<Func<VerbContext, int>> runs = Prepare();
+        List<Func<VerbContext, int>?> runs = Prepare(only);
         Directory.CreateDirectory(ResultsFolder);
         (int ran, int reused) = (0, 0);
         for (int c = 0; c < Cells.Count; c++)
@@ -141,7 +147,7 @@ internal sealed class ExperimentRunner
             context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: train {string.Join(" ", TrainOptions(cell).Select(o => o.Value is null ? $"--{o.Key}" : $"--{o.Key} {o.Value}"))}");
             string lockPath = Path.Combine(RunFolder(cell), LockName);
             File.WriteAllText(lockPath, Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-            int code = runs[c](context);
+            int code = runs[c]!(context);
             File.Delete(lockPath);
             if (code != ExitCodes.Success)
             {
