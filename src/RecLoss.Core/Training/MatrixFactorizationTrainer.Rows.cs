@@ -228,27 +228,35 @@ public sealed partial class MatrixFactorizationTrainer<TLoss>
         }
     }
 
+    /// <summary>Lists each active slot under its item as a <see cref="SlotTerm"/>: the coefficients are read here in slot
+    /// order and written next to each other, so the sums read each item's terms in sequence.</summary>
     private void ScatterItemSlots(int from, int to)
     {
         for (int part = from; part < to; part++)
         {
             int[] cursor = _partCount[part];
-            int[] itemLocal = _itemLocal, batchItems = _batchItems, list = _itemSlotList;
+            int[] itemLocal = _itemLocal, batchItems = _batchItems;
+            float[] coefA = _coefA, coefB = _coefB;
+            SlotTerm[] list = _itemTerms;
             (int first, int end) = PartChunks(part);
             for (int c = first; c < end; c++)
             {
                 (int listStart, int active, bool everySlot) = ActiveList(c);
                 if (everySlot)
                 {
-                    for (int s = listStart; s < listStart + active; s++)
+                    int row = c * RowChunk;
+                    for (int s = listStart, last = listStart + active; s < last; row++)
                     {
-                        list[cursor[itemLocal[batchItems[s]]]++] = s;
+                        for (int rowEnd = Math.Min(s + _slots, last); s < rowEnd; s++)
+                        {
+                            list[cursor[itemLocal[batchItems[s]]]++] = new SlotTerm(row, coefA[s], coefB[s]);
+                        }
                     }
                     continue;
                 }
                 foreach (int s in _activeSlots.AsSpan(listStart, active))
                 {
-                    list[cursor[itemLocal[batchItems[s]]]++] = s;
+                    list[cursor[itemLocal[batchItems[s]]]++] = new SlotTerm(_slotRows.Quotient(s), coefA[s], coefB[s]);
                 }
             }
         }
@@ -291,13 +299,8 @@ public sealed partial class MatrixFactorizationTrainer<TLoss>
             _gradient.Rows[1][t] = item;
             Span<float> g = _gradient.Value(1, t);
             // dL/de_i = sum_s a_s u~_row(s) - (sum_s b_s) e_i over the slots that drew item i
-            ReadOnlySpan<int> itemSlots = _itemSlotList.AsSpan(_itemSlotStart[q], _itemSlotStart[q + 1] - _itemSlotStart[q]);
-            GatherScaledSum.Compute(_userTilde, itemSlots, _slotRows, _coefA, g);
-            float bSum = 0;
-            foreach (int s in itemSlots)
-            {
-                bSum += _coefB[s];
-            }
+            ReadOnlySpan<SlotTerm> terms = _itemTerms.AsSpan(_itemSlotStart[q], _itemSlotStart[q + 1] - _itemSlotStart[q]);
+            float bSum = GatherScaledSum.Compute(_userTilde, terms, g);
             if (bSum != 0f)
             {
                 VectorKernels.MultiplyAdd<float>(items.AsSpan(item * dim, dim), -bSum, g);
@@ -305,7 +308,7 @@ public sealed partial class MatrixFactorizationTrainer<TLoss>
             if (_batchL2 > 0)
             {
                 // Every slot of the item is listed (ForwardRows): once per slot.
-                VectorKernels.MultiplyAdd<float>(items.AsSpan(item * dim, dim), _rowL2 * itemSlots.Length, g);
+                VectorKernels.MultiplyAdd<float>(items.AsSpan(item * dim, dim), _rowL2 * terms.Length, g);
             }
             if (_l2InSums)
             {

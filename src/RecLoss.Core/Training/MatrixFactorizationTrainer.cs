@@ -73,7 +73,8 @@ public sealed partial class MatrixFactorizationTrainer<TLoss> : IEpochRunner
     private readonly int[] _userStamp, _userLocal, _itemLocal;
     private readonly int[] _distinctUsers, _distinctItems;
     private readonly int[] _userRowStart, _userRowList;   // CSR: distinct user -> batch rows
-    private readonly int[] _itemSlotStart, _itemSlotList; // CSR: distinct item -> slots with a gradient
+    private readonly int[] _itemSlotStart;                // CSR: distinct item -> its slots with a gradient,
+    private readonly SlotTerm[] _itemTerms;               // as (row, a, b) terms, in slot order
     private readonly int[] _touchedItems;                 // distinct items with a gradient
     private readonly int[] _cursor;                       // scratch for the counting sorts
     private readonly SparseGradient _gradient;
@@ -184,7 +185,7 @@ public sealed partial class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         _userRowStart = new int[b + 1];
         _userRowList = new int[b];
         _itemSlotStart = new int[_distinctItems.Length + 1];
-        _itemSlotList = new int[b * _slots];
+        _itemTerms = new SlotTerm[b * _slots];
         _touchedItems = new int[_distinctItems.Length];
         _cursor = new int[Math.Max(b, _distinctItems.Length) + 1];
         _gradient = new SparseGradient(_dim, b, _distinctItems.Length);
