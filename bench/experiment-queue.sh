@@ -2,10 +2,14 @@
 # Runs experiments/queue.txt (or the file given) line by line from one copy of the built CLI, so that rebuilding
 # meanwhile cannot disturb it: each line is `SPEC [experiment run options]`, and each resumes or skips what is done.
 # A line that fails is reported and the next one runs. Stop it at any time; the same command continues.
-# Usage: bash bench/experiment-queue.sh [QUEUE_FILE]
+# Options after the queue file go to every line's `experiment run`: two queues started with `--threads 1` share the
+# cells (each leaves the cell the other is training), which on 2 cores trains more per hour than one queue on both.
+# Usage: bash bench/experiment-queue.sh [QUEUE_FILE [experiment run options...]]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 queue=${1:-experiments/queue.txt}
+shift $(( $# > 0 ? 1 : 0 ))
+extra=("$@")
 [[ -f $queue ]] || { echo "experiment-queue: no queue file '$queue' (expected lines 'experiments/SPEC.yaml [options]')" >&2; exit 2; }
 dotnet build src/RecLoss.Cli -c Release >/dev/null || { echo "experiment-queue: the build failed" >&2; exit 1; }
 bin=$(mktemp -d)
@@ -19,9 +23,9 @@ while IFS= read -r line || [[ -n $line ]]; do
   line=${line%%#*}
   read -r -a words <<< "$line"
   (( ${#words[@]} == 0 )) && continue
-  echo "=== $queue:$n $(date -u '+%F %T') experiment run ${words[*]}"
+  echo "=== $queue:$n $(date -u '+%F %T') experiment run ${words[*]} ${extra[*]}"
   # read splits on blanks and expands nothing: the --cells patterns reach recloss as written.
-  dotnet "$bin/recloss.dll" experiment run "${words[@]}" < /dev/null
+  dotnet "$bin/recloss.dll" experiment run "${words[@]}" "${extra[@]}" < /dev/null
   code=$?
   echo "=== $queue:$n exit $code $(date -u '+%F %T')"
   (( code != 0 )) && failed+=("$queue:$n (exit $code)")

@@ -244,6 +244,45 @@ public class ExperimentTests : WithTempFolder
     }
 
     [Fact]
+    public void A_cell_another_live_process_trains_is_left_to_it_and_a_stale_lock_is_taken_over()
+    {
+        string path = Spec("name: shared\nbase: {epochs: 1}\ngrid:\n  loss: [mml, ccl, bpr]\n");
+        string cclFolder = Path.Combine(Folder, "runs", "shared-smoke", "ccl");
+        string lockFile = Path.Combine(cclFolder, ".running");
+        string results = Path.Combine(Folder, "runs", "shared-smoke", "results");
+        Directory.CreateDirectory(cclFolder);
+        using (var other = System.Diagnostics.Process.Start("sleep", "120"))
+        {
+            try
+            {
+                File.WriteAllText(lockFile, other.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                var (code, output, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder, "--threads", "1");
+                Assert.True(code == 0, err);
+                Assert.Contains($"[2/3] ccl: running in process {other.Id}, another runner: left to it", output);
+                Assert.Contains("2 cells run now, 2 of 3 done (1 running in another runner)", output);
+                Assert.Contains("--checkpoint-every 5 --threads 1", output);   // passed to each cell's training
+                Assert.Contains("| threads 1", output);
+                Assert.False(File.Exists(Path.Combine(results, "ccl.json")));
+                Assert.Equal(other.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(lockFile));
+                (code, output, _) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder);
+                Assert.Contains("running  ccl", output);
+            }
+            finally
+            {
+                other.Kill();
+                other.WaitForExit();
+            }
+        }
+
+        // Its process gone, the lock is stale: the next run takes it over, trains the cell and removes the lock.
+        var (again, againOutput, againErr) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder);
+        Assert.True(again == 0, againErr);
+        Assert.Contains("1 cells run now, all 3 done", againOutput);
+        Assert.True(File.Exists(Path.Combine(results, "ccl.json")));
+        Assert.False(File.Exists(lockFile));
+    }
+
+    [Fact]
     public void A_cell_another_spec_has_trained_with_the_same_data_and_options_takes_its_result()
     {
         string first = Spec("name: first\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [mml, ccl]\n");

@@ -11,6 +11,7 @@ internal static class ExperimentCommand
          new("data-root", "DIR", Section.Query, "the folder holding the data sets the grid names (default ../shared/data)"),
          new("experiments", "DIR", Section.Query, "the folder for runs/ and results/ (default experiments)"),
          new("checkpoint-every", "N", Section.Query, "epochs between a cell's checkpoints (default 5)"),
+         new("threads", "N", Section.Query, "run: worker threads of each cell's training, 0 = all cores (default); results do not depend on it. Two runners with --threads 1 share one spec's cells: each leaves the cell the other is training"),
          new("no-reuse", null, Section.Query, "run: train every cell, even one whose identical training (data and options) another spec has finished; by default that result is copied"),
          new("cells", "PATTERNS", Section.Query, "run or status: only the cells whose names match, comma-separated, * and ? as wildcards (e.g. 'gowalla_mml_*,gowalla_ccl_*')")],
         Run, Positionals: "ACTION FILE");
@@ -29,6 +30,7 @@ internal static class ExperimentCommand
         int every = args.Int("checkpoint-every", 5, 1);
         string? cells = args.String("cells");
         bool reuse = !args.Flag("no-reuse");
+        int threads = args.Int("threads", 0, 0);
         args.EnsureAllUsed("experiment");
         RequireFiles(action, args.Positionals.Skip(1));
         if (several)
@@ -39,7 +41,7 @@ internal static class ExperimentCommand
             }
             return StatusOfSeveral(args.Positionals.Skip(1).ToList(), smoke, dataRoot, root, every, reuse, context.Output);
         }
-        var runner = new ExperimentRunner(ExperimentSpec.Load(file), smoke, dataRoot, root, every) { Reuse = reuse };
+        var runner = new ExperimentRunner(ExperimentSpec.Load(file), smoke, dataRoot, root, every) { Reuse = reuse, Threads = threads };
         if (cells is not null && action == "table")
         {
             throw new UsageException("--cells applies to experiment run and status; a table covers every finished cell");
@@ -54,15 +56,21 @@ internal static class ExperimentCommand
                 context.Output.Write(ExperimentTables.Write(runner));
                 return ExitCodes.Success;
             default:
-                (int ran, int reusedCount, int code) = runner.Run(context, only);
+                (int ran, int reusedCount, int busy, int code) = runner.Run(context, only);
                 if (code != ExitCodes.Success)
                 {
                     return code;   // a cell failed: its own message is above
                 }
                 int done = runner.FinishedCount;
                 string reused = reusedCount > 0 ? $", {reusedCount} taken from other specs" : "";
+                string others = (busy > 0, only is not null) switch
+                {
+                    (true, true) => $"{busy} running in another runner, the rest not among --cells",
+                    (true, false) => $"{busy} running in another runner",
+                    _ => "the others were not among --cells",
+                };
                 context.Output.WriteLine(done == runner.Cells.Count ? $"{runner.Spec.Name}: {ran} cells run now{reused}, all {runner.Cells.Count} done"
-                    : $"{runner.Spec.Name}: {ran} cells run now{reused}, {done} of {runner.Cells.Count} done (the others were not among --cells)");
+                    : $"{runner.Spec.Name}: {ran} cells run now{reused}, {done} of {runner.Cells.Count} done ({others})");
                 context.Output.Write(ExperimentTables.Write(runner));
                 return ExitCodes.Success;
         }

@@ -15,8 +15,6 @@ namespace RecLoss.Cli.Experiments;
 /// </summary>
 internal sealed class ExperimentRunner
 {
-    private const string LockName = ".running";
-
     public ExperimentRunner(ExperimentSpec spec, bool smoke, string dataRoot, string experimentsRoot, int checkpointEvery)
     {
         Spec = spec;
@@ -37,6 +35,9 @@ internal sealed class ExperimentRunner
     public string DataRoot { get; }
 
     public int CheckpointEvery { get; }
+
+    /// <summary>Worker threads of each cell's training; 0 = train's default (all cores). Results do not depend on it.</summary>
+    public int Threads { get; init; }
 
     public string RunsFolder { get; }
 
@@ -73,6 +74,10 @@ internal sealed class ExperimentRunner
         }
         options.AddRange([new("out", RunFolder(cell)), new("force", null), new("checkpoint", CheckpointFolderOf(cell)),
             new("checkpoint-every", CheckpointEvery.ToString(CultureInfo.InvariantCulture))]);
+        if (Threads > 0)
+        {
+            options.Add(new("threads", Threads.ToString(CultureInfo.InvariantCulture)));
+        }
         return options;
     }
 
@@ -118,12 +123,13 @@ internal sealed class ExperimentRunner
     }
 
     /// <summary>Runs the cells not yet finished, in order (only <paramref name="only"/>'s when given); returns how many
-    /// trained, how many took another spec's result, and the exit code (a failed cell's).</summary>
-    public (int Ran, int Reused, int Code) Run(VerbContext context, IReadOnlySet<string>? only = null)
+    /// trained, how many took another spec's result, how many another runner was training, and the exit code (a failed
+    /// cell's).</summary>
+    public (int Ran, int Reused, int Busy, int Code) Run(VerbContext context, IReadOnlySet<string>? only = null)
     {
         List<Func<VerbContext, int>?> runs = Prepare(only);
         Directory.CreateDirectory(ResultsFolder);
-        (int ran, int reused) = (0, 0);
+        (int ran, int reused, int busy) = (0, 0, 0);
         for (int c = 0; c < Cells.Count; c++)
         {
             Cell cell = Cells[c];
@@ -144,20 +150,24 @@ internal sealed class ExperimentRunner
                 context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: the same training as {same.Name} (identical data and options): its result reused");
                 continue;
             }
+            if (!CellLock.TryTake(RunFolder(cell), out int holder))
+            {
+                busy++;
+                context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: running in process {holder}, another runner: left to it (its lock is {CellLock.PathIn(RunFolder(cell))})");
+                continue;
+            }
             context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: train {string.Join(" ", TrainOptions(cell).Select(o => o.Value is null ? $"--{o.Key}" : $"--{o.Key} {o.Value}"))}");
-            string lockPath = Path.Combine(RunFolder(cell), LockName);
-            File.WriteAllText(lockPath, Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
             int code = runs[c]!(context);
-            File.Delete(lockPath);
+            CellLock.Release(RunFolder(cell));
             if (code != ExitCodes.Success)
             {
                 context.Error.WriteLine($"{Spec.Name}: cell {cell.Key} stopped (exit {code}); its run folder is {RunFolder(cell)}. Fix the cause and run again to resume it; delete {CheckpointFolderOf(cell)} to train it from the start.");
-                return (ran, reused, code);
+                return (ran, reused, busy, code);
             }
             WriteResult(cell);
             ran++;
         }
-        return (ran, reused, ExitCodes.Success);
+        return (ran, reused, busy, ExitCodes.Success);
     }
 
     /// <summary>Whether a cell whose training another spec has already finished takes that result instead of training.</summary>
@@ -383,21 +393,5 @@ internal sealed class ExperimentRunner
         }
     }
 
-    private bool IsRunning(Cell cell)
-    {
-        string lockPath = Path.Combine(RunFolder(cell), LockName);
-        if (!File.Exists(lockPath) || !int.TryParse(File.ReadAllText(lockPath), CultureInfo.InvariantCulture, out int pid))
-        {
-            return false;
-        }
-        try
-        {
-            using Process process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
+    private bool IsRunning(Cell cell) => CellLock.Holder(RunFolder(cell)) is not null;
 }
