@@ -69,8 +69,8 @@ public sealed class CheckpointFolder : ICheckpointSink
 
     /// <summary>Settings that may differ between a run and its resume: they do not change what is computed. The epoch
     /// count is not among them: the last epoch is always evaluated and ends the patience count, so a longer run is
-    /// another run.</summary>
-    private static readonly string[] s_free = ["threadsAsked"];
+    /// another run. The thread count (asked, and as resolved on this machine) changes only the speed.</summary>
+    private static readonly string[] s_free = ["threadsAsked", "threads"];
 
     /// <summary>Removes what an earlier run left (its best-epoch files) before a run starts afresh in this folder.</summary>
     public void StartFresh()

@@ -34,31 +34,32 @@ public sealed class CheckpointResumeTests : IDisposable
     private static Dataset Data() => Splitter.CarveValidation(
         SyntheticData.Generate(new SyntheticDataOptions { Users = 300, Items = 200, MeanInteractions = 15, Seed = 21 }), 0.2, 4);
 
-    private static SessionOptions Options(int patience) => new()
+    private static SessionOptions Options(int patience, int threads = 2) => new()
     {
         Adam = new AdamOptions { LearningRate = 3e-2 },     // the validation curve turns within a few epochs
-        Trainer = new TrainerOptions { Epochs = 12, BatchSize = 64, Negatives = 10, Threads = 2, Seed = 9 },
+        Trainer = new TrainerOptions { Epochs = 12, BatchSize = 64, Negatives = 10, Threads = threads, Seed = 9 },
         Encoder = new() { Dim = 16 },
         Patience = patience,
     };
 
     [Theory]
-    [InlineData(0, 3)]
-    [InlineData(1, 2)]     // early stopping: the best epoch's parameters come back from best-E.rlm
-    [InlineData(2, 4)]
-    public void Stopped_after_any_checkpoint_and_resumed_the_run_ends_as_an_uninterrupted_one(int patience, int stopAfter)
+    [InlineData(0, 3, 2)]
+    [InlineData(1, 2, 2)]     // early stopping: the best epoch's parameters come back from best-E.rlm
+    [InlineData(2, 4, 1)]     // resumed on another thread count: results do not depend on it, so it is allowed
+    public void Stopped_after_any_checkpoint_and_resumed_the_run_ends_as_an_uninterrupted_one(int patience, int stopAfter, int resumeThreads)
     {
         Dataset data = Data();
         IRowLoss loss = MultiMarginLoss.Yelp2018;
-        JsonObject config = new() { ["patience"] = patience };
-        TrainingResult whole = new TrainingSession(Options(patience)).Run(data, loss, checkpoints: new CheckpointFolder(Path.Combine(_folder, "whole"), 1, data, loss, Options(patience), config));
+        JsonObject Config(int threads) => new() { ["patience"] = patience, ["threadsAsked"] = threads, ["threads"] = threads };
+        TrainingResult whole = new TrainingSession(Options(patience)).Run(data, loss, checkpoints: new CheckpointFolder(Path.Combine(_folder, "whole"), 1, data, loss, Options(patience), Config(2)));
 
         string folder = Path.Combine(_folder, "stopped");
-        var sink = new CheckpointFolder(folder, 1, data, loss, Options(patience), config);
+        var sink = new CheckpointFolder(folder, 1, data, loss, Options(patience), Config(2));
         Assert.Throws<Stopped>(() => new TrainingSession(Options(patience)).Run(data, loss, checkpoints: new StopAfter(sink, stopAfter)));
-        TrainingStart start = sink.Load();
+        var again = new CheckpointFolder(folder, 1, data, loss, Options(patience, resumeThreads), Config(resumeThreads));
+        TrainingStart start = again.Load();
         Assert.Equal(stopAfter, start.EpochsDone);
-        TrainingResult resumed = new TrainingSession(Options(patience)).Run(data, loss, start: start, checkpoints: sink);
+        TrainingResult resumed = new TrainingSession(Options(patience, resumeThreads)).Run(data, loss, start: start, checkpoints: again);
 
         Assert.Equal(whole.Epochs.Select(e => (e.Epoch, e.Loss, e.Validation!.Metrics.Last())), resumed.Epochs.Select(e => (e.Epoch, e.Loss, e.Validation!.Metrics.Last())));
         Assert.Equal(whole.StoppedEarly, resumed.StoppedEarly);
