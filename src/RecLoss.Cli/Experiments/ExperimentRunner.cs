@@ -156,16 +156,28 @@ internal sealed class ExperimentRunner
                 context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: running in process {holder}, another runner: left to it (its lock is {CellLock.PathIn(RunFolder(cell))})");
                 continue;
             }
-            context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: train {string.Join(" ", TrainOptions(cell).Select(o => o.Value is null ? $"--{o.Key}" : $"--{o.Key} {o.Value}"))}");
-            int code = runs[c]!(context);
-            CellLock.Release(RunFolder(cell));
-            if (code != ExitCodes.Success)
+            try
             {
-                context.Error.WriteLine($"{Spec.Name}: cell {cell.Key} stopped (exit {code}); its run folder is {RunFolder(cell)}. Fix the cause and run again to resume it; delete {CheckpointFolderOf(cell)} to train it from the start.");
-                return (ran, reused, busy, code);
+                if (File.Exists(ResultPath(cell)))
+                {
+                    // Another runner finished it between the check above and the lock.
+                    context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: done ({ResultPath(cell)})");
+                    continue;
+                }
+                context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: train {string.Join(" ", TrainOptions(cell).Select(o => o.Value is null ? $"--{o.Key}" : $"--{o.Key} {o.Value}"))}");
+                int code = runs[c]!(context);
+                if (code != ExitCodes.Success)
+                {
+                    context.Error.WriteLine($"{Spec.Name}: cell {cell.Key} stopped (exit {code}); its run folder is {RunFolder(cell)}. Fix the cause and run again to resume it; delete {CheckpointFolderOf(cell)} to train it from the start.");
+                    return (ran, reused, busy, code);
+                }
+                WriteResult(cell);   // before the lock goes, so that no runner takes the finished cell up again
+                ran++;
             }
-            WriteResult(cell);
-            ran++;
+            finally
+            {
+                CellLock.Release(RunFolder(cell));
+            }
         }
         return (ran, reused, busy, ExitCodes.Success);
     }
