@@ -4,17 +4,24 @@
 # A line that fails is reported and the next one runs. Stop it at any time; the same command continues.
 # Options after the queue file go to every line's `experiment run`: two queues started with `--threads 1` share the
 # cells (each leaves the cell the other is training), which on 2 cores trains more per hour than one queue on both.
-# Usage: bash bench/experiment-queue.sh [QUEUE_FILE [experiment run options...]]
+# Usage: bash bench/experiment-queue.sh [QUEUE_FILE] [experiment run options...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
-queue=${1:-experiments/queue.txt}
-shift $(( $# > 0 ? 1 : 0 ))
+queue=experiments/queue.txt
+if (( $# > 0 )) && [[ $1 != -* ]]; then
+  queue=$1
+  shift
+fi
 extra=("$@")
 [[ -f $queue ]] || { echo "experiment-queue: no queue file '$queue' (expected lines 'experiments/SPEC.yaml [options]')" >&2; exit 2; }
-dotnet build src/RecLoss.Cli -c Release >/dev/null || { echo "experiment-queue: the build failed" >&2; exit 1; }
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
+# Two queues started together build one at a time.
+exec 9> "${TMPDIR:-/tmp}/recloss-queue-build.lock"
+flock 9
+dotnet build src/RecLoss.Cli -c Release >/dev/null || { echo "experiment-queue: the build failed" >&2; exit 1; }
 cp -r src/RecLoss.Cli/bin/Release/net10.0/. "$bin/"
+flock -u 9
 echo "binary of commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' with uncommitted changes'), $(date -u '+%Y-%m-%d %H:%M') UTC"
 failed=()
 n=0

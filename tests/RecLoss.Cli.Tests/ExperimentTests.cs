@@ -244,42 +244,38 @@ public class ExperimentTests : WithTempFolder
     }
 
     [Fact]
-    public void A_cell_another_live_process_trains_is_left_to_it_and_a_stale_lock_is_taken_over()
+    public void A_cell_whose_lock_another_runner_holds_is_left_to_it_and_a_lock_left_behind_is_no_obstacle()
     {
         string path = Spec("name: shared\nbase: {epochs: 1}\ngrid:\n  loss: [mml, ccl, bpr]\n");
         string cclFolder = Path.Combine(Folder, "runs", "shared-smoke", "ccl");
         string lockFile = Path.Combine(cclFolder, ".running");
         string results = Path.Combine(Folder, "runs", "shared-smoke", "results");
         Directory.CreateDirectory(cclFolder);
-        using (var other = System.Diagnostics.Process.Start("sleep", "120"))
+        // Another runner training ccl holds its lock file open, exclusively (as CellLock does).
+        using (var other = new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
         {
-            try
-            {
-                File.WriteAllText(lockFile, other.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                var (code, output, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder, "--threads", "1");
-                Assert.True(code == 0, err);
-                Assert.Contains($"[2/3] ccl: running in process {other.Id}, another runner: left to it", output);
-                Assert.Contains("2 cells run now, 2 of 3 done (1 running in another runner)", output);
-                Assert.Contains("--checkpoint-every 5 --threads 1", output);   // passed to each cell's training
-                Assert.Contains("| threads 1", output);
-                Assert.False(File.Exists(Path.Combine(results, "ccl.json")));
-                Assert.Equal(other.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(lockFile));
-                (code, output, _) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder);
-                Assert.Contains("running  ccl", output);
-            }
-            finally
-            {
-                other.Kill();
-                other.WaitForExit();
-            }
+            var (code, output, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder, "--threads", "1");
+            Assert.True(code == 0, err);
+            Assert.Contains("[2/3] ccl: another runner is training it", output);
+            Assert.Contains("2 cells run now, 2 of 3 done (1 running in another runner)", output);
+            Assert.Contains("--checkpoint-every 5 --threads 1", output);   // passed to each cell's training
+            Assert.Contains("| threads 1", output);
+            Assert.False(File.Exists(Path.Combine(results, "ccl.json")));
+            (code, output, _) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder);
+            Assert.Contains("running  ccl", output);
+            Assert.Contains("done     mml", output);
         }
 
-        // Its process gone, the lock is stale: the next run takes it over, trains the cell and removes the lock.
+        // The lock file stays behind with a process id in it (as after a kill): nobody holds it, so it is free.
+        File.WriteAllText(lockFile, "999999\n");
         var (again, againOutput, againErr) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder);
         Assert.True(again == 0, againErr);
         Assert.Contains("1 cells run now, all 3 done", againOutput);
         Assert.True(File.Exists(Path.Combine(results, "ccl.json")));
-        Assert.False(File.Exists(lockFile));
+        Assert.Equal("", File.ReadAllText(lockFile));   // emptied when the cell was done
+        var (statusCode, _, statusErr) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder, "--threads", "1");
+        Assert.Equal(2, statusCode);
+        Assert.Contains("--threads applies to experiment run", statusErr);
     }
 
     [Fact]

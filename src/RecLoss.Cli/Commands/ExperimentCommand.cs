@@ -30,8 +30,13 @@ internal static class ExperimentCommand
         int every = args.Int("checkpoint-every", 5, 1);
         string? cells = args.String("cells");
         bool reuse = !args.Flag("no-reuse");
+        bool threadsGiven = args.Has("threads");
         int threads = args.Int("threads", 0, 0);
         args.EnsureAllUsed("experiment");
+        if (threadsGiven && action != "run")
+        {
+            throw new UsageException($"--threads applies to experiment run (the threads each cell trains on), not to {action}");
+        }
         RequireFiles(action, args.Positionals.Skip(1));
         if (several)
         {

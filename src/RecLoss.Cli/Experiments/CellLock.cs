@@ -1,84 +1,77 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
 namespace RecLoss.Cli.Experiments;
 
 /// <summary>
-/// A cell's lock: a file in its run folder holding the id of the process training it, so that status can say
-/// "running" and two runners on one spec (or one queue) share its cells instead of training one twice. The file is
-/// made with CreateNew, so two runners cannot both take it; a lock whose process has gone (killed, or this very
-/// process after a failed cell) is stale and taken over.
+/// A cell's lock, so that two runners on one spec (or one queue) share its cells instead of training one twice, and
+/// status can say "running": the file <c>.running</c> in the cell's run folder, held open with FileShare.None while
+/// the cell trains. The operating system keeps that exclusive (flock on Linux) and drops it when the process ends,
+/// however it ends, so a lock is never stale. The file is never deleted (a runner could lock a deleted file while
+/// another makes a new one); it holds the holder's process id, for people, and is empty when free.
 /// </summary>
-internal static class CellLock
+internal sealed class CellLock : IDisposable
 {
     public const string FileName = ".running";
 
-    // A lock file is written right after it is made: one still empty this young belongs to a runner taking it.
-    private static readonly TimeSpan s_youngEmpty = TimeSpan.FromSeconds(10);
+    private readonly FileStream _stream;
+
+    private CellLock(FileStream stream) => _stream = stream;
 
     public static string PathIn(string runFolder) => Path.Combine(runFolder, FileName);
 
-    /// <summary>Takes the lock in <paramref name="runFolder"/> for this process; false, with the holder's process id,
-    /// when another live process holds it.</summary>
-    public static bool TryTake(string runFolder, out int holder)
+    /// <summary>Takes the lock of the cell whose run folder is <paramref name="runFolder"/>; null when another
+    /// process holds it. A status probing the lock at the same moment holds it for an instant, so a refusal is tried
+    /// again twice.</summary>
+    public static CellLock? TryTake(string runFolder)
     {
-        string path = PathIn(runFolder);
         for (int attempt = 0; ; attempt++)
         {
             try
             {
-                using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
-                {
-                    stream.Write(Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
-                }
-                holder = Environment.ProcessId;
-                return true;
+                var stream = new FileStream(PathIn(runFolder), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                stream.SetLength(0);
+                stream.Write(Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n"));
+                stream.Flush();
+                return new CellLock(stream);
             }
-            catch (IOException) when (File.Exists(path) && attempt < 3)
+            catch (IOException) when (attempt < 2)
             {
-                if (Holder(runFolder) is int other)
-                {
-                    holder = other;
-                    return false;
-                }
-                File.Delete(path);   // stale
+                Thread.Sleep(100);
+            }
+            catch (IOException)
+            {
+                return null;
             }
         }
     }
 
-    public static void Release(string runFolder) => File.Delete(PathIn(runFolder));
-
-    /// <summary>The id of the live process, other than this one, that holds the lock in <paramref name="runFolder"/>;
-    /// null when there is no lock or it is stale. A lock just made and not yet written counts as held (id 0).</summary>
-    public static int? Holder(string runFolder)
+    /// <summary>Whether a process trains the cell now (one holds its lock).</summary>
+    public static bool IsHeld(string runFolder)
     {
-        string path = PathIn(runFolder);
-        string text;
-        try
+        if (!File.Exists(PathIn(runFolder)))
         {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
-        {
-            return text.Length == 0 && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) < s_youngEmpty ? 0 : null;
-        }
-        if (pid == Environment.ProcessId)
-        {
-            return null;   // this process trains one cell at a time: its own lock here is a failed cell's leftover
+            return false;
         }
         try
         {
-            using Process process = Process.GetProcessById(pid);
-            return process.HasExited ? null : pid;
+            using var probe = new FileStream(PathIn(runFolder), FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
         }
-        catch (ArgumentException)
+        catch (FileNotFoundException)
         {
-            return null;
+            return false;
         }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>Empties the file and lets the lock go.</summary>
+    public void Dispose()
+    {
+        _stream.SetLength(0);
+        _stream.Dispose();
     }
 }

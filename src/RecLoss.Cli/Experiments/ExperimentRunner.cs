@@ -142,6 +142,19 @@ internal sealed class ExperimentRunner
                 context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: done ({ResultPath(cell)})");
                 continue;
             }
+            using CellLock? held = CellLock.TryTake(RunFolder(cell));
+            if (held is null)
+            {
+                busy++;
+                context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: another runner is training it (it holds {CellLock.PathIn(RunFolder(cell))}): left to it");
+                continue;
+            }
+            if (File.Exists(ResultPath(cell)))
+            {
+                // Another runner finished it between the check above and the lock.
+                context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: done ({ResultPath(cell)})");
+                continue;
+            }
             // Sources are read again for every cell: another spec's run may have finished one meanwhile.
             if (Reuse && !File.Exists(CheckpointPath(cell)) && SameTraining(cell, ReuseSources()) is { } same)
             {
@@ -150,34 +163,15 @@ internal sealed class ExperimentRunner
                 context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: the same training as {same.Name} (identical data and options): its result reused");
                 continue;
             }
-            if (!CellLock.TryTake(RunFolder(cell), out int holder))
+            context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: train {string.Join(" ", TrainOptions(cell).Select(o => o.Value is null ? $"--{o.Key}" : $"--{o.Key} {o.Value}"))}");
+            int code = runs[c]!(context);
+            if (code != ExitCodes.Success)
             {
-                busy++;
-                context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: running in process {holder}, another runner: left to it (its lock is {CellLock.PathIn(RunFolder(cell))})");
-                continue;
+                context.Error.WriteLine($"{Spec.Name}: cell {cell.Key} stopped (exit {code}); its run folder is {RunFolder(cell)}. Fix the cause and run again to resume it; delete {CheckpointFolderOf(cell)} to train it from the start.");
+                return (ran, reused, busy, code);
             }
-            try
-            {
-                if (File.Exists(ResultPath(cell)))
-                {
-                    // Another runner finished it between the check above and the lock.
-                    context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: done ({ResultPath(cell)})");
-                    continue;
-                }
-                context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: train {string.Join(" ", TrainOptions(cell).Select(o => o.Value is null ? $"--{o.Key}" : $"--{o.Key} {o.Value}"))}");
-                int code = runs[c]!(context);
-                if (code != ExitCodes.Success)
-                {
-                    context.Error.WriteLine($"{Spec.Name}: cell {cell.Key} stopped (exit {code}); its run folder is {RunFolder(cell)}. Fix the cause and run again to resume it; delete {CheckpointFolderOf(cell)} to train it from the start.");
-                    return (ran, reused, busy, code);
-                }
-                WriteResult(cell);   // before the lock goes, so that no runner takes the finished cell up again
-                ran++;
-            }
-            finally
-            {
-                CellLock.Release(RunFolder(cell));
-            }
+            WriteResult(cell);   // under the lock, so that no runner takes the finished cell up again
+            ran++;
         }
         return (ran, reused, busy, ExitCodes.Success);
     }
@@ -405,5 +399,5 @@ internal sealed class ExperimentRunner
         }
     }
 
-    private bool IsRunning(Cell cell) => CellLock.Holder(RunFolder(cell)) is not null;
+    private bool IsRunning(Cell cell) => CellLock.IsHeld(RunFolder(cell));
 }
