@@ -31,7 +31,7 @@ internal static class ExperimentCommand
         string? cells = args.String("cells");
         bool reuse = !args.Flag("no-reuse");
         bool threadsGiven = args.Has("threads");
-        int threads = args.Int("threads", 0, 0);
+        int threads = args.Int("threads", 0, 0, 1024);
         args.EnsureAllUsed("experiment");
         if (threadsGiven && action != "run")
         {
