@@ -42,4 +42,58 @@ public class EpochTimesTests
         times.Add(false, "yelp2018", new JsonObject { ["options"] = new JsonObject(), ["epochs"] = new JsonArray(new JsonObject { ["trainSeconds"] = "slow" }) });
         Assert.Null(times.SecondsPerEpoch(false, Cell("yelp2018")));
     }
+
+    private static JsonNode Segmented(string options, (int First, int? Threads)[] segments, params double[] seconds)
+    {
+        JsonNode result = Result(options, seconds);
+        for (int i = 0; i < seconds.Length; i++)
+        {
+            result["epochs"]![i]!["epoch"] = i + 1;
+        }
+        result["segments"] = new JsonArray([.. segments.Select(s => (JsonNode)new JsonObject { ["firstEpoch"] = s.First, ["threads"] = s.Threads })]);
+        return result;
+    }
+
+    [Fact]
+    public void Epochs_trained_on_the_runners_thread_count_time_a_cell_when_there_are_some()
+    {
+        var times = new EpochTimes();
+        // Epochs 1-2 on two threads (10 s), 3-4 on one (16 s).
+        times.Add(false, "yelp2018", Segmented("""{"loss": "sl"}""", [(1, 2), (3, 1)], 10, 10, 16, 16));
+        Assert.Equal(16.0, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "sl")), threads: 1)!.Value, 9);
+        Assert.Equal(10.0, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "sl")), threads: 2)!.Value, 9);
+        // No epoch on that many threads, or the count unknown: every group counts alike.
+        Assert.Equal(13.0, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "sl")), threads: 4)!.Value, 9);
+        Assert.Equal(13.0, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "sl")))!.Value, 9);
+        // The loss still comes first: a same-loss cell of unknown threads beats another loss's one-thread epochs.
+        times.Add(false, "yelp2018", Segmented("""{"loss": "mml"}""", [(1, null)], 5, 5));
+        Assert.Equal(5.0, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "mml")), threads: 1)!.Value, 9);
+    }
+
+    [Fact]
+    public void A_started_cell_goes_at_the_pace_of_its_latest_process()
+    {
+        var epochs = new JsonArray([.. new[] { 10.0, 10, 10, 20, 22 }.Select((s, i) => (JsonNode)new JsonObject { ["epoch"] = i + 1, ["trainSeconds"] = s })]);
+        var segments = new JsonArray(new JsonObject { ["firstEpoch"] = 1 }, new JsonObject { ["firstEpoch"] = 4 });
+        Assert.Equal(21.0, EpochTimes.MeanTrainSeconds(epochs, segments)!.Value, 9);
+        Assert.Equal(14.4, EpochTimes.MeanTrainSeconds(epochs)!.Value, 9);
+        // A process that has not finished an epoch yet: the history before it.
+        segments.Add(new JsonObject { ["firstEpoch"] = 6 });
+        Assert.Equal(14.4, EpochTimes.MeanTrainSeconds(epochs, segments)!.Value, 9);
+    }
+
+    [Fact]
+    public void With_two_runners_live_the_time_left_is_also_given_as_wall_clock_and_never_under_the_longest_cell()
+    {
+        ExperimentRunner.LeftCell Left(string name, int epochs, double seconds, bool running) => new("spec", name, epochs, running, seconds, running);
+
+        // 3 x 100 epochs x 10 s x 1.15 = 3,450 s one at a time (0:57), over two runners 1,725 s (0:28).
+        string three = ExperimentRunner.TimeLeft([Left("a", 100, 10, true), Left("b", 100, 10, true), Left("c", 100, 10, false)]);
+        Assert.Contains("about 0.00:57 (d.hh:mm) one cell at a time", three);
+        Assert.Contains("with the 2 runners training now side by side, about 0.00:28 of wall-clock", three);
+        // One long cell: 1,000 epochs x 10 s x 1.15 = 11,500 s (3:11) however many runners.
+        Assert.Contains("about 0.03:11 of wall-clock", ExperimentRunner.TimeLeft([Left("a", 1000, 10, true), Left("b", 10, 10, true)]));
+        // One runner: no wall-clock figure beside the sum.
+        Assert.DoesNotContain("wall-clock", ExperimentRunner.TimeLeft([Left("a", 100, 10, true), Left("c", 100, 10, false)]));
+    }
 }

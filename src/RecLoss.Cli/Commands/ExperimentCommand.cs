@@ -55,7 +55,7 @@ internal static class ExperimentCommand
         switch (action)
         {
             case "status":
-                runner.Status(context.Output, only);
+                runner.Status(context.Output, only, ExperimentRunner.RunnerThreads([runner]));
                 return ExitCodes.Success;
             case "table":
                 context.Output.Write(ExperimentTables.Write(runner));
@@ -95,12 +95,13 @@ internal static class ExperimentCommand
     {
         List<ExperimentRunner> runners = [.. files.Select(f => new ExperimentRunner(ExperimentSpec.Load(f), smoke, dataRoot, root, every) { Reuse = reuse })];
         var left = new List<ExperimentRunner.LeftCell>();
+        int? threads = ExperimentRunner.RunnerThreads(runners);
         foreach (ExperimentRunner runner in runners)
         {
-            left.AddRange(runner.Status(output));
+            left.AddRange(runner.Status(output, runnerThreads: threads));
             output.WriteLine();
         }
-        output.WriteLine($"all {runners.Count} specs{(reuse ? ", a training two specs share counted once" : "")}: {ExperimentRunner.TimeLeft(ExperimentRunner.Distinct(left, reuse))}");
+        output.WriteLine($"all {runners.Count} specs{(reuse ? ", a training two specs share counted once" : "")}: {ExperimentRunner.TimeLeft(ExperimentRunner.Distinct(left, reuse), threads)}");
         return ExitCodes.Success;
     }
 }

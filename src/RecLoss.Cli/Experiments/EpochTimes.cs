@@ -14,46 +14,72 @@ internal sealed class EpochTimes
 {
     private readonly List<Timed> _timed = [];
 
-    private sealed record Timed(bool Smoke, string? Data, string Encoder, string Loss, int Negatives, double Seconds);
+    /// <summary>A finished cell's mean seconds per epoch over the epochs trained on <see cref="Threads"/> threads (null:
+    /// a result that predates the record of threads).</summary>
+    private sealed record Timed(bool Smoke, string? Data, string Encoder, string Loss, int Negatives, int? Threads, double Seconds);
 
-    /// <summary>Adds a finished result (its grid's data set, its options as written, its epochs' train seconds);
-    /// a result without timed epochs (none, or not numbers) is left out.</summary>
+    /// <summary>Adds a finished result (its grid's data set, its options as written, its epochs' train seconds and the
+    /// segments that say on how many threads each epoch trained); a result without timed epochs is left out.</summary>
     public void Add(bool smoke, string? data, JsonNode result)
     {
         if (result["options"] is not JsonObject options || result["epochs"] is not JsonArray { Count: > 0 } epochs)
         {
             return;
         }
-        if (MeanTrainSeconds(epochs) is { } seconds)
+        var written = options.ToDictionary(o => o.Key, o => ExperimentRunner.Text(o.Value), StringComparer.Ordinal);
+        foreach (IGrouping<int?, (int Epoch, int? Threads, double Seconds)> group in Seconds(epochs, result["segments"] as JsonArray).GroupBy(e => e.Threads))
         {
-            _timed.Add(Describe(smoke, data, options.ToDictionary(o => o.Key, o => ExperimentRunner.Text(o.Value), StringComparer.Ordinal), seconds));
+            _timed.Add(Describe(smoke, data, written, group.Key, group.Average(e => e.Seconds)));
         }
     }
 
-    /// <summary>The estimated train seconds per epoch of a cell; null when no finished cell shares its data set and
-    /// encoder.</summary>
-    public double? SecondsPerEpoch(bool smoke, Cell cell)
+    /// <summary>The estimated train seconds per epoch of a cell, on <paramref name="threads"/> threads when finished
+    /// cells alike were timed on that many (any otherwise); null when no finished cell shares its data set and encoder.</summary>
+    public double? SecondsPerEpoch(bool smoke, Cell cell, int? threads = null)
     {
-        Timed wanted = Describe(smoke, cell.Data, cell.Options, 0);
+        Timed wanted = Describe(smoke, cell.Data, cell.Options, threads, 0);
         List<Timed> alike = [.. _timed.Where(t => t.Smoke == wanted.Smoke && t.Data == wanted.Data && t.Encoder == wanted.Encoder)];
         List<Timed> sameLoss = [.. alike.Where(t => t.Loss == wanted.Loss)];
         List<Timed> basis = sameLoss.Count > 0 ? sameLoss : alike;
+        List<Timed> sameThreads = [.. basis.Where(t => threads is not null && t.Threads == threads)];
+        basis = sameThreads.Count > 0 ? sameThreads : basis;
         return basis.Count == 0 ? null
             : basis.Average(t => t.Seconds * (wanted.Negatives + 100.0) / (t.Negatives + 100.0));
     }
 
-    /// <summary>The mean train seconds of epoch records (a result's epochs, a checkpoint's history); null when none
-    /// holds a number.</summary>
-    public static double? MeanTrainSeconds(JsonArray epochs)
+    /// <summary>The mean train seconds of epoch records (a result's epochs, a checkpoint's history), over the epochs of
+    /// the last segment when it has any (the pace of the process training it now); null when none holds a number.</summary>
+    public static double? MeanTrainSeconds(JsonArray epochs, JsonArray? segments = null)
     {
-        double[] seconds = [.. epochs.Select(e => e?["trainSeconds"] is JsonValue v && v.TryGetValue(out double x) ? x : double.NaN).Where(double.IsFinite)];
-        return seconds.Length > 0 ? seconds.Average() : null;
+        List<(int Epoch, int? Threads, double Seconds)> timed = Seconds(epochs, segments);
+        int lastFirst = segments?.LastOrDefault()?["firstEpoch"] is JsonValue f && f.TryGetValue(out int first) ? first : 1;
+        List<(int Epoch, int? Threads, double Seconds)> recent = [.. timed.Where(e => e.Epoch >= lastFirst)];
+        List<(int Epoch, int? Threads, double Seconds)> basis = recent.Count > 0 ? recent : timed;
+        return basis.Count > 0 ? basis.Average(e => e.Seconds) : null;
     }
 
-    private static Timed Describe(bool smoke, string? data, IReadOnlyDictionary<string, string?> options, double seconds) =>
+    /// <summary>Each timed epoch with its seconds and the thread count of the segment that trained it (the last
+    /// segment starting at or before the epoch; null where unknown).</summary>
+    private static List<(int Epoch, int? Threads, double Seconds)> Seconds(JsonArray epochs, JsonArray? segments)
+    {
+        List<(int First, int? Threads)> starts = [.. (segments ?? []).Select(s => (
+            s?["firstEpoch"] is JsonValue f && f.TryGetValue(out int first) ? first : 1,
+            s?["threads"] is JsonValue t && t.TryGetValue(out int threads) ? threads : (int?)null))];
+        return [.. epochs.Select((e, i) => (Epoch: EpochNumber(e, i), Seconds: TrainSeconds(e)))
+            .Where(e => double.IsFinite(e.Seconds))
+            .Select(e => (e.Epoch, starts.LastOrDefault(s => s.First <= e.Epoch).Threads, e.Seconds))];
+    }
+
+    private static int EpochNumber(JsonNode? epoch, int index) =>
+        epoch?["epoch"] is JsonValue v && v.TryGetValue(out int n) ? n : index + 1;
+
+    private static double TrainSeconds(JsonNode? epoch) =>
+        epoch?["trainSeconds"] is JsonValue v && v.TryGetValue(out double x) ? x : double.NaN;
+
+    private static Timed Describe(bool smoke, string? data, IReadOnlyDictionary<string, string?> options, int? threads, double seconds) =>
         new(smoke, data, Option(options, "encoder") ?? "mf", Option(options, "loss") ?? "mml",
             int.TryParse(Option(options, "negatives"), CultureInfo.InvariantCulture, out int n) ? n : TrainerOptions.Defaults.Negatives,
-            seconds);
+            threads, seconds);
 
     private static string? Option(IReadOnlyDictionary<string, string?> options, string name) =>
         options.TryGetValue(name, out string? value) ? value : null;

@@ -12,7 +12,7 @@ namespace RecLoss.Cli.Experiments;
 /// most the epochs since the last checkpoint. A finished cell leaves a small result file (kept in git) and is skipped
 /// from then on; the run folders with their checkpoints are large and stay out of git.
 /// </summary>
-internal sealed class ExperimentRunner
+internal sealed partial class ExperimentRunner
 {
     public ExperimentRunner(ExperimentSpec spec, bool smoke, string dataRoot, string experimentsRoot, int checkpointEvery)
     {
@@ -290,113 +290,9 @@ internal sealed class ExperimentRunner
         SaveResult(cell, result);
     }
 
-    /// <summary>A cell still to train: its training (data and options, as reuse compares them), its epochs left and
-    /// their estimated train seconds each (null: nothing alike has finished).</summary>
-    internal sealed record LeftCell(string Spec, string Training, int Epochs, bool Started, double? SecondsPerEpoch);
-
-    /// <summary>What is done, running, stopped part way and left, with an estimate of the time left; returns the cells left.</summary>
-    public IReadOnlyList<LeftCell> Status(TextWriter o, IReadOnlySet<string>? only = null)
-    {
-        var times = new EpochTimes();
-        var reusable = new Dictionary<string, string>(StringComparer.Ordinal);
-        var rows = new List<(Cell Cell, string State, int Done, int Total)>();
-        var measured = new Dictionary<string, double>(StringComparer.Ordinal);   // a started cell's own seconds per epoch
-        List<ReuseSource>? sources = null;
-        foreach (Cell cell in Cells)
-        {
-            int total = cell.Options.TryGetValue("epochs", out string? e) && int.TryParse(e, CultureInfo.InvariantCulture, out int n) ? n : 100;
-            if (File.Exists(ResultPath(cell)))
-            {
-                // Every finished cell times the epochs left, listed or not.
-                JsonNode result = JsonNode.Parse(File.ReadAllText(ResultPath(cell)))!;
-                JsonArray epochs = result["epochs"]!.AsArray();
-                if (result["reusedFrom"] is null)
-                {
-                    times.Add(Smoke, cell.Data, result);
-                }
-                rows.Add((cell, "done", epochs.Count, epochs.Count));
-                continue;
-            }
-            (int done, double? own) = File.Exists(CheckpointPath(cell)) ? CheckpointProgress(CheckpointPath(cell)) : (0, null);
-            if (own is { } ownSeconds)
-            {
-                measured[cell.Key] = ownSeconds;
-            }
-            bool running = IsRunning(cell);
-            // As run decides: a cell not started here takes another spec's identical training.
-            sources ??= ReuseSources();
-            string? same = !running && Reuse && !File.Exists(CheckpointPath(cell)) ? SameTraining(cell, sources)?.Name : null;
-            rows.Add(same is not null ? (cell, "reuse", total, total)
-                : (cell, running ? "running" : done > 0 ? "stopped" : "left", done, total));
-            if (same is not null)
-            {
-                reusable[cell.Key] = same;
-            }
-        }
-        rows = [.. rows.Where(r => only is null || only.Contains(r.Cell.Key))];
-        foreach (ReuseSource source in sources ?? [])
-        {
-            times.Add(source.Smoke, source.Data, source.Result);
-        }
-        int finished = rows.Count(r => r.State == "done");
-        o.WriteLine($"{Spec.Name}{(Smoke ? " (smoke)" : "")}: {finished} of {rows.Count} cells done{(only is null ? "" : $" (the {rows.Count} of {Cells.Count} among --cells)")}; results in {ResultsFolder}");
-        foreach ((Cell cell, string state, int done, int total) in rows)
-        {
-            o.WriteLine(state == "reuse" ? $"  {state,-8} {cell.Key,-40} the same training as {reusable[cell.Key]}: run takes its result"
-                : $"  {state,-8} {cell.Key,-40} epoch {done,4} / {total}");
-        }
-        List<LeftCell> left = [.. rows.Where(r => r.State is not ("done" or "reuse")).Select(r => new LeftCell(Spec.Name, TrainingKey(r.Cell), r.Total - r.Done,
-            r.Done > 0 || r.State == "running", measured.TryGetValue(r.Cell.Key, out double own) ? own : times.SecondsPerEpoch(Smoke, r.Cell)))];
-        o.WriteLine(TimeLeft(left));
-        return left;
-    }
-
-    /// <summary>The epochs left and the time they take, in one sentence.</summary>
-    internal static string TimeLeft(IReadOnlyList<LeftCell> left)
-    {
-        int epochsLeft = left.Sum(l => l.Epochs);
-        int untimed = left.Where(l => l.SecondsPerEpoch is null).Sum(l => l.Epochs);
-        double seconds = left.Sum(l => l.Epochs * (l.SecondsPerEpoch ?? 0)) * 1.15;
-        return epochsLeft == 0 ? "nothing left to run"
-            : untimed == epochsLeft ? $"{epochsLeft:N0} epochs left (no finished cell on the same data set and encoder yet to time them)"
-            : string.Create(CultureInfo.InvariantCulture, $"{epochsLeft:N0} epochs left: about {TimeSpan.FromSeconds(seconds):d\\.hh\\:mm} (d.hh:mm)")
-                + (untimed > 0 ? $" for the {epochsLeft - untimed:N0} timed and more for {untimed:N0} with no finished cell on their data set and encoder" : "")
-                + ": a started cell at its own epoch time, the others at that of the finished cells alike (data set, encoder, loss) scaled by their negatives, +15% for evaluation and checkpoints";
-    }
-
-    /// <summary>The cells left in several specs, as run will train them: a training two specs share trains once when
-    /// neither copy has started (the other copy then takes its result), and every started copy goes on from its own
-    /// checkpoint; two identical cells of one spec both train; without reuse every copy trains.</summary>
-    internal static IReadOnlyList<LeftCell> Distinct(IEnumerable<LeftCell> left, bool reuse) =>
-        !reuse ? [.. left] : [.. left.GroupBy(l => l.Training, StringComparer.Ordinal).SelectMany(copies =>
-        {
-            double? seconds = copies.Select(l => l.SecondsPerEpoch).FirstOrDefault(t => t is not null);
-            List<LeftCell> started = [.. copies.Where(l => l.Started)];
-            IEnumerable<LeftCell> kept = started.Count > 0 ? started
-                : copies.GroupBy(l => l.Spec, StringComparer.Ordinal).MaxBy(spec => spec.Count())!;
-            return kept.Select(l => l with { SecondsPerEpoch = l.SecondsPerEpoch ?? seconds });
-        })];
-
     /// <summary>What makes two cells the same training (as <see cref="SameTraining"/> compares them): mode, data set,
     /// data folder and every option as written.</summary>
     private string TrainingKey(Cell cell) =>
         string.Join("\n", new[] { Smoke ? "smoke" : "full", cell.Data ?? "", DataPath(cell) ?? "" }
             .Concat(cell.Options.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key}={o.Value ?? "true"}")));
-
-    /// <summary>The epoch a checkpoint reached and its mean train seconds per epoch so far (from its run state's
-    /// history); (0, null) for a checkpoint that cannot be read.</summary>
-    private static (int Epoch, double? SecondsPerEpoch) CheckpointProgress(string path)
-    {
-        try
-        {
-            Core.Models.ModelHeader header = Core.Models.ModelFile.ReadHeader(path);
-            return (header.Epoch, header.RunState?["history"] is JsonArray history ? EpochTimes.MeanTrainSeconds(history) : null);
-        }
-        catch (Core.Models.ModelFileException)
-        {
-            return (0, null);
-        }
-    }
-
-    private bool IsRunning(Cell cell) => CellLock.IsHeld(RunFolder(cell));
 }

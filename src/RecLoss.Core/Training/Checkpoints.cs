@@ -21,12 +21,13 @@ public interface ICheckpointSink
     void Save(RunCheckpoint checkpoint);
 }
 
-/// <summary>One process's share of a run: the first epoch it trained and the binary that trained it (a null commit:
-/// unknown, the checkpoint predates this record).</summary>
-public sealed record RunSegment(int FirstEpoch, string? Commit, bool Dirty, string? StartedUtc)
+/// <summary>One process's share of a run: the first epoch it trained, the binary that trained it and on how many
+/// threads (null: unknown, the checkpoint predates the field), so that its epochs' seconds can be read rightly.</summary>
+public sealed record RunSegment(int FirstEpoch, string? Commit, bool Dirty, string? StartedUtc, int? Threads = null)
 {
-    /// <summary>This process, training from <paramref name="firstEpoch"/> on.</summary>
-    public static RunSegment Now(int firstEpoch) => new(firstEpoch, BuildInfo.Commit, BuildInfo.Dirty, DateTime.UtcNow.ToString("O"));
+    /// <summary>This process, training from <paramref name="firstEpoch"/> on <paramref name="threads"/> threads.</summary>
+    public static RunSegment Now(int firstEpoch, int threads) =>
+        new(firstEpoch, BuildInfo.Commit, BuildInfo.Dirty, DateTime.UtcNow.ToString("O"), threads);
 }
 
 /// <summary>
@@ -44,6 +45,7 @@ public sealed class CheckpointFolder : ICheckpointSink
     private readonly IRowLoss _loss;
     private readonly SessionOptions _options;
     private readonly JsonObject _config;
+    private readonly int _threads;
 
     /// <param name="config">The run's configuration as run.json records it; a resume must match it (epochs and threads aside).</param>
     public CheckpointFolder(string folder, int every, Dataset data, IRowLoss loss, SessionOptions options, JsonObject config)
@@ -52,12 +54,14 @@ public sealed class CheckpointFolder : ICheckpointSink
         Folder = Path.GetFullPath(folder);
         Every = every;
         (_data, _loss, _options, _config) = (data, loss, options, config);
+        _threads = options.Trainer.Threads == 0 ? Environment.ProcessorCount : options.Trainer.Threads;
+        Segments = [RunSegment.Now(1, _threads)];
         Directory.CreateDirectory(Folder);
     }
 
     /// <summary>Which binary trained which epochs: this process from epoch 1, or after <see cref="Load"/> the
     /// checkpoint's segments and then this process from the epoch after it (none when the run had finished).</summary>
-    public IReadOnlyList<RunSegment> Segments { get; private set; } = [RunSegment.Now(1)];
+    public IReadOnlyList<RunSegment> Segments { get; private set; }
 
     public string Folder { get; }
 
@@ -160,7 +164,7 @@ public sealed class CheckpointFolder : ICheckpointSink
                 ? stored.Deserialize<List<RunSegment>>(ModelFile.Json) ?? [] : [new RunSegment(1, null, false, null)];
             if (!Bool(state, "finished"))
             {
-                segments.Add(RunSegment.Now(Int(state, "epoch") + 1));
+                segments.Add(RunSegment.Now(Int(state, "epoch") + 1, _threads));
             }
             Segments = segments;
             return new TrainingStart(model.Blocks, optimizer, Int(state, "epoch"))

@@ -75,26 +75,29 @@ public sealed class CheckpointResumeTests : IDisposable
     }
 
     [Fact]
-    public void Each_resume_adds_a_segment_naming_its_first_epoch_and_a_finished_run_adds_none()
+    public void Each_resume_adds_a_segment_naming_its_first_epoch_and_threads_and_a_finished_run_adds_none()
     {
         Dataset data = Data();
         IRowLoss loss = MultiMarginLoss.Yelp2018;
         JsonObject config = new() { ["patience"] = 0 };
         string folder = Path.Combine(_folder, "segments");
-        CheckpointFolder Process() => new(folder, 1, data, loss, Options(0), config);   // each process opens the folder anew
+        // Each process opens the folder anew, on its own thread count.
+        CheckpointFolder Process(int threads) => new(folder, 1, data, loss, Options(0, threads), config);
 
-        CheckpointFolder first = Process();
+        CheckpointFolder first = Process(2);
         Assert.Throws<Stopped>(() => new TrainingSession(Options(0)).Run(data, loss, checkpoints: new StopAfter(first, 2)));
-        CheckpointFolder second = Process();
+        CheckpointFolder second = Process(1);
         TrainingStart start = second.Load();
-        Assert.Throws<Stopped>(() => new TrainingSession(Options(0)).Run(data, loss, start: start, checkpoints: new StopAfter(second, 3)));
-        CheckpointFolder third = Process();
-        new TrainingSession(Options(0)).Run(data, loss, start: third.Load(), checkpoints: third);
+        Assert.Throws<Stopped>(() => new TrainingSession(Options(0, 1)).Run(data, loss, start: start, checkpoints: new StopAfter(second, 3)));
+        CheckpointFolder third = Process(3);
+        new TrainingSession(Options(0, 3)).Run(data, loss, start: third.Load(), checkpoints: third);
         Assert.Equal([1, 3, 6], third.Segments.Select(s => s.FirstEpoch));
+        Assert.Equal([2, 1, 3], third.Segments.Select(s => s.Threads));
         Assert.All(third.Segments, s => Assert.Equal(BuildInfo.Commit, s.Commit));
 
-        CheckpointFolder fourth = Process();
+        CheckpointFolder fourth = Process(1);
         Assert.True(fourth.Load().Finished);
         Assert.Equal([1, 3, 6], fourth.Segments.Select(s => s.FirstEpoch));
+        Assert.Equal([2, 1, 3], fourth.Segments.Select(s => s.Threads));
     }
 }

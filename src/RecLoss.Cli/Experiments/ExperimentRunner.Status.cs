@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace RecLoss.Cli.Experiments;
+
+/// <summary>What is done, running and left, and how long the rest takes.</summary>
+internal sealed partial class ExperimentRunner
+{
+    /// <summary>A cell still to train: its training (data and options, as reuse compares them), its epochs left, their
+    /// estimated train seconds each (null: nothing alike has finished), and whether a runner holds it now.</summary>
+    internal sealed record LeftCell(string Spec, string Training, int Epochs, bool Started, double? SecondsPerEpoch, bool Running = false);
+
+    /// <summary>The thread counts of the processes training this spec's cells now, as their checkpoints record them
+    /// (null for one whose checkpoint predates the record, or that has not written one yet).</summary>
+    public IEnumerable<int?> LiveThreads() =>
+        Cells.Where(IsRunning).Select(c => File.Exists(CheckpointPath(c)) ? CheckpointProgress(CheckpointPath(c)).Threads : null);
+
+    /// <summary>The thread count most of the live runners train on; null when none records it.</summary>
+    public static int? RunnerThreads(IEnumerable<ExperimentRunner> runners) =>
+        runners.SelectMany(r => r.LiveThreads()).OfType<int>().GroupBy(t => t).OrderByDescending(g => g.Count()).ThenBy(g => g.Key)
+            .Select(g => (int?)g.Key).FirstOrDefault();
+
+    /// <summary>What is done, running, stopped part way and left, with an estimate of the time left (for cells not
+    /// started, at the epoch times of finished cells trained on <paramref name="runnerThreads"/> threads where there
+    /// are some); returns the cells left.</summary>
+    public IReadOnlyList<LeftCell> Status(TextWriter o, IReadOnlySet<string>? only = null, int? runnerThreads = null)
+    {
+        var times = new EpochTimes();
+        var reusable = new Dictionary<string, string>(StringComparer.Ordinal);
+        var rows = new List<(Cell Cell, string State, int Done, int Total)>();
+        var measured = new Dictionary<string, double>(StringComparer.Ordinal);   // a started cell's own seconds per epoch
+        List<ReuseSource>? sources = null;
+        foreach (Cell cell in Cells)
+        {
+            int total = cell.Options.TryGetValue("epochs", out string? e) && int.TryParse(e, CultureInfo.InvariantCulture, out int n) ? n : 100;
+            if (File.Exists(ResultPath(cell)))
+            {
+                // Every finished cell times the epochs left, listed or not.
+                JsonNode result = JsonNode.Parse(File.ReadAllText(ResultPath(cell)))!;
+                JsonArray epochs = result["epochs"]!.AsArray();
+                if (result["reusedFrom"] is null)
+                {
+                    times.Add(Smoke, cell.Data, result);
+                }
+                rows.Add((cell, "done", epochs.Count, epochs.Count));
+                continue;
+            }
+            (int done, double? own, _) = File.Exists(CheckpointPath(cell)) ? CheckpointProgress(CheckpointPath(cell)) : (0, null, null);
+            if (own is { } ownSeconds)
+            {
+                measured[cell.Key] = ownSeconds;
+            }
+            bool running = IsRunning(cell);
+            // As run decides: a cell not started here takes another spec's identical training.
+            sources ??= ReuseSources();
+            string? same = !running && Reuse && !File.Exists(CheckpointPath(cell)) ? SameTraining(cell, sources)?.Name : null;
+            rows.Add(same is not null ? (cell, "reuse", total, total)
+                : (cell, running ? "running" : done > 0 ? "stopped" : "left", done, total));
+            if (same is not null)
+            {
+                reusable[cell.Key] = same;
+            }
+        }
+        rows = [.. rows.Where(r => only is null || only.Contains(r.Cell.Key))];
+        foreach (ReuseSource source in sources ?? [])
+        {
+            times.Add(source.Smoke, source.Data, source.Result);
+        }
+        int finished = rows.Count(r => r.State == "done");
+        o.WriteLine($"{Spec.Name}{(Smoke ? " (smoke)" : "")}: {finished} of {rows.Count} cells done{(only is null ? "" : $" (the {rows.Count} of {Cells.Count} among --cells)")}; results in {ResultsFolder}");
+        foreach ((Cell cell, string state, int done, int total) in rows)
+        {
+            o.WriteLine(state == "reuse" ? $"  {state,-8} {cell.Key,-40} the same training as {reusable[cell.Key]}: run takes its result"
+                : $"  {state,-8} {cell.Key,-40} epoch {done,4} / {total}");
+        }
+        List<LeftCell> left = [.. rows.Where(r => r.State is not ("done" or "reuse")).Select(r => new LeftCell(Spec.Name, TrainingKey(r.Cell), r.Total - r.Done,
+            r.Done > 0 || r.State == "running",
+            measured.TryGetValue(r.Cell.Key, out double own) ? own : times.SecondsPerEpoch(Smoke, r.Cell, runnerThreads),
+            r.State == "running"))];
+        o.WriteLine(TimeLeft(left, runnerThreads));
+        return left;
+    }
+
+    /// <summary>The epochs left and the time they take, in one sentence; with two or more cells held by runners, also
+    /// the wall-clock time if those runners go on side by side (each takes the next cell: the summed time over their
+    /// number, and no less than the longest cell).</summary>
+    internal static string TimeLeft(IReadOnlyList<LeftCell> left, int? runnerThreads = null)
+    {
+        int epochsLeft = left.Sum(l => l.Epochs);
+        int untimed = left.Where(l => l.SecondsPerEpoch is null).Sum(l => l.Epochs);
+        double seconds = left.Sum(l => l.Epochs * (l.SecondsPerEpoch ?? 0)) * 1.15;
+        int runners = left.Count(l => l.Running);
+        double longest = left.Max(l => (double?)l.Epochs * (l.SecondsPerEpoch ?? 0)) * 1.15 ?? 0;
+        string wallClock = runners < 2 ? ""
+            : string.Create(CultureInfo.InvariantCulture, $"; with the {runners} runners training now side by side, about {Days(Math.Max(seconds / runners, longest))} of wall-clock");
+        string basis = runnerThreads is { } t
+            ? $"the others at that of the finished cells alike (data set, encoder, loss; trained on {t} thread{(t == 1 ? "" : "s")} like the live runners, where some were) scaled by their negatives"
+            : "the others at that of the finished cells alike (data set, encoder, loss) scaled by their negatives";
+        return epochsLeft == 0 ? "nothing left to run"
+            : untimed == epochsLeft ? $"{epochsLeft:N0} epochs left (no finished cell on the same data set and encoder yet to time them)"
+            : $"{epochsLeft:N0} epochs left: about {Days(seconds)} (d.hh:mm) one cell at a time"
+                + (untimed > 0 ? $" for the {epochsLeft - untimed:N0} timed and more for {untimed:N0} with no finished cell on their data set and encoder" : "")
+                + wallClock
+                + $": a started cell at its own epoch time (in its latest process), {basis}, +15% for evaluation and checkpoints";
+    }
+
+    private static string Days(double seconds) => TimeSpan.FromSeconds(seconds).ToString(@"d\.hh\:mm", CultureInfo.InvariantCulture);
+
+    /// <summary>The cells left in several specs, as run will train them: a training two specs share trains once when
+    /// neither copy has started (the other copy then takes its result), and every started copy goes on from its own
+    /// checkpoint; two identical cells of one spec both train; without reuse every copy trains.</summary>
+    internal static IReadOnlyList<LeftCell> Distinct(IEnumerable<LeftCell> left, bool reuse) =>
+        !reuse ? [.. left] : [.. left.GroupBy(l => l.Training, StringComparer.Ordinal).SelectMany(copies =>
+        {
+            double? seconds = copies.Select(l => l.SecondsPerEpoch).FirstOrDefault(t => t is not null);
+            List<LeftCell> started = [.. copies.Where(l => l.Started)];
+            IEnumerable<LeftCell> kept = started.Count > 0 ? started
+                : copies.GroupBy(l => l.Spec, StringComparer.Ordinal).MaxBy(spec => spec.Count())!;
+            return kept.Select(l => l with { SecondsPerEpoch = l.SecondsPerEpoch ?? seconds });
+        })];
+
+    /// <summary>The epoch a checkpoint reached, its mean train seconds per epoch in its latest process (all its
+    /// history when that has none yet) and the thread count that process records; (0, null, null) for a checkpoint
+    /// that cannot be read.</summary>
+    private static (int Epoch, double? SecondsPerEpoch, int? Threads) CheckpointProgress(string path)
+    {
+        try
+        {
+            Core.Models.ModelHeader header = Core.Models.ModelFile.ReadHeader(path);
+            var segments = header.RunState?["segments"] as JsonArray;
+            int? threads = segments?.LastOrDefault()?["threads"] is JsonValue t && t.TryGetValue(out int n) ? n : null;
+            return (header.Epoch, header.RunState?["history"] is JsonArray history ? EpochTimes.MeanTrainSeconds(history, segments) : null, threads);
+        }
+        catch (Core.Models.ModelFileException)
+        {
+            return (0, null, null);
+        }
+    }
+
+    private bool IsRunning(Cell cell) => CellLock.IsHeld(RunFolder(cell));
+}
