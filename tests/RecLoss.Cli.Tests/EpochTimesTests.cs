@@ -58,13 +58,16 @@ public class EpochTimesTests
     public void Epochs_trained_on_the_runners_thread_count_time_a_cell_when_there_are_some()
     {
         var times = new EpochTimes();
-        // Epochs 1-2 on two threads (10 s), 3-4 on one (16 s).
-        times.Add(false, "yelp2018", Segmented("""{"loss": "sl"}""", [(1, 2), (3, 1)], 10, 10, 16, 16));
+        // Epochs 1-3 on two threads (10 s), 4 on one (16 s); the segments listed out of order.
+        times.Add(false, "yelp2018", Segmented("""{"loss": "sl"}""", [(4, 1), (1, 2)], 10, 10, 10, 16));
         Assert.Equal(16.0, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "sl")), threads: 1)!.Value, 9);
         Assert.Equal(10.0, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "sl")), threads: 2)!.Value, 9);
-        // No epoch on that many threads, or the count unknown: every group counts alike.
-        Assert.Equal(13.0, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "sl")), threads: 4)!.Value, 9);
-        Assert.Equal(13.0, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "sl")))!.Value, 9);
+        // No epoch on that many threads, or the count unknown: the cell's mean over all its epochs.
+        Assert.Equal(11.5, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "sl")), threads: 4)!.Value, 9);
+        Assert.Equal(11.5, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "sl")))!.Value, 9);
+        // Each cell counts once beside another: (11.5 + 20) / 2.
+        times.Add(false, "yelp2018", Segmented("""{"loss": "sl"}""", [(1, 2)], 20));
+        Assert.Equal(15.75, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "sl")))!.Value, 9);
         // The loss still comes first: a same-loss cell of unknown threads beats another loss's one-thread epochs.
         times.Add(false, "yelp2018", Segmented("""{"loss": "mml"}""", [(1, null)], 5, 5));
         Assert.Equal(5.0, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "mml")), threads: 1)!.Value, 9);
@@ -76,6 +79,7 @@ public class EpochTimesTests
         var epochs = new JsonArray([.. new[] { 10.0, 10, 10, 20, 22 }.Select((s, i) => (JsonNode)new JsonObject { ["epoch"] = i + 1, ["trainSeconds"] = s })]);
         var segments = new JsonArray(new JsonObject { ["firstEpoch"] = 1 }, new JsonObject { ["firstEpoch"] = 4 });
         Assert.Equal(21.0, EpochTimes.MeanTrainSeconds(epochs, segments)!.Value, 9);
+        Assert.Equal(21.0, EpochTimes.MeanTrainSeconds(epochs, new JsonArray(segments[1]!.DeepClone(), segments[0]!.DeepClone()))!.Value, 9);
         Assert.Equal(14.4, EpochTimes.MeanTrainSeconds(epochs)!.Value, 9);
         // A process that has not finished an epoch yet: the history before it.
         segments.Add(new JsonObject { ["firstEpoch"] = 6 });

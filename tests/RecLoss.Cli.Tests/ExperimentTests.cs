@@ -279,6 +279,46 @@ public class ExperimentTests : WithTempFolder
     }
 
     [Fact]
+    public void Status_counts_the_live_runners_and_reads_their_thread_count_only_from_a_segment_they_wrote()
+    {
+        string path = Spec("name: live\nbase: {epochs: 2}\ngrid:\n  loss: [mml, ccl, bpr, sl]\n");
+        Assert.Equal(0, Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder, "--threads", "1").Code);
+        string runs = Path.Combine(Folder, "runs", "live-smoke");
+        // ccl and bpr are being trained (their results not yet written; their checkpoints' last segment, on one thread,
+        // is the holder's: it started after the lock was taken); sl is left.
+        foreach (string cell in new[] { "ccl", "bpr", "sl" })
+        {
+            File.Delete(Path.Combine(runs, "results", cell + ".json"));
+        }
+        Directory.Delete(Path.Combine(runs, "sl"), recursive: true);
+        string[] locks = [Path.Combine(runs, "ccl", ".running"), Path.Combine(runs, "bpr", ".running")];
+        foreach (string file in locks)
+        {
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-1));
+        }
+        using (FileStream ccl = new(locks[0], FileMode.Open, FileAccess.ReadWrite, FileShare.None), bpr = new(locks[1], FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            var (code, output, err) = Cli.Run("experiment", "status", path, path, "--smoke", "--experiments", Folder);
+            Assert.True(code == 0, err);
+            Assert.Contains("all 1 specs", output);                          // the spec named twice counts once
+            Assert.Contains("running  ccl", output);
+            Assert.Contains("with the 2 runners training now side by side", output);
+            Assert.Contains("trained on 1 thread like the live runners", output);
+        }
+        // Locks taken after the checkpoints were written: their last segments are earlier processes', so the live
+        // runners' thread count is unknown (and one holder is no pair of runners).
+        using (FileStream ccl = new(locks[0], FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            ccl.Write("1\n"u8);
+            ccl.Flush();
+            var (_, output, _) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder);
+            Assert.Contains("running  ccl", output);
+            Assert.DoesNotContain("like the live runners", output);
+            Assert.DoesNotContain("wall-clock", output);
+        }
+    }
+
+    [Fact]
     public void A_cell_another_spec_has_trained_with_the_same_data_and_options_takes_its_result()
     {
         string first = Spec("name: first\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [mml, ccl]\n");

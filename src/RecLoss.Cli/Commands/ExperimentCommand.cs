@@ -93,7 +93,8 @@ internal static class ExperimentCommand
     /// <summary>Each spec's status in turn, then the time left for all of them.</summary>
     private static int StatusOfSeveral(List<string> files, bool smoke, string dataRoot, string root, int every, bool reuse, TextWriter output)
     {
-        List<ExperimentRunner> runners = [.. files.Select(f => new ExperimentRunner(ExperimentSpec.Load(f), smoke, dataRoot, root, every) { Reuse = reuse })];
+        // A spec named twice (a glob and the file itself) is one spec: counted twice, its cells and runners would be too.
+        List<ExperimentRunner> runners = [.. files.DistinctBy(Path.GetFullPath).Select(f => new ExperimentRunner(ExperimentSpec.Load(f), smoke, dataRoot, root, every) { Reuse = reuse })];
         var left = new List<ExperimentRunner.LeftCell>();
         int? threads = ExperimentRunner.RunnerThreads(runners);
         foreach (ExperimentRunner runner in runners)

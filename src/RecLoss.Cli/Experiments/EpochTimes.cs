@@ -14,9 +14,11 @@ internal sealed class EpochTimes
 {
     private readonly List<Timed> _timed = [];
 
-    /// <summary>A finished cell's mean seconds per epoch over the epochs trained on <see cref="Threads"/> threads (null:
-    /// a result that predates the record of threads).</summary>
-    private sealed record Timed(bool Smoke, string? Data, string Encoder, string Loss, int Negatives, int? Threads, double Seconds);
+    /// <summary>A finished cell's (the <see cref="Cell"/>-th added) mean seconds per epoch over its <see cref="Epochs"/>
+    /// epochs trained on <see cref="Threads"/> threads (null: a result that predates the record of threads).</summary>
+    private sealed record Timed(int Cell, bool Smoke, string? Data, string Encoder, string Loss, int Negatives, int? Threads, double Seconds, int Epochs);
+
+    private int _cells;
 
     /// <summary>Adds a finished result (its grid's data set, its options as written, its epochs' train seconds and the
     /// segments that say on how many threads each epoch trained); a result without timed epochs is left out.</summary>
@@ -29,8 +31,9 @@ internal sealed class EpochTimes
         var written = options.ToDictionary(o => o.Key, o => ExperimentRunner.Text(o.Value), StringComparer.Ordinal);
         foreach (IGrouping<int?, (int Epoch, int? Threads, double Seconds)> group in Seconds(epochs, result["segments"] as JsonArray).GroupBy(e => e.Threads))
         {
-            _timed.Add(Describe(smoke, data, written, group.Key, group.Average(e => e.Seconds)));
+            _timed.Add(Describe(smoke, data, written, group.Key, group.Average(e => e.Seconds)) with { Cell = _cells, Epochs = group.Count() });
         }
+        _cells++;
     }
 
     /// <summary>The estimated train seconds per epoch of a cell, on <paramref name="threads"/> threads when finished
@@ -43,8 +46,9 @@ internal sealed class EpochTimes
         List<Timed> basis = sameLoss.Count > 0 ? sameLoss : alike;
         List<Timed> sameThreads = [.. basis.Where(t => threads is not null && t.Threads == threads)];
         basis = sameThreads.Count > 0 ? sameThreads : basis;
+        // Each cell counts once: the mean of its epochs kept (weighted by their number), scaled to the cell's negatives.
         return basis.Count == 0 ? null
-            : basis.Average(t => t.Seconds * (wanted.Negatives + 100.0) / (t.Negatives + 100.0));
+            : basis.GroupBy(t => t.Cell).Average(c => c.Sum(t => t.Seconds * t.Epochs) / c.Sum(t => t.Epochs) * (wanted.Negatives + 100.0) / (c.First().Negatives + 100.0));
     }
 
     /// <summary>The mean train seconds of epoch records (a result's epochs, a checkpoint's history), over the epochs of
@@ -52,7 +56,7 @@ internal sealed class EpochTimes
     public static double? MeanTrainSeconds(JsonArray epochs, JsonArray? segments = null)
     {
         List<(int Epoch, int? Threads, double Seconds)> timed = Seconds(epochs, segments);
-        int lastFirst = segments?.LastOrDefault()?["firstEpoch"] is JsonValue f && f.TryGetValue(out int first) ? first : 1;
+        int lastFirst = segments?.Select(FirstEpoch).DefaultIfEmpty(1).Max() ?? 1;
         List<(int Epoch, int? Threads, double Seconds)> recent = [.. timed.Where(e => e.Epoch >= lastFirst)];
         List<(int Epoch, int? Threads, double Seconds)> basis = recent.Count > 0 ? recent : timed;
         return basis.Count > 0 ? basis.Average(e => e.Seconds) : null;
@@ -63,12 +67,14 @@ internal sealed class EpochTimes
     private static List<(int Epoch, int? Threads, double Seconds)> Seconds(JsonArray epochs, JsonArray? segments)
     {
         List<(int First, int? Threads)> starts = [.. (segments ?? []).Select(s => (
-            s?["firstEpoch"] is JsonValue f && f.TryGetValue(out int first) ? first : 1,
-            s?["threads"] is JsonValue t && t.TryGetValue(out int threads) ? threads : (int?)null))];
+            FirstEpoch(s), s?["threads"] is JsonValue t && t.TryGetValue(out int threads) ? threads : (int?)null))];
         return [.. epochs.Select((e, i) => (Epoch: EpochNumber(e, i), Seconds: TrainSeconds(e)))
             .Where(e => double.IsFinite(e.Seconds))
-            .Select(e => (e.Epoch, starts.LastOrDefault(s => s.First <= e.Epoch).Threads, e.Seconds))];
+            .Select(e => (e.Epoch, starts.Where(s => s.First <= e.Epoch).OrderByDescending(s => s.First).Select(s => s.Threads).FirstOrDefault(), e.Seconds))];
     }
+
+    private static int FirstEpoch(JsonNode? segment) =>
+        segment?["firstEpoch"] is JsonValue f && f.TryGetValue(out int first) ? first : 1;
 
     private static int EpochNumber(JsonNode? epoch, int index) =>
         epoch?["epoch"] is JsonValue v && v.TryGetValue(out int n) ? n : index + 1;
@@ -77,9 +83,9 @@ internal sealed class EpochTimes
         epoch?["trainSeconds"] is JsonValue v && v.TryGetValue(out double x) ? x : double.NaN;
 
     private static Timed Describe(bool smoke, string? data, IReadOnlyDictionary<string, string?> options, int? threads, double seconds) =>
-        new(smoke, data, Option(options, "encoder") ?? "mf", Option(options, "loss") ?? "mml",
+        new(0, smoke, data, Option(options, "encoder") ?? "mf", Option(options, "loss") ?? "mml",
             int.TryParse(Option(options, "negatives"), CultureInfo.InvariantCulture, out int n) ? n : TrainerOptions.Defaults.Negatives,
-            threads, seconds);
+            threads, seconds, 1);
 
     private static string? Option(IReadOnlyDictionary<string, string?> options, string name) =>
         options.TryGetValue(name, out string? value) ? value : null;

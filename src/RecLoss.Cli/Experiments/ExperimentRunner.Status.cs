@@ -10,10 +10,22 @@ internal sealed partial class ExperimentRunner
     /// estimated train seconds each (null: nothing alike has finished), and whether a runner holds it now.</summary>
     internal sealed record LeftCell(string Spec, string Training, int Epochs, bool Started, double? SecondsPerEpoch, bool Running = false);
 
-    /// <summary>The thread counts of the processes training this spec's cells now, as their checkpoints record them
-    /// (null for one whose checkpoint predates the record, or that has not written one yet).</summary>
+    /// <summary>The thread counts of the processes training this spec's cells now, as the segments they added to their
+    /// checkpoints record them; null for one that has not written its first checkpoint yet (the last segment is then an
+    /// earlier process's, started before the lock was taken) or whose checkpoint predates the record.</summary>
     public IEnumerable<int?> LiveThreads() =>
-        Cells.Where(IsRunning).Select(c => File.Exists(CheckpointPath(c)) ? CheckpointProgress(CheckpointPath(c)).Threads : null);
+        Cells.Where(c => !File.Exists(ResultPath(c)) && IsRunning(c)).Select(LiveThreads);
+
+    private int? LiveThreads(Cell cell)
+    {
+        if (!File.Exists(CheckpointPath(cell)))
+        {
+            return null;
+        }
+        (_, _, int? threads, DateTime? started) = CheckpointProgress(CheckpointPath(cell));
+        DateTime locked = File.GetLastWriteTimeUtc(CellLock.PathIn(RunFolder(cell)));
+        return started >= locked.AddSeconds(-2) ? threads : null;
+    }
 
     /// <summary>The thread count most of the live runners train on; null when none records it.</summary>
     public static int? RunnerThreads(IEnumerable<ExperimentRunner> runners) =>
@@ -45,7 +57,7 @@ internal sealed partial class ExperimentRunner
                 rows.Add((cell, "done", epochs.Count, epochs.Count));
                 continue;
             }
-            (int done, double? own, _) = File.Exists(CheckpointPath(cell)) ? CheckpointProgress(CheckpointPath(cell)) : (0, null, null);
+            (int done, double? own, _, _) = File.Exists(CheckpointPath(cell)) ? CheckpointProgress(CheckpointPath(cell)) : (0, null, null, null);
             if (own is { } ownSeconds)
             {
                 measured[cell.Key] = ownSeconds;
@@ -97,9 +109,9 @@ internal sealed partial class ExperimentRunner
             ? $"the others at that of the finished cells alike (data set, encoder, loss; trained on {t} thread{(t == 1 ? "" : "s")} like the live runners, where some were) scaled by their negatives"
             : "the others at that of the finished cells alike (data set, encoder, loss) scaled by their negatives";
         return epochsLeft == 0 ? "nothing left to run"
-            : untimed == epochsLeft ? $"{epochsLeft:N0} epochs left (no finished cell on the same data set and encoder yet to time them)"
-            : $"{epochsLeft:N0} epochs left: about {Days(seconds)} (d.hh:mm) one cell at a time"
-                + (untimed > 0 ? $" for the {epochsLeft - untimed:N0} timed and more for {untimed:N0} with no finished cell on their data set and encoder" : "")
+            : untimed == epochsLeft ? string.Create(CultureInfo.InvariantCulture, $"{epochsLeft:N0} epochs left (no finished cell on the same data set and encoder yet to time them)")
+            : string.Create(CultureInfo.InvariantCulture, $"{epochsLeft:N0} epochs left: about {Days(seconds)} (d.hh:mm) one cell at a time")
+                + (untimed > 0 ? string.Create(CultureInfo.InvariantCulture, $" for the {epochsLeft - untimed:N0} timed and more for {untimed:N0} with no finished cell on their data set and encoder") : "")
                 + wallClock
                 + $": a started cell at its own epoch time (in its latest process), {basis}, +15% for evaluation and checkpoints";
     }
@@ -120,20 +132,23 @@ internal sealed partial class ExperimentRunner
         })];
 
     /// <summary>The epoch a checkpoint reached, its mean train seconds per epoch in its latest process (all its
-    /// history when that has none yet) and the thread count that process records; (0, null, null) for a checkpoint
-    /// that cannot be read.</summary>
-    private static (int Epoch, double? SecondsPerEpoch, int? Threads) CheckpointProgress(string path)
+    /// history when that has none yet), and the thread count and start of that process as its segment records them;
+    /// (0, null, null, null) for a checkpoint that cannot be read.</summary>
+    private static (int Epoch, double? SecondsPerEpoch, int? Threads, DateTime? Started) CheckpointProgress(string path)
     {
         try
         {
             Core.Models.ModelHeader header = Core.Models.ModelFile.ReadHeader(path);
             var segments = header.RunState?["segments"] as JsonArray;
-            int? threads = segments?.LastOrDefault()?["threads"] is JsonValue t && t.TryGetValue(out int n) ? n : null;
-            return (header.Epoch, header.RunState?["history"] is JsonArray history ? EpochTimes.MeanTrainSeconds(history, segments) : null, threads);
+            JsonNode? last = segments?.MaxBy(s => s?["firstEpoch"] is JsonValue f && f.TryGetValue(out int first) ? first : 1);
+            int? threads = last?["threads"] is JsonValue t && t.TryGetValue(out int n) ? n : null;
+            DateTime? started = last?["startedUtc"] is JsonValue v && v.TryGetValue(out string? text)
+                && DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime utc) ? utc : null;
+            return (header.Epoch, header.RunState?["history"] is JsonArray history ? EpochTimes.MeanTrainSeconds(history, segments) : null, threads, started);
         }
         catch (Core.Models.ModelFileException)
         {
-            return (0, null, null);
+            return (0, null, null, null);
         }
     }
 
