@@ -287,7 +287,7 @@ internal static class SessionArguments
         ["dropout"] = o.Trainer.Dropout,
         ["seed"] = o.Trainer.Seed,
         ["threadsAsked"] = o.Trainer.Threads,
-        ["threads"] = o.Trainer.Threads == 0 ? Environment.ProcessorCount : o.Trainer.Threads,
+        ["threads"] = ParallelRunner.ThreadsFor(o.Trainer.Threads),
         ["evaluateEvery"] = o.Trainer.EvaluateEvery,
         ["optimizer"] = o.Optimizer == OptimizerKind.SparseAdam ? "sparse-adam" : "adam (dense semantics, deferred replay)",
         ["lr"] = o.Adam.LearningRate,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using RecLoss.Core.Data;
 using RecLoss.Core.Losses;
+using RecLoss.Core.Optim;
 using RecLoss.Core.Sampling;
 using RecLoss.Core.Training;
 using RecLoss.Numerics;
@@ -35,7 +36,7 @@ internal static class BenchCommand
             SessionArguments.CheckEpochDraw(WithNegatives(baseOptions, n, epochs), data.Train.Count);
         }
         var c = CultureInfo.InvariantCulture;
-        int threads = baseOptions.Trainer.Threads == 0 ? Environment.ProcessorCount : baseOptions.Trainer.Threads;
+        int threads = ParallelRunner.ThreadsFor(baseOptions.Trainer.Threads);
 
         output.WriteLine(string.Create(c, $"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; {(LaneWidth.Floats == 0 ? "scalar kernels" : $"{LaneWidth.Floats * 32}-bit vectors")}; threads {threads}"));
         output.WriteLine(string.Create(c, $"data {data.Name}: {data.UserCount:N0} users, {data.ItemCount:N0} items, {data.Train.Count:N0} train rows; encoder {EncoderArguments.Name(baseOptions.Kind)}; loss {LossArguments.Describe(loss)}; sampler {string.Join(",", baseOptions.Sampler.Parts.Select(p => baseOptions.Sampler.Parts.Count == 1 ? SamplerOptions.KindName(p.Kind) : string.Create(c, $"{SamplerOptions.KindName(p.Kind)}:{p.Share}")))}; batch {baseOptions.Trainer.BatchSize}, dim {baseOptions.Encoder.Dim}, {epochs} timed epochs"));

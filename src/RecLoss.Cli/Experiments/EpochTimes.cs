@@ -56,7 +56,7 @@ internal sealed class EpochTimes
     public static double? MeanTrainSeconds(JsonArray epochs, JsonArray? segments = null)
     {
         List<(int Epoch, int? Threads, double Seconds)> timed = Seconds(epochs, segments);
-        int lastFirst = segments?.Select(FirstEpoch).DefaultIfEmpty(1).Max() ?? 1;
+        int lastFirst = FirstEpoch(LastSegment(segments));
         List<(int Epoch, int? Threads, double Seconds)> recent = [.. timed.Where(e => e.Epoch >= lastFirst)];
         List<(int Epoch, int? Threads, double Seconds)> basis = recent.Count > 0 ? recent : timed;
         return basis.Count > 0 ? basis.Average(e => e.Seconds) : null;
@@ -66,12 +66,18 @@ internal sealed class EpochTimes
     /// segment starting at or before the epoch; null where unknown).</summary>
     private static List<(int Epoch, int? Threads, double Seconds)> Seconds(JsonArray epochs, JsonArray? segments)
     {
-        List<(int First, int? Threads)> starts = [.. (segments ?? []).Select(s => (
-            FirstEpoch(s), s?["threads"] is JsonValue t && t.TryGetValue(out int threads) ? threads : (int?)null))];
+        List<(int First, int? Threads)> starts = [.. (segments ?? []).Select(s => (FirstEpoch(s), Threads(s)))];
         return [.. epochs.Select((e, i) => (Epoch: EpochNumber(e, i), Seconds: TrainSeconds(e)))
             .Where(e => double.IsFinite(e.Seconds))
             .Select(e => (e.Epoch, starts.Where(s => s.First <= e.Epoch).OrderByDescending(s => s.First).Select(s => s.Threads).FirstOrDefault(), e.Seconds))];
     }
+
+    /// <summary>The segment with the latest first epoch (the process that trained last); null when there is none.</summary>
+    public static JsonNode? LastSegment(JsonArray? segments) => segments?.MaxBy(FirstEpoch);
+
+    /// <summary>The thread count a segment records; null for one written before the field.</summary>
+    public static int? Threads(JsonNode? segment) =>
+        segment?["threads"] is JsonValue t && t.TryGetValue(out int threads) ? threads : null;
 
     private static int FirstEpoch(JsonNode? segment) =>
         segment?["firstEpoch"] is JsonValue f && f.TryGetValue(out int first) ? first : 1;

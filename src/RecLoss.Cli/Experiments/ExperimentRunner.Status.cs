@@ -140,11 +140,10 @@ internal sealed partial class ExperimentRunner
         {
             Core.Models.ModelHeader header = Core.Models.ModelFile.ReadHeader(path);
             var segments = header.RunState?["segments"] as JsonArray;
-            JsonNode? last = segments?.MaxBy(s => s?["firstEpoch"] is JsonValue f && f.TryGetValue(out int first) ? first : 1);
-            int? threads = last?["threads"] is JsonValue t && t.TryGetValue(out int n) ? n : null;
+            JsonNode? last = EpochTimes.LastSegment(segments);
             DateTime? started = last?["startedUtc"] is JsonValue v && v.TryGetValue(out string? text)
                 && DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime utc) ? utc : null;
-            return (header.Epoch, header.RunState?["history"] is JsonArray history ? EpochTimes.MeanTrainSeconds(history, segments) : null, threads, started);
+            return (header.Epoch, header.RunState?["history"] is JsonArray history ? EpochTimes.MeanTrainSeconds(history, segments) : null, EpochTimes.Threads(last), started);
         }
         catch (Core.Models.ModelFileException)
         {

@@ -12,8 +12,11 @@ public sealed class ParallelRunner
 {
     public ParallelRunner(int threads)
     {
-        Threads = threads <= 0 ? Environment.ProcessorCount : threads;
+        Threads = ThreadsFor(threads);
     }
+
+    /// <summary>The thread count a runner asked for <paramref name="asked"/> uses: 0 (or less) means every core.</summary>
+    public static int ThreadsFor(int asked) => asked <= 0 ? Environment.ProcessorCount : asked;
 
     public int Threads { get; }
 

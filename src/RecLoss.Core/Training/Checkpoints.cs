@@ -54,7 +54,7 @@ public sealed class CheckpointFolder : ICheckpointSink
         Folder = Path.GetFullPath(folder);
         Every = every;
         (_data, _loss, _options, _config) = (data, loss, options, config);
-        _threads = options.Trainer.Threads == 0 ? Environment.ProcessorCount : options.Trainer.Threads;
+        _threads = Optim.ParallelRunner.ThreadsFor(options.Trainer.Threads);
         Segments = [RunSegment.Now(1, _threads)];
         Directory.CreateDirectory(Folder);
     }
