@@ -33,7 +33,7 @@ internal static class EncoderArguments
 
     public static readonly OptionSpec[] TrainingSpecs =
     [
-        new("l2-on", "tables|batch", Section.Training, "where --l2 applies: every whole embedding table at every step (default; MF and SimpleX references) or the batch's rows, lambda/2 (|u|^2 + |p|^2 + |n|^2) / B (LightGCN and BSL references)"),
+        new("l2-on", "tables|batch|batch-layers", Section.Training, "where --l2 applies: every whole embedding table at every step (default; MF and SimpleX references), the batch's rows, lambda/2 (|u|^2 + |p|^2 + |n|^2) / B (LightGCN and BSL references), or lightgcn: the batch's rows of every propagated layer, in-batch negatives counted once as positives (the BSL code's LightGCN)"),
         new("epoch-rows", "interactions|user-uniform", Section.Training, "an epoch's rows: every interaction once, shuffled (default) or as many draws of a uniform user and one of its positives (LightGCN reference)"),
     ];
 
@@ -99,7 +99,9 @@ internal static class EncoderArguments
             {
                 "tables" => L2Placement.Tables,
                 "batch" => L2Placement.Batch,
-                _ => throw new UsageException($"--l2-on: '{ArgumentReader.Shorten(l2)}' is not a placement (expected tables or batch)"),
+                "batch-layers" when entry.Kind == EncoderKind.LightGcn => L2Placement.BatchLayers,
+                "batch-layers" => throw new UsageException($"--l2-on batch-layers puts L2 on every propagated layer, which lightgcn has and --encoder {entry.Name} has not (use --l2-on batch)"),
+                _ => throw new UsageException($"--l2-on: '{ArgumentReader.Shorten(l2)}' is not a placement (expected tables, batch or batch-layers)"),
             },
             rows switch
             {
@@ -108,6 +110,13 @@ internal static class EncoderArguments
                 _ => throw new UsageException($"--epoch-rows: '{ArgumentReader.Shorten(rows)}' is not an epoch layout (expected interactions or user-uniform)"),
             });
     }
+
+    public static string L2Name(L2Placement placement) => placement switch
+    {
+        L2Placement.Batch => "batch",
+        L2Placement.BatchLayers => "batch-layers",
+        _ => "tables",
+    };
 
     public static string Name(EncoderKind kind) => s_catalog.First(e => e.Kind == kind).Name;
 }

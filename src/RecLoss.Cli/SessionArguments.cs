@@ -29,6 +29,24 @@ internal static class SessionArguments
         {
             throw new UsageException($"--score {scoreText} does not apply to --loss {loss.Name}: it is defined on {required.ToString().ToLowerInvariant()} scores only");
         }
+        string evalText = args.String("eval-score", scoreText)!;
+        ScoreKind evalScore = evalText switch
+        {
+            "cosine" => ScoreKind.Cosine,
+            "dot" => ScoreKind.Dot,
+            _ => throw new UsageException($"--eval-score: '{evalText}' is not a score (expected cosine or dot)"),
+        };
+        string initText = args.String("init-dist", "normal")!;
+        InitKind init = initText switch
+        {
+            "normal" => InitKind.Normal,
+            "xavier-uniform" => InitKind.XavierUniform,
+            _ => throw new UsageException($"--init-dist: '{initText}' is not an initialisation (expected normal or xavier-uniform)"),
+        };
+        if (init == InitKind.XavierUniform && args.Has("init-std"))
+        {
+            throw new UsageException("--init-std sets the normal initialisation's spread; --init-dist xavier-uniform takes its bound from each table's shape");
+        }
         string optimizerText = args.String("optimizer", d.Optimizer == OptimizerKind.SparseAdam ? "sparse-adam" : "adam");
         OptimizerKind optimizer = optimizerText switch
         {
@@ -89,6 +107,8 @@ internal static class SessionArguments
                 Dim = args.Int("dim", d.Encoder.Dim, 1, 4096),
                 InitStd = args.Double("init-std", kind == EncoderKind.LightGcn ? new LightGcnOptions().InitStd : d.Encoder.InitStd, 0, 1, minExclusive: true),
                 Score = score,
+                Init = init,
+                EvaluationScore = evalScore == score ? null : evalScore,
             },
             Adam = new AdamOptions
             {
@@ -103,7 +123,8 @@ internal static class SessionArguments
             {
                 Epochs = args.Int("epochs", d.Trainer.Epochs, 1, 1_000_000),
                 BatchSize = args.Int("batch-size", d.Trainer.BatchSize, 1, Limits.MaxBatchSize),
-                Negatives = readNegatives ? args.Int("negatives", d.Trainer.Negatives, 1, Limits.MaxNegatives) : d.Trainer.Negatives,
+                Negatives = readNegatives ? args.Int("negatives", parts.Any(p => p.Kind == SamplerKind.InBatchAll) ? DefaultInBatchAll(args, d) : d.Trainer.Negatives, 1, Limits.MaxNegatives)
+                    : d.Trainer.Negatives,
                 Dropout = args.Double("dropout", d.Trainer.Dropout, 0, 0.99),
                 ExcludePositives = args.Flag("exclude-positives") || d.Trainer.ExcludePositives,
                 Seed = (ulong)args.Int("seed", (int)d.Trainer.Seed, 0),
@@ -183,11 +204,19 @@ internal static class SessionArguments
                     $"--sampler: the {SamplerOptions.KindName(sampler.Parts[p].Kind)} share {sampler.Parts[p].Share} of {negatives} negatives rounds to no slot (raise its share or {negativesOption})"));
             }
         }
-        if (sampler.Parts.Any(p => p.Kind == SamplerKind.InBatch) && batch < 2)
+        if (sampler.Parts.Any(p => p.Kind is SamplerKind.InBatch or SamplerKind.InBatchAll) && batch < 2)
         {
-            throw new UsageException($"--sampler in-batch draws the other rows' positives, so it needs --batch-size of at least 2 (found {batch})");
+            throw new UsageException($"--sampler {SamplerOptions.KindName(sampler.Parts[0].Kind)} takes the other rows' positives, so it needs --batch-size of at least 2 (found {batch})");
+        }
+        if (sampler.Parts.Any(p => p.Kind == SamplerKind.InBatchAll) && negatives != batch - 1)
+        {
+            throw new UsageException($"--sampler in-batch-all scores each of the batch's {batch - 1} other rows once, so {negativesOption} must be --batch-size - 1 = {batch - 1} (found {negatives}; leave it out to get that, or use --sampler in-batch to draw {negatives})");
         }
     }
+
+    /// <summary>--negatives for in-batch-all when not given: --batch-size - 1, every other row once.</summary>
+    private static int DefaultInBatchAll(ArgumentReader args, SessionOptions d) =>
+        Math.Max(1, args.Int("batch-size", d.Trainer.BatchSize, 1, Limits.MaxBatchSize) - 1);
 
     /// <summary>A per-epoch draw holds every row's negatives at once: checked once the train size is known, before training.</summary>
     public static void CheckEpochDraw(SessionOptions options, long trainRows)
@@ -217,8 +246,9 @@ internal static class SessionArguments
                 "uniform" => SamplerKind.Uniform,
                 "popularity" => SamplerKind.Popularity,
                 "in-batch" => SamplerKind.InBatch,
+                "in-batch-all" => SamplerKind.InBatchAll,
                 "hard" => SamplerKind.Hard,
-                _ => throw new UsageException($"--sampler: '{fields[0].Trim()}' is not a sampler (expected uniform, popularity, in-batch or hard, or a mixture such as hard:0.5,uniform:0.5)"),
+                _ => throw new UsageException($"--sampler: '{fields[0].Trim()}' is not a sampler (expected uniform, popularity, in-batch, in-batch-all or hard, or a mixture such as hard:0.5,uniform:0.5)"),
             };
             double share = 1;
             if (fields.Length > 2 || (fields.Length == 2 && !double.TryParse(fields[1], NumberStyles.Float, CultureInfo.InvariantCulture, out share)))
@@ -242,6 +272,7 @@ internal static class SessionArguments
         {
             SamplerKind.Popularity => string.Create(CultureInfo.InvariantCulture, $"popularity^{s.Alpha}"),
             SamplerKind.InBatch => "in-batch",
+            SamplerKind.InBatchAll => "in-batch-all (every other row's positive, unmasked)",
             SamplerKind.Hard => $"hard (top of {s.HardLayout(o.Trainer.Negatives).Candidates} uniform candidates outside the user's items)",
             _ => "uniform over all items",
         } + (s.Parts.Count > 1 ? $" x{counts[i]}" : "")));
@@ -267,11 +298,13 @@ internal static class SessionArguments
         ["simplexAggregator"] = o.Kind == EncoderKind.SimpleX ? o.SimpleX.Aggregator.ToString() : null,
         ["simplexAttentionPadding"] = o.Kind == EncoderKind.SimpleX && o.SimpleX.Aggregator != SimpleXAggregator.Mean ? o.SimpleX.Padding.ToString() : null,
         ["lightgcnLayers"] = o.Kind == EncoderKind.LightGcn ? o.LightGcn.Layers : null,
-        ["l2On"] = o.L2Placement == L2Placement.Batch ? "batch" : "tables",
+        ["l2On"] = EncoderArguments.L2Name(o.L2Placement),
         ["epochRows"] = o.EpochRows == EpochRows.UserUniform ? "user-uniform" : "interactions",
         ["dim"] = o.Encoder.Dim,
         ["score"] = o.Encoder.Score.ToString().ToLowerInvariant(),
         ["initStd"] = o.Encoder.InitStd,
+        ["initDist"] = o.Encoder.Init == InitKind.Normal ? null : "xavier-uniform",   // null when default: older checkpoints lack the key
+        ["evalScore"] = o.Encoder.EvaluationScore?.ToString().ToLowerInvariant(),
         ["negatives"] = o.Trainer.Negatives,
         ["excludePositives"] = o.Trainer.ExcludePositives,
         ["sampler"] = SamplerText(o),

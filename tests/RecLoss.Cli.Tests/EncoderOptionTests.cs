@@ -19,13 +19,45 @@ public sealed class EncoderOptionTests : WithTempFolder
     [InlineData(new[] { "--encoder", "simplex", "--loss", "bsl", "--pool-positives" }, "--pool-positives is implemented in MF's own trainer only; --encoder simplex trains with the generic trainer")]
     [InlineData(new[] { "--encoder", "lightgcn", "--optimizer", "sparse-adam" }, "--optimizer sparse-adam is implemented in MF's own trainer only")]
     [InlineData(new[] { "--epoch-rows", "user-uniform", "--optimizer", "sparse-adam" }, "--optimizer sparse-adam is implemented in MF's own trainer only; --epoch-rows user-uniform trains with the generic trainer")]
-    [InlineData(new[] { "--l2-on", "rows" }, "--l2-on: 'rows' is not a placement (expected tables or batch)")]
+    [InlineData(new[] { "--l2-on", "rows" }, "--l2-on: 'rows' is not a placement (expected tables, batch or batch-layers)")]
+    [InlineData(new[] { "--l2-on", "batch-layers" }, "--l2-on batch-layers puts L2 on every propagated layer, which lightgcn has and --encoder mf has not")]
+    [InlineData(new[] { "--encoder", "lightgcn", "--sampler", "in-batch-all", "--batch-size", "64", "--negatives", "100" }, "--negatives must be --batch-size - 1 = 63 (found 100")]
+    [InlineData(new[] { "--sampler", "in-batch-all:0.5,uniform:0.5" }, "it cannot share a mixture")]
+    [InlineData(new[] { "--init-dist", "xavier-uniform", "--init-std", "0.1" }, "--init-std sets the normal initialisation's spread")]
+    [InlineData(new[] { "--init-dist", "glorot" }, "--init-dist: 'glorot' is not an initialisation (expected normal or xavier-uniform)")]
+    [InlineData(new[] { "--eval-score", "l2" }, "--eval-score: 'l2' is not a score (expected cosine or dot)")]
     [InlineData(new[] { "--epoch-rows", "users" }, "--epoch-rows: 'users' is not an epoch layout")]
     public void EncoderOptions_AreCheckedBeforeLoading(string[] options, string expected)
     {
         (int code, _, string err) = Run(["train", "--data", Path.Combine(Folder, "missing"), .. options]);
         Assert.Equal(2, code);
         Assert.Contains(expected, err);
+    }
+
+    [Fact]
+    public void TheBslLightGcnFrame_Trains_AndItsSettingsAreRecordedOnlyWhenSet()
+    {
+        string frame = Path.Combine(Folder, "frame"), plain = Path.Combine(Folder, "plain");
+        (int code, string output, string err) = Run(["train", "--encoder", "lightgcn", "--loss", "bsl", "--sampler", "in-batch-all", "--batch-size", "512",
+            "--l2-on", "batch-layers", "--l2", "1e-5", "--init-dist", "xavier-uniform", "--eval-score", "dot", "--layers", "1", "--epochs", "1", "--dim", "8",
+            "--out", frame]);
+        Assert.True(code == 0, err);
+        Assert.Contains("LightGCN (1 layers), L2 on every layer of the batch's rows dim 8 cosine (evaluated dot), Xavier-uniform init", output);
+        Assert.Contains("511 negatives (in-batch-all", output);
+        using JsonDocument record = JsonDocument.Parse(File.ReadAllText(Path.Combine(frame, "run.json")));
+        JsonElement config = record.RootElement.GetProperty("config");
+        Assert.Equal("batch-layers", config.GetProperty("l2On").GetString());
+        Assert.Equal("xavier-uniform", config.GetProperty("initDist").GetString());
+        Assert.Equal("dot", config.GetProperty("evalScore").GetString());
+        Assert.Equal(511, config.GetProperty("negatives").GetInt32());
+
+        (code, _, err) = Run(["train", "--out", plain, .. Quick]);
+        Assert.True(code == 0, err);
+        using JsonDocument plainRecord = JsonDocument.Parse(File.ReadAllText(Path.Combine(plain, "run.json")));
+        JsonElement plainConfig = plainRecord.RootElement.GetProperty("config");
+        // Defaults leave the keys null, as checkpoints written before these options were: such runs still resume.
+        Assert.Equal(JsonValueKind.Null, plainConfig.GetProperty("initDist").ValueKind);
+        Assert.Equal(JsonValueKind.Null, plainConfig.GetProperty("evalScore").ValueKind);
     }
 
     [Fact]

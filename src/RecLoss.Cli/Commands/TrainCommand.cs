@@ -86,7 +86,7 @@ internal static class TrainCommand
             $"data {data.Name}: {stats.Users:N0} users, {stats.Items:N0} items, train {data.Train.Count:N0}, validation {data.Validation?.Count ?? 0:N0}, test {data.Test?.Count ?? 0:N0}"));
         Render.Notes(output, data.Report);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"model {EncoderText(options)} dim {options.Encoder.Dim} {options.Encoder.Score.ToString().ToLowerInvariant()} | loss {LossArguments.Describe(loss)} | {options.Trainer.Negatives} negatives ({SessionArguments.SamplerText(options)}) | batch {options.Trainer.BatchSize} | {(options.Optimizer == OptimizerKind.SparseAdam ? "sparse Adam" : "Adam")} lr {options.Adam.LearningRate:G3} l2 {options.Adam.L2:G3} clip {options.Adam.ClipNorm:G3} | dropout {options.Trainer.Dropout:G3} | seed {options.Trainer.Seed} | threads {ParallelRunner.ThreadsFor(options.Trainer.Threads)}"));
+            $"model {EncoderText(options)} dim {options.Encoder.Dim} {options.Encoder.Score.ToString().ToLowerInvariant()}{(options.Encoder.EvaluationScore is { } e ? $" (evaluated {e.ToString().ToLowerInvariant()})" : "")}{(options.Encoder.Init == InitKind.XavierUniform ? ", Xavier-uniform init" : "")} | loss {LossArguments.Describe(loss)} | {options.Trainer.Negatives} negatives ({SessionArguments.SamplerText(options)}) | batch {options.Trainer.BatchSize} | {(options.Optimizer == OptimizerKind.SparseAdam ? "sparse Adam" : "Adam")} lr {options.Adam.LearningRate:G3} l2 {options.Adam.L2:G3} clip {options.Adam.ClipNorm:G3} | dropout {options.Trainer.Dropout:G3} | seed {options.Trainer.Seed} | threads {ParallelRunner.ThreadsFor(options.Trainer.Threads)}"));
 
         var observer = new ConsoleTrainingObserver(context.Error, output, context.Live, options.Trainer.Epochs, options.SelectionK);
         TrainingResult result = DataArguments.NamingUsers(data, dataPath, () => new TrainingSession(options).Run(data, loss, observer, context.Cancellation, start, checkpoints));
@@ -129,7 +129,7 @@ internal static class TrainCommand
             $"SimpleX ({AggregatorText(o.SimpleX)}, g {o.SimpleX.Gamma}, history {(o.SimpleX.HistoryLength == 0 ? "all" : o.SimpleX.HistoryLength.ToString(CultureInfo.InvariantCulture))}, {(o.SimpleX.SharedHistoryTable ? "item table" : "own table")})"),
         EncoderKind.LightGcn => $"LightGCN ({o.LightGcn.Layers} layers)",
         _ => "MF",
-    } + (o.L2Placement == L2Placement.Batch ? ", L2 on the batch's rows" : "") + (o.EpochRows == EpochRows.UserUniform ? ", user-uniform epochs" : "");
+    } + (o.L2Placement switch { L2Placement.Batch => ", L2 on the batch's rows", L2Placement.BatchLayers => ", L2 on every layer of the batch's rows", _ => "" }) + (o.EpochRows == EpochRows.UserUniform ? ", user-uniform epochs" : "");
 
     private static string AggregatorText(SimpleXOptions s) => s.Aggregator switch
     {

@@ -44,7 +44,9 @@ internal static class OptionCatalog
     [
         new("dim", "N", Section.Model, "embedding dimension, 1 to 4096 (default 64)"),
         new("init-std", "X", Section.Model, "std of the N(0, std^2) initialisation, in (0, 1] (default 1e-4; lightgcn 0.1)"),
+        new("init-dist", "normal|xavier-uniform", Section.Model, "how the embedding tables start: N(0, init-std^2) (default) or U(-a, a), a = sqrt(6 / (rows + dim)) per table (the BSL code)"),
         new("score", "cosine|dot", Section.Model, "score function (default: the loss's own, cosine for mml and ccl)"),
+        new("eval-score", "cosine|dot", Section.Model, "the score of the trained model, for evaluation, saving and serving (default: --score; the BSL code's LightGCN trains with cosine and ranks Yelp2018 by the dot product)"),
         .. EncoderArguments.Specs,
     ];
 
@@ -59,7 +61,7 @@ internal static class OptionCatalog
     [
         new("negatives", "N", Section.Sampling, $"negatives per training row, 1 to {Limits.MaxNegatives:N0} (default 100)"),
         new("exclude-positives", null, Section.Sampling, "never draw a user's own train items as negatives (the reference code does not exclude them)"),
-        new("sampler", "SPEC", Section.Sampling, "uniform (default, as the reference) | popularity | in-batch (the batch's other positives, the user's own masked) | hard (top-scored of M uniform candidates outside the user's items), or a mixture NAME:SHARE,... with shares summing to 1, e.g. hard:0.5,uniform:0.5"),
+        new("sampler", "SPEC", Section.Sampling, "uniform (default, as the reference) | popularity | in-batch (the batch's other positives, the user's own masked) | in-batch-all (every other row's positive once, nothing masked, --negatives = --batch-size - 1: the BSL code's full in-batch softmax) | hard (top-scored of M uniform candidates outside the user's items), or a mixture NAME:SHARE,... with shares summing to 1, e.g. hard:0.5,uniform:0.5"),
         new("popularity-alpha", "X", Section.Sampling, "popularity sampler: probability proportional to train count^X, X in [0, 10] (default 1)"),
         new("hard-candidates", "M", Section.Sampling, $"hard sampler: uniform candidates scored per row, up to {Limits.MaxHardCandidates:N0} (default 4 per hard negative)"),
         new("draw-negatives", "per-batch|per-epoch", Section.Sampling, "when rows draw their negatives (default per-batch); per-epoch draws the whole epoch first, as the reference's loader (same negatives: one stream per row)"),

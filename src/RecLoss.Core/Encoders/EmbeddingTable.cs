@@ -2,6 +2,16 @@ using RecLoss.Numerics;
 
 namespace RecLoss.Core.Encoders;
 
+/// <summary>How embedding tables start.</summary>
+public enum InitKind
+{
+    /// <summary>N(0, std^2) (the MF, SimpleX and LightGCN references).</summary>
+    Normal,
+
+    /// <summary>U(-a, a) with a = sqrt(6 / (rows + dim)) per table (torch's xavier_uniform_; the BSL code).</summary>
+    XavierUniform,
+}
+
 /// <summary>A dense [rows, dim] float table stored row-major in one array.</summary>
 public sealed class EmbeddingTable
 {
@@ -47,6 +57,36 @@ public sealed class EmbeddingTable
             {
                 row[d] = (float)(std * rng.NextGaussian());
             }
+        }
+    }
+
+    /// <summary>Fills rows [first, end) (default: all) with U(-a, a) draws, a = sqrt(6 / (end - first + dim)): Xavier
+    /// uniform of the range as a table of its own, row first + k from stream (seed, tag, k).</summary>
+    public void InitializeXavierUniform(ulong seed, ulong tableTag, int first = 0, int end = -1)
+    {
+        end = end < 0 ? Rows : end;
+        double bound = Math.Sqrt(6.0 / (end - first + Dim));
+        for (int r = first; r < end; r++)
+        {
+            var rng = Xoshiro256.ForStream(seed, tableTag, (ulong)(r - first));
+            Span<float> row = Row(r);
+            for (int d = 0; d < row.Length; d++)
+            {
+                row[d] = (float)((2 * rng.NextDouble() - 1) * bound);
+            }
+        }
+    }
+
+    /// <summary>Rows [first, end) as <paramref name="kind"/> says (the std applies to <see cref="InitKind.Normal"/>).</summary>
+    public void Initialize(InitKind kind, double std, ulong seed, ulong tableTag, int first = 0, int end = -1)
+    {
+        if (kind == InitKind.XavierUniform)
+        {
+            InitializeXavierUniform(seed, tableTag, first, end);
+        }
+        else
+        {
+            InitializeNormal(std, seed, tableTag, first, end);
         }
     }
 }

@@ -102,3 +102,10 @@ public interface IEncoder
     /// normalised for cosine, for evaluation and serving.</summary>
     FactorModel Export(ParallelRunner runner);
 }
+
+/// <summary>An encoder with propagated layers that can put the batch's L2 on every layer (<see cref="L2Placement.BatchLayers"/>).</summary>
+public interface ILayerL2Encoder
+{
+    /// <summary>Adds <c>coefficient/2 sum_k |E_k[n]|^2</c> per occurrence of each user and item to the next backward pass.</summary>
+    void SetLayerL2(ReadOnlySpan<int> users, ReadOnlySpan<int> items, float coefficient);
+}

@@ -19,6 +19,17 @@ public sealed class LightGcnOptions
 
     /// <summary>Dot product as the reference; cosine normalises the final vectors in the row kernel.</summary>
     public ScoreKind Score { get; init; } = ScoreKind.Dot;
+
+    /// <summary>How E0 starts: normal with <see cref="InitStd"/>, or Xavier uniform over the user rows and the item
+    /// rows as two tables (the BSL code).</summary>
+    public InitKind Init { get; init; } = InitKind.Normal;
+
+    /// <summary>The exported model's score; null: <see cref="Score"/>.</summary>
+    public ScoreKind? EvaluationScore { get; init; }
+
+    /// <summary>L2 on every layer's vectors of the batch's rows (the BSL code), not on layer 0 only: the trainer hands
+    /// the rows to <see cref="LightGcn.SetLayerL2"/> and the backward pass adds the term.</summary>
+    public bool LayerL2 { get; init; }
 }
 
 /// <summary>
@@ -26,7 +37,7 @@ public sealed class LightGcnOptions
 /// normalised adjacency of the user-item graph (no self-loops), E0 the [users + items, dim] layer-0 table. No weights,
 /// no non-linearity. A is symmetric, so the backward pass is the same propagation applied to dL/dE.
 /// </summary>
-public sealed class LightGcn : IEncoder
+public sealed class LightGcn : IEncoder, ILayerL2Encoder
 {
     private const int RowChunk = 256;
 
@@ -34,6 +45,10 @@ public sealed class LightGcn : IEncoder
     private readonly float[] _final, _layerA, _layerB, _gradientIn, _gradientOut;   // [nodes, dim] each
     private readonly int _layers;
     private readonly ParameterBlock _nodes;
+    private readonly ScoreKind _evaluationScore;
+    private readonly float[][]? _layerVectors;      // [K][nodes, dim]: A^k E0 of this step (layer L2 only)
+    private readonly float[]? _l2Weight;            // [nodes]: lambda/B x the node's occurrences in the batch
+    private readonly List<int> _l2Nodes = [];
     private float[] _input = [], _output = [];
     private readonly Action<int, int> _multiply;
 
@@ -45,14 +60,15 @@ public sealed class LightGcn : IEncoder
         }
         Dim = options.Dim;
         Score = options.Score;
+        _evaluationScore = options.EvaluationScore ?? options.Score;
         UserCount = train.UserCount;
         ItemCount = train.ItemCount;
         _layers = options.Layers;
         _adjacency = NormalizedAdjacency(train);
         int nodes = UserCount + ItemCount;
         var e0 = new EmbeddingTable(nodes, Dim);
-        e0.InitializeNormal(options.InitStd, seed, 0xE5E1, 0, UserCount);
-        e0.InitializeNormal(options.InitStd, seed, 0x17E3, UserCount, nodes);
+        e0.Initialize(options.Init, options.InitStd, seed, 0xE5E1, 0, UserCount);
+        e0.Initialize(options.Init, options.InitStd, seed, 0x17E3, UserCount, nodes);
         _nodes = new ParameterBlock("embeddings", nodes, Dim, e0.Weights, true);
         Parameters = [_nodes];
         _final = new float[(long)nodes * Dim];
@@ -61,6 +77,15 @@ public sealed class LightGcn : IEncoder
         _gradientIn = new float[_final.Length];
         _gradientOut = new float[_final.Length];
         _multiply = MultiplyRows;
+        if (options.LayerL2)
+        {
+            _layerVectors = new float[_layers][];
+            for (int k = 0; k < _layers; k++)
+            {
+                _layerVectors[k] = new float[_final.Length];
+            }
+            _l2Weight = new float[nodes];
+        }
     }
 
     public string Name => "lightgcn";
@@ -81,7 +106,7 @@ public sealed class LightGcn : IEncoder
     public ReadOnlySpan<float> ItemVectors => _final.AsSpan(UserCount * Dim);
 
     /// <summary>Propagates the whole graph: every final vector of this step.</summary>
-    public void BeginStep(ParallelRunner runner) => Propagate(_nodes.Values, _final, runner);
+    public void BeginStep(ParallelRunner runner) => Propagate(_nodes.Values, _final, runner, _layerVectors);
 
     public void UserVectors(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, Span<float> output, ParallelRunner runner)
     {
@@ -110,8 +135,81 @@ public sealed class LightGcn : IEncoder
         {
             itemGradients.AsSpan(i * Dim, Dim).CopyTo(_gradientIn.AsSpan((UserCount + i) * Dim, Dim));
         }
+        float[] gradient = _layerVectors is null ? PropagateGradient(runner) : PropagateGradientWithLayerL2(runner);
+        VectorKernels.MultiplyAdd<float>(gradient, 1f, _nodes.Gradient);
+    }
+
+    private float[] PropagateGradient(ParallelRunner runner)
+    {
         Propagate(_gradientIn, _gradientOut, runner);
-        VectorKernels.MultiplyAdd<float>(_gradientOut, 1f, _nodes.Gradient);
+        return _gradientOut;
+    }
+
+    /// <summary>For the next <see cref="Backward"/>: L2 on every layer of these rows, <c>coefficient/2 sum_k |E_k[n]|^2</c>
+    /// once per occurrence of user n or item n (<see cref="LightGcnOptions.LayerL2"/> only).</summary>
+    public void SetLayerL2(ReadOnlySpan<int> users, ReadOnlySpan<int> items, float coefficient)
+    {
+        float[] weight = _l2Weight ?? throw new InvalidOperationException("This LightGCN was built without layer L2 (LightGcnOptions.LayerL2).");
+        ClearLayerL2();
+        foreach (int u in users)
+        {
+            AddWeight(weight, u, coefficient);
+        }
+        foreach (int i in items)
+        {
+            AddWeight(weight, UserCount + i, coefficient);
+        }
+    }
+
+    private void AddWeight(float[] weight, int node, float coefficient)
+    {
+        if (weight[node] == 0)
+        {
+            _l2Nodes.Add(node);
+        }
+        weight[node] += coefficient;
+    }
+
+    private void ClearLayerL2()
+    {
+        foreach (int n in _l2Nodes)
+        {
+            _l2Weight![n] = 0;
+        }
+        _l2Nodes.Clear();
+    }
+
+    /// <summary>
+    /// dL/dE0 = sum_k A^k (G/(K+1) + H_k), H_k = w * E_k on the weighted rows, by Horner's rule:
+    /// R = G/(K+1) + H_K, then R = A R + G/(K+1) + H_k for k = K-1..0 (K products, as the plain backward).
+    /// </summary>
+    private float[] PropagateGradientWithLayerL2(ParallelRunner runner)
+    {
+        float scale = 1f / (_layers + 1);
+        float[] r = _gradientOut, next = _layerA;
+        VectorKernels.Multiply<float>(_gradientIn, scale, r);
+        AddLayerRows(r, _layers);
+        for (int k = _layers - 1; k >= 0; k--)
+        {
+            _input = r;
+            _output = next;
+            runner.For(_adjacency.Rows, RowChunk, _multiply);
+            VectorKernels.MultiplyAdd<float>(_gradientIn, scale, next);
+            AddLayerRows(next, k);
+            (r, next) = (next, r);
+        }
+        ClearLayerL2();
+        return r;
+    }
+
+    /// <summary>target[n] += w[n] E_k[n] over the weighted rows (E_0 the parameters).</summary>
+    private void AddLayerRows(float[] target, int k)
+    {
+        float[] layer = k == 0 ? _nodes.Values : _layerVectors![k - 1];
+        foreach (int n in _l2Nodes)
+        {
+            VectorKernels.MultiplyAdd(layer.AsSpan(n * Dim, Dim), _l2Weight![n], target.AsSpan(n * Dim, Dim));
+        }
     }
 
     public void AddRowL2(ReadOnlySpan<int> users, ReadOnlySpan<int> items, float coefficient)
@@ -124,17 +222,18 @@ public sealed class LightGcn : IEncoder
     {
         var final = new float[_final.Length];
         Propagate(_nodes.Values, final, runner);
-        return FactorModel.OfVectors(final.AsSpan(0, UserCount * Dim).ToArray(), final.AsSpan(UserCount * Dim).ToArray(), Dim, Score);
+        return FactorModel.OfVectors(final.AsSpan(0, UserCount * Dim).ToArray(), final.AsSpan(UserCount * Dim).ToArray(), Dim, _evaluationScore);
     }
 
-    /// <summary>output = 1/(K+1) sum_{k=0..K} A^k input, layers ping-ponging between two scratch buffers.</summary>
-    public void Propagate(float[] input, float[] output, ParallelRunner runner)
+    /// <summary>output = 1/(K+1) sum_{k=0..K} A^k input, layers ping-ponging between two scratch buffers, or kept in
+    /// <paramref name="layers"/>[k-1] when given.</summary>
+    public void Propagate(float[] input, float[] output, ParallelRunner runner, float[][]? layers = null)
     {
         input.AsSpan().CopyTo(output);
         float[] current = input;
         for (int k = 1; k <= _layers; k++)
         {
-            float[] target = k % 2 == 1 ? _layerA : _layerB;
+            float[] target = layers?[k - 1] ?? (k % 2 == 1 ? _layerA : _layerB);
             _input = current;
             _output = target;
             runner.For(_adjacency.Rows, RowChunk, _multiply);

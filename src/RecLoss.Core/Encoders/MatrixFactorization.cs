@@ -16,6 +16,13 @@ public sealed class MatrixFactorizationOptions
 
     public ScoreKind Score { get; init; } = ScoreKind.Cosine;
 
+    /// <summary>How the embedding tables start (<see cref="InitStd"/> applies to the normal one).</summary>
+    public InitKind Init { get; init; } = InitKind.Normal;
+
+    /// <summary>The score of the exported model (evaluation and serving); null: the training score. The BSL code trains
+    /// LightGCN on cosines and ranks Yelp2018's test items by the dot product of the same vectors.</summary>
+    public ScoreKind? EvaluationScore { get; init; }
+
     public static class Defaults
     {
         public const int Dim = 64;
@@ -40,8 +47,8 @@ public sealed class MatrixFactorization : IEncoder
         Options = options;
         Users = new EmbeddingTable(userCount, options.Dim);
         Items = new EmbeddingTable(itemCount, options.Dim);
-        Users.InitializeNormal(options.InitStd, seed, 0xE5E1);
-        Items.InitializeNormal(options.InitStd, seed, 0x17E3);
+        Users.Initialize(options.Init, options.InitStd, seed, 0xE5E1);
+        Items.Initialize(options.Init, options.InitStd, seed, 0x17E3);
         Parameters = [new ParameterBlock("users", userCount, options.Dim, Users.Weights, true), new ParameterBlock("items", itemCount, options.Dim, Items.Weights, true)];
     }
 

@@ -25,6 +25,12 @@ public sealed class SimpleXOptions
 
     public ScoreKind Score { get; init; } = ScoreKind.Cosine;
 
+    /// <summary>How the embedding tables start (W and the attention keep Xavier normal).</summary>
+    public InitKind Init { get; init; } = InitKind.Normal;
+
+    /// <summary>The exported model's score; null: <see cref="Score"/>.</summary>
+    public ScoreKind? EvaluationScore { get; init; }
+
     /// <summary>How the history is pooled (reference: mean on Yelp2018, user attention on Gowalla).</summary>
     public SimpleXAggregator Aggregator { get; init; } = SimpleXAggregator.Mean;
 
@@ -70,6 +76,7 @@ public sealed partial class SimpleX : IEncoder
     private readonly InteractionMatrix _train;
     private readonly float _gamma, _history;          // g and 1 - g
     private readonly int _historyLength;
+    private readonly ScoreKind _evaluationScore;
     private readonly SimpleXAggregator _aggregator;
     private readonly ParameterBlock _users, _items, _historyTable, _weights;
     private float[] _aggregates = [];                 // [rows, dim]: a_r of the step's rows
@@ -91,13 +98,14 @@ public sealed partial class SimpleX : IEncoder
         _train = train;
         Dim = options.Dim;
         Score = options.Score;
+        _evaluationScore = options.EvaluationScore ?? options.Score;
         _gamma = (float)options.Gamma;
         _history = (float)(1 - options.Gamma);
         _historyLength = options.HistoryLength;
         var users = new EmbeddingTable(train.UserCount, Dim);
         var items = new EmbeddingTable(train.ItemCount, Dim);
-        users.InitializeNormal(options.InitStd, seed, 0xE5E1);
-        items.InitializeNormal(options.InitStd, seed, 0x17E3);
+        users.Initialize(options.Init, options.InitStd, seed, 0xE5E1);
+        items.Initialize(options.Init, options.InitStd, seed, 0x17E3);
         _users = new ParameterBlock("users", train.UserCount, Dim, users.Weights, true);
         _items = new ParameterBlock("items", train.ItemCount, Dim, items.Weights, true);
         if (options.SharedHistoryTable)
@@ -107,7 +115,7 @@ public sealed partial class SimpleX : IEncoder
         else
         {
             var history = new EmbeddingTable(train.ItemCount, Dim);
-            history.InitializeNormal(options.InitStd, seed, 0x4157);
+            history.Initialize(options.Init, options.InitStd, seed, 0x4157);
             _historyTable = new ParameterBlock("history", train.ItemCount, Dim, history.Weights, true);
         }
         var w = new EmbeddingTable(Dim, Dim);
@@ -403,6 +411,6 @@ public sealed partial class SimpleX : IEncoder
                 AddProjected(a, _history, x);
             }
         }
-        return FactorModel.OfVectors(users, (float[])_items.Values.Clone(), Dim, Score);
+        return FactorModel.OfVectors(users, (float[])_items.Values.Clone(), Dim, _evaluationScore);
     }
 }

@@ -17,6 +17,10 @@ public sealed record EncoderSpec
 
     public double InitStd { get; init; } = 1e-4;
 
+    /// <summary>The score the saved vectors are ranked by when it is not <see cref="Score"/> (absent otherwise).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ScoreKind? EvaluationScore { get; init; }
+
     /// <summary>SimpleX's settings (null for the other encoders).</summary>
     public SimpleXOptions? SimpleX { get; init; }
 
@@ -29,6 +33,7 @@ public sealed record EncoderSpec
         Dim = options.Encoder.Dim,
         Score = options.Encoder.Score,
         InitStd = options.Encoder.InitStd,
+        EvaluationScore = options.Encoder.EvaluationScore,
         SimpleX = options.Kind == EncoderKind.SimpleX ? options.SimpleX : null,
         Layers = options.Kind == EncoderKind.LightGcn ? options.LightGcn.Layers : 0,
     };
@@ -37,7 +42,7 @@ public sealed record EncoderSpec
     public SessionOptions ApplyTo(SessionOptions options) => new()
     {
         Kind = Kind,
-        Encoder = new MatrixFactorizationOptions { Dim = Dim, Score = Score, InitStd = InitStd },
+        Encoder = new MatrixFactorizationOptions { Dim = Dim, Score = Score, InitStd = InitStd, EvaluationScore = EvaluationScore },
         SimpleX = SimpleX ?? options.SimpleX,
         LightGcn = new LightGcnOptions { Layers = Layers > 0 ? Layers : options.LightGcn.Layers },
         L2Placement = options.L2Placement,

@@ -11,6 +11,10 @@ public enum L2Placement
 
     /// <summary><c>lambda/2 (|u0|^2 + |p0|^2 + |n0|^2) / B</c> over the batch's rows of the embedding tables (LightGCN's reference).</summary>
     Batch,
+
+    /// <summary><c>lambda/2 sum_k (|u_k|^2 + |p_k|^2 + |n_k|^2) / B</c> over every propagated layer k of the batch's
+    /// rows (the BSL code's LightGCN; in-batch negatives are the batch's positives and count once, as positives).</summary>
+    BatchLayers,
 }
 
 /// <summary>

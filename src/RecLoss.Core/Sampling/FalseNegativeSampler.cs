@@ -33,18 +33,28 @@ public sealed class FalseNegativeSampler : IBatchNegativeSampler
 
     public void BeginBatch(ReadOnlySpan<int> positives) => (_inner as IBatchNegativeSampler)?.BeginBatch(positives);
 
-    public void Sample(ref Xoshiro256 rng, int userIndex, Span<int> destination)
+    public void Sample(ref Xoshiro256 rng, int userIndex, Span<int> destination) => SampleRow(ref rng, -1, userIndex, destination);
+
+    /// <summary>The inner sampler's row (or plain draw when it needs no row), then the false negatives.</summary>
+    public void SampleRow(ref Xoshiro256 rng, int row, int userIndex, Span<int> destination)
     {
-        _inner.Sample(ref rng, userIndex, destination);
-        ReadOnlySpan<int> row = _train.Row(userIndex);
+        if (_inner is IBatchNegativeSampler batch && row >= 0)
+        {
+            batch.SampleRow(ref rng, row, userIndex, destination);
+        }
+        else
+        {
+            _inner.Sample(ref rng, userIndex, destination);
+        }
+        ReadOnlySpan<int> own = _train.Row(userIndex);
         int replaced = Math.Min(destination.Length, (int)Math.Floor(Ratio * destination.Length + rng.NextDouble()));
-        if (row.IsEmpty)
+        if (own.IsEmpty)
         {
             return;
         }
         for (int k = 0; k < replaced; k++)
         {
-            destination[k] = row[rng.NextInt(row.Length)];
+            destination[k] = own[rng.NextInt(own.Length)];
         }
     }
 }

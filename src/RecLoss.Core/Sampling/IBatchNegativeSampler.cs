@@ -6,4 +6,8 @@ public interface IBatchNegativeSampler : INegativeSampler
 {
     /// <summary>The positive item of each row of the coming batch, in row order.</summary>
     void BeginBatch(ReadOnlySpan<int> positives);
+
+    /// <summary>Fills the negatives of the batch's row <paramref name="row"/> (0-based, in the order of
+    /// <see cref="BeginBatch"/>); samplers that do not need the row draw as <see cref="INegativeSampler.Sample"/>.</summary>
+    void SampleRow(ref Numerics.Xoshiro256 rng, int row, int userIndex, Span<int> destination) => Sample(ref rng, userIndex, destination);
 }

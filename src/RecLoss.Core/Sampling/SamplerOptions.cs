@@ -15,6 +15,9 @@ public enum SamplerKind
     /// <summary>The other positives of the batch (<see cref="InBatchSampler"/>).</summary>
     InBatch,
 
+    /// <summary>Every other row's positive once, nothing masked (<see cref="InBatchAllSampler"/>; N = B - 1).</summary>
+    InBatchAll,
+
     /// <summary>Dynamic hard negatives: the top-scored of M uniform candidates outside the user's train items.</summary>
     Hard,
 }
@@ -40,6 +43,10 @@ public sealed record NegativeSampling(INegativeSampler Drawn, int DrawnCount, in
     INegativeSampler? CandidateSampler, NegativeDrawTiming Timing = NegativeDrawTiming.PerBatch)
 {
     public int Negatives => DrawnCount + HardCount;
+
+    /// <summary>Every negative is a positive of the same batch (in-batch samplers, no false negatives): a batch L2
+    /// that counts the vectors a step looks up counts them once, as positives.</summary>
+    public bool NegativesFromBatch { get; init; }
 }
 
 /// <summary>The sampler (or mixture of samplers) and its parameters.</summary>
@@ -68,6 +75,7 @@ public sealed class SamplerOptions
     public static string KindName(SamplerKind kind) => kind switch
     {
         SamplerKind.InBatch => "in-batch",
+        SamplerKind.InBatchAll => "in-batch-all",
         _ => kind.ToString().ToLowerInvariant(),
     };
 
@@ -160,9 +168,13 @@ public sealed class SamplerOptions
         {
             throw new ArgumentException("False negatives are injected into drawn negatives; they cannot be combined with hard negatives, which are chosen among the user's non-interacted items.");
         }
-        if (Timing == NegativeDrawTiming.PerEpoch && parts.Any(p => p.Kind is SamplerKind.Hard or SamplerKind.InBatch))
+        if (Timing == NegativeDrawTiming.PerEpoch && parts.Any(p => p.Kind is SamplerKind.Hard or SamplerKind.InBatch or SamplerKind.InBatchAll))
         {
             throw new ArgumentException("Negatives drawn once per epoch cannot depend on the batch or the current model; in-batch and hard negatives are drawn per batch.");
+        }
+        if (parts.Count > 1 && parts.Any(p => p.Kind == SamplerKind.InBatchAll))
+        {
+            throw new ArgumentException("The in-batch-all sampler fills every slot with the batch's other rows; it cannot share a mixture (use in-batch for sampled in-batch negatives).");
         }
     }
 
@@ -198,13 +210,17 @@ public sealed class SamplerOptions
             drawnSampler = new FalseNegativeSampler(drawnSampler, train, FalseNegativeRatio);
         }
         INegativeSampler? candidateSampler = hardCount == 0 ? null : new UniformSampler(train.ItemCount, train);
-        return new NegativeSampling(drawnSampler, drawnCount, hardCount, candidates, candidateSampler, Timing);
+        return new NegativeSampling(drawnSampler, drawnCount, hardCount, candidates, candidateSampler, Timing)
+        {
+            NegativesFromBatch = FalseNegativeRatio == 0 && parts.All(p => p.Kind is SamplerKind.InBatch or SamplerKind.InBatchAll),
+        };
     }
 
     private INegativeSampler Single(SamplerKind kind, InteractionMatrix train, bool excludePositives) => kind switch
     {
         SamplerKind.Popularity => new PopularitySampler(train, Alpha, excludePositives),
         SamplerKind.InBatch => new InBatchSampler(train),
+        SamplerKind.InBatchAll => new InBatchAllSampler(),
         _ => new UniformSampler(train.ItemCount, excludePositives ? train : null),
     };
 }

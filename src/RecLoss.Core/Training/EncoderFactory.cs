@@ -43,6 +43,8 @@ public static class EncoderFactory
                 Dim = shared.Dim,
                 InitStd = shared.InitStd,
                 Score = shared.Score,
+                Init = shared.Init,
+                EvaluationScore = shared.EvaluationScore,
                 Gamma = options.SimpleX.Gamma,
                 HistoryLength = options.SimpleX.HistoryLength,
                 SharedHistoryTable = options.SimpleX.SharedHistoryTable,
@@ -54,7 +56,10 @@ public static class EncoderFactory
                 Dim = shared.Dim,
                 InitStd = shared.InitStd,
                 Score = shared.Score,
+                Init = shared.Init,
+                EvaluationScore = shared.EvaluationScore,
                 Layers = options.LightGcn.Layers,
+                LayerL2 = options.L2Placement == L2Placement.BatchLayers,
             }, options.Trainer.Seed),
             _ => new MatrixFactorization(train.UserCount, train.ItemCount, shared, options.Trainer.Seed),
         };
@@ -73,8 +78,18 @@ public static class EncoderFactory
         }
     }
 
+    /// <summary>Refuses L2 on every layer for an encoder without propagated layers.</summary>
+    public static void CheckL2Placement(SessionOptions options)
+    {
+        if (options.L2Placement == L2Placement.BatchLayers && options.Kind != EncoderKind.LightGcn)
+        {
+            throw new ArgumentException($"L2 on every layer applies to LightGCN, whose vectors are propagated layers; {options.Kind} has one layer (use L2 on the batch's rows).", nameof(options));
+        }
+    }
+
     public static RunParts BuildRun(Dataset data, IRowLoss loss, SessionOptions options)
     {
+        CheckL2Placement(options);
         if (UsesMatrixFactorizationTrainer(options))
         {
             TrainingSession.Parts parts = TrainingSession.Build(data, loss, options);

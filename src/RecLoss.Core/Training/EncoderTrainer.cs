@@ -47,6 +47,8 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, IHasBlockOptimizer
     private readonly RowPhase<TLoss> _rowPhase;
     private readonly ItemGradientPhase _items;
     private readonly HardSelectPhase? _hardSelect;
+    private readonly ILayerL2Encoder? _layerL2;
+    private readonly bool _l2OnPositives;       // in-batch negatives are the batch's positives: counted once
 
     public EncoderTrainer(TLoss loss, TrainerOptions options, IEncoder encoder, AdamOptions adam, L2Placement l2, NegativeSampling sampling,
         InteractionMatrix train, ParallelRunner runner, EpochRows epochRows = EpochRows.Interactions, bool denseAdam = false)
@@ -58,6 +60,12 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, IHasBlockOptimizer
         }
         _options = options;
         _encoder = encoder;
+        if (l2 == L2Placement.BatchLayers)
+        {
+            _layerL2 = encoder as ILayerL2Encoder
+                ?? throw new ArgumentException($"L2 on every layer needs an encoder with layers (lightgcn built with it); {encoder.Name} has none.", nameof(l2));
+            _l2OnPositives = sampling.NegativesFromBatch;
+        }
         _l2 = l2;
         _lambda = (float)adam.L2;
         _runner = runner;
@@ -144,6 +152,11 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, IHasBlockOptimizer
             {
                 Array.Clear(block.Gradient);
             }
+        }
+        if (_layerL2 is not null && _lambda > 0)
+        {
+            // lambda/2 sum_k (|u_k|^2 + |p_k|^2 + |n_k|^2) / B, added by the backward pass below.
+            _layerL2.SetLayerL2(_batch.ActiveUsers, _l2OnPositives ? _batch.ActiveTargets : _batch.ActiveItems, _lambda / _batch.Size);
         }
         _encoder.Backward(_batch.ActiveUsers, _batch.ActiveTargets, _rowPhase.UserGradients.AsSpan(0, _batch.Size * _batch.Dim), _items.Gradient,
             _items.Rows, _runner);

@@ -29,7 +29,14 @@ public sealed partial class MatrixFactorizationTrainer<TLoss>
             else
             {
                 var rng = Xoshiro256.ForStream(_options.Seed, (ulong)_epoch, (ulong)position, 1);
-                _sampler.Sample(ref rng, u, drawn);
+                if (_batchSampler is not null)
+                {
+                    _batchSampler.SampleRow(ref rng, r, u, drawn);
+                }
+                else
+                {
+                    _sampler.Sample(ref rng, u, drawn);
+                }
             }
             foreach (int i in _batchItems.AsSpan(r * slots, 1 + _drawn))
             {

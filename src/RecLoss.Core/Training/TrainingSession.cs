@@ -143,6 +143,7 @@ public sealed class TrainingSession
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.SelectionK, $"The selection K must be one of the evaluation Ks ({string.Join(",", options.Evaluation.Ks)}).");
         }
+        EncoderFactory.CheckL2Placement(options);
         _options = options;
     }
 

@@ -49,7 +49,14 @@ public sealed class DrawPhase
             Span<int> items = b.Items.AsSpan(r * b.Slots, b.Slots);
             items[0] = b.Targets[r];
             var rng = Xoshiro256.ForStream(_seed, (ulong)b.Epoch, (ulong)position, 1);
-            _sampler.Sample(ref rng, b.Users[r], items.Slice(1, _drawn));
+            if (_batchSampler is not null)
+            {
+                _batchSampler.SampleRow(ref rng, r, b.Users[r], items.Slice(1, _drawn));
+            }
+            else
+            {
+                _sampler.Sample(ref rng, b.Users[r], items.Slice(1, _drawn));
+            }
             if (_candidateSampler is not null)
             {
                 var candidateRng = Xoshiro256.ForStream(_seed, (ulong)b.Epoch, (ulong)position, 3);
