@@ -54,6 +54,24 @@ public class ExperimentTests : WithTempFolder
         Assert.Null(spec.PublishedFor(cells[0].Grid));
     }
 
+    [Fact]
+    public void A_smoke_leaves_in_batch_all_cells_their_negatives_which_follow_the_batch_size()
+    {
+        ExperimentSpec spec = ExperimentSpec.Load(Spec("""
+            name: frame
+            grid: {data: [gowalla], loss: [bsl, mml]}
+            per:
+              - when: {loss: bsl}
+                set: {sampler: in-batch-all, batch-size: 2048, negatives: 2047}
+            smoke:
+              set: {batch-size: 512, negatives: 5}
+            """));
+        List<Cell> full = spec.Cells(smoke: false), smoke = spec.Cells(smoke: true);
+        Assert.Equal("2047", full[0].Options["negatives"]);
+        Assert.False(smoke[0].Options.ContainsKey("negatives"));      // train defaults it to 511
+        Assert.Equal("5", smoke[1].Options["negatives"]);
+    }
+
     [Theory]
     [InlineData("name: x\ngrid: {loss: [mml]}\nbogus: 1\n", 3, "unknown key 'bogus'")]
     [InlineData("name: x\n", 1, "needs a grid")]

@@ -161,6 +161,10 @@ internal sealed class ExperimentSpec
                 {
                     options[k] = v;
                 }
+                if (options.GetValueOrDefault("sampler") == "in-batch-all")
+                {
+                    options.Remove("negatives");   // in-batch-all's negatives follow the (smoke) batch size
+                }
             }
             options = options.Where(o => o.Value != "false").ToDictionary(o => o.Key, o => o.Value == "true" ? null : o.Value, StringComparer.Ordinal);
             string name = string.Join("_", grid.Values.Select(v => new string([.. v.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' ? c : '-')])));
