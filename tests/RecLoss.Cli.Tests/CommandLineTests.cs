@@ -24,7 +24,7 @@ public sealed class CommandLineTests : WithTempFolder
     [InlineData("--loss", "mml", "--gamma", "1", "--gamma does not apply to --loss mml (it is an option of simce)")]
     [InlineData("--popularity-alpha", "0.5", "--epochs", "1", "--popularity-alpha applies only when --sampler includes popularity")]
     [InlineData("--sampler", "popularity", "--popularity-alpha", "11", "--popularity-alpha: 11 is out of range")]
-    [InlineData("--sampler", "easy", "--epochs", "1", "--sampler: 'easy' is not a sampler (expected uniform, popularity, in-batch or hard")]
+    [InlineData("--sampler", "easy", "--epochs", "1", "--sampler: 'easy' is not a sampler (expected uniform, popularity, in-batch, in-batch-all or hard")]
     [InlineData("--sampler", "hard:0.5,uniform", "--epochs", "1", "--sampler: 'uniform' in a mixture needs a share, e.g. uniform:0.5")]
     [InlineData("--sampler", "hard:x", "--epochs", "1", "--sampler: 'hard:x' is not NAME:SHARE with a number as the share")]
     [InlineData("--sampler", "hard:0.5,uniform:0.4", "--epochs", "1", "--sampler: The sampler shares must sum to 1; they sum to 0.9")]
