@@ -97,4 +97,15 @@ public sealed class EncoderOptionTests : WithTempFolder
         Assert.Contains("encode", output);   // the generic trainer's phases
         Assert.DoesNotContain("NaN", output);
     }
+
+    [Fact]
+    public void Bench_InBatchAll_TimesItsOneNegativeCount_ByDefault()
+    {
+        (int code, string output, string err) = Run("bench", "--encoder", "lightgcn", "--sampler", "in-batch-all", "--batch-size", "1024",
+            "--epochs", "1", "--dim", "8", "--skip-machine");
+        Assert.True(code == 0, err);
+        string[] rows = [.. output.Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+\d+\s+\d+\.\d\d\s"))];
+        Assert.Equal(2, rows.Length);   // the timing table's row and the phases' row
+        Assert.All(rows, row => Assert.Equal("1023", row.Trim().Split(' ')[0]));
+    }
 }

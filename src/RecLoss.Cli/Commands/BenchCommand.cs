@@ -19,11 +19,14 @@ internal static class BenchCommand
 
     public static int Run(ArgumentReader args, TextWriter output, CancellationToken cancellation)
     {
-        int[] negatives = args.IntList("negatives", 1, Limits.MaxNegatives) ?? [10, 100, 800];
+        int[]? askedNegatives = args.IntList("negatives", 1, Limits.MaxNegatives);
         int epochs = args.Int("epochs", 3, 1, 1000);
         bool skipMachine = args.Flag("skip-machine");
         IRowLoss loss = LossArguments.Read(args);
         SessionOptions baseOptions = SessionArguments.Read(args, loss, null, readNegatives: false);
+        // In-batch-all scores every other row of the batch once: its one count is the batch size - 1.
+        int[] negatives = askedNegatives ?? (baseOptions.Sampler.Parts.All(p => p.Kind == SamplerKind.InBatchAll)
+            ? [baseOptions.Trainer.BatchSize - 1] : [10, 100, 800]);
         DataSource source = DataArguments.Read(args);
         args.EnsureAllUsed("bench");
         foreach (int n in negatives)

@@ -109,7 +109,7 @@ internal static class OptionCatalog
 
     public static readonly OptionSpec[] Benchmark =
     [
-        new("negatives", "LIST", Section.Benchmark, "negatives per row, one configuration each (default 10,100,800)"),
+        new("negatives", "LIST", Section.Benchmark, "negatives per row, one configuration each (default 10,100,800; with --sampler in-batch-all the batch size - 1)"),
         new("epochs", "N", Section.Benchmark, "timed epochs per configuration (default 3)"),
         new("skip-machine", null, Section.Benchmark, "skip the machine's floor (FMA, triad, sqrt/divide and the per-configuration floors)"),
     ];

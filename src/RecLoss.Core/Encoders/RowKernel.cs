@@ -135,6 +135,15 @@ public static class RowKernel
             }
         }
 
+        FinishUserGradient(score, user[..dim], userNorm, dropoutScale, userGradient);
+        return value;
+    }
+
+    /// <summary>Turns h = dL/du~ into dL/de_u in place: the dropout mask, then (cosine) the normalisation's Jacobian.</summary>
+    public static void FinishUserGradient<T>(ScoreKind score, ReadOnlySpan<T> user, T userNorm, ReadOnlySpan<T> dropoutScale, Span<T> userGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int dim = user.Length;
         if (!dropoutScale.IsEmpty)
         {
             for (int d = 0; d < dim; d++)
@@ -156,6 +165,5 @@ public static class RowKernel
                 userGradient[d] = (userGradient[d] - radial * user[d] * inverseNorm) * inverseNorm;
             }
         }
-        return value;
     }
 }

@@ -49,6 +49,7 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, IHasBlockOptimizer
     private readonly HardSelectPhase? _hardSelect;
     private readonly ILayerL2Encoder? _layerL2;
     private readonly bool _l2OnPositives;       // in-batch negatives are the batch's positives: counted once
+    private readonly InBatchDensePhase<TLoss>? _dense;   // in-batch-all: rows and items as dense products
 
     public EncoderTrainer(TLoss loss, TrainerOptions options, IEncoder encoder, AdamOptions adam, L2Placement l2, NegativeSampling sampling,
         InteractionMatrix train, ParallelRunner runner, EpochRows epochRows = EpochRows.Interactions, bool denseAdam = false)
@@ -77,12 +78,14 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, IHasBlockOptimizer
             _ = block.Gradient;   // allocated here, not in the first step
         }
         _order = new EpochOrder(train, epochRows, options.Seed);
+        bool dense = sampling.Drawn is InBatchAllSampler && sampling.HardCount == 0 && !options.GatheredInBatchAll;
         int capacity = Math.Min(options.BatchSize, Math.Max(train.Count, 1)), slots = 1 + options.Negatives;
         _batch = new StepBatch(capacity, slots, encoder.Dim, sampling.HardCount > 0 ? sampling.HardCandidates : 0);
         _draw = new DrawPhase(sampling, options.Seed, options.Dropout);
         _hardSelect = sampling.HardCount > 0 ? new HardSelectPhase(sampling, capacity) : null;
-        _rowPhase = new RowPhase<TLoss>(loss, encoder.Score, capacity, slots, encoder.Dim);
-        _items = new ItemGradientPhase(encoder.ItemCount, encoder.Dim, runner.Threads);
+        _rowPhase = new RowPhase<TLoss>(loss, encoder.Score, capacity, dense ? 1 : slots, encoder.Dim);
+        _items = new ItemGradientPhase(dense ? 0 : encoder.ItemCount, encoder.Dim, runner.Threads);
+        _dense = dense ? new InBatchDensePhase<TLoss>(loss, encoder.Score, capacity, slots, encoder.Dim, encoder.ItemCount) : null;
         PhaseSeconds = new double[s_phases.Length];
     }
 
@@ -136,10 +139,20 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, IHasBlockOptimizer
         _hardSelect?.Run(_batch, _encoder, _rowPhase.UserVectors, _runner);
         long t2 = Time(1, t1);
 
-        double loss = _rowPhase.Run(_batch, _encoder, _options.Dropout > 0, _runner);
+        double loss = _dense?.RunRows(_batch, _encoder, _rowPhase.UserVectors, _options.Dropout > 0, _runner)
+            ?? _rowPhase.Run(_batch, _encoder, _options.Dropout > 0, _runner);
         long t3 = Time(2, t2);
 
-        _items.Run(_batch, _encoder, _rowPhase.UserTilde, _rowPhase.CoefA, _rowPhase.CoefB, _runner);
+        if (_dense is not null)
+        {
+            _dense.RunItems(_runner);
+        }
+        else
+        {
+            _items.Run(_batch, _encoder, _rowPhase.UserTilde, _rowPhase.CoefA, _rowPhase.CoefB, _runner);
+        }
+        float[] userGradients = _dense?.UserGradients ?? _rowPhase.UserGradients, itemGradients = _dense?.Gradient ?? _items.Gradient;
+        ReadOnlySpan<int> itemRows = _dense is not null ? _dense.Rows : _items.Rows;
         long t4 = Time(3, t3);
 
         if (_rows is not null)
@@ -158,8 +171,7 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, IHasBlockOptimizer
             // lambda/2 sum_k (|u_k|^2 + |p_k|^2 + |n_k|^2) / B, added by the backward pass below.
             _layerL2.SetLayerL2(_batch.ActiveUsers, _l2OnPositives ? _batch.ActiveTargets : _batch.ActiveItems, _lambda / _batch.Size);
         }
-        _encoder.Backward(_batch.ActiveUsers, _batch.ActiveTargets, _rowPhase.UserGradients.AsSpan(0, _batch.Size * _batch.Dim), _items.Gradient,
-            _items.Rows, _runner);
+        _encoder.Backward(_batch.ActiveUsers, _batch.ActiveTargets, userGradients.AsSpan(0, _batch.Size * _batch.Dim), itemGradients, itemRows, _runner);
         long t5 = Time(4, t4);
 
         if (_l2 == L2Placement.Batch && _lambda > 0)
@@ -167,7 +179,7 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, IHasBlockOptimizer
             // lambda/2 (|u0|^2 + |p0|^2 + |n0|^2) / B: each occurrence of a row adds lambda/B times the row.
             _encoder.AddRowL2(_batch.ActiveUsers, _batch.ActiveItems, _lambda / _batch.Size);
         }
-        _adam.Step(_rows is not null ? _rows.SelectStepped(_encoder, _batch, _items.Rows, _l2 == L2Placement.Batch) : []);
+        _adam.Step(_rows is not null ? _rows.SelectStepped(_encoder, _batch, itemRows, _l2 == L2Placement.Batch) : []);
         Time(5, t5);
         Counters.Steps++;
         Counters.Rows += _batch.Size;

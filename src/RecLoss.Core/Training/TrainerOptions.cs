@@ -31,6 +31,10 @@ public sealed class TrainerOptions
     /// compare the two ways).</summary>
     internal bool RecomputeItemNormsEveryStep { get; init; }
 
+    /// <summary>Score in-batch-all slots one by one as with every other sampler, not as dense products (tests compare
+    /// the two ways).</summary>
+    internal bool GatheredInBatchAll { get; init; }
+
     public static class Defaults
     {
         public const int Epochs = 100;

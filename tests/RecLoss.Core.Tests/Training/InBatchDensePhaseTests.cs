@@ -1,0 +1,110 @@
+using RecLoss.Core.Data;
+using RecLoss.Core.Encoders;
+using RecLoss.Core.Losses;
+using RecLoss.Core.Optim;
+using RecLoss.Core.Sampling;
+using RecLoss.Core.Training;
+using RecLoss.Core.Training.Phases;
+
+namespace RecLoss.Core.Tests.Training;
+
+/// <summary>In-batch-all as dense products against the gathered row and item phases every other sampler uses.</summary>
+public class InBatchDensePhaseTests
+{
+    private static readonly Dataset s_data = SyntheticData.Generate(new SyntheticDataOptions { Users = 120, Items = 90, MeanInteractions = 10, Seed = 3 });
+
+    [Theory]
+    [InlineData("lightgcn", ScoreKind.Cosine, "bsl", 0.0, 40)]
+    [InlineData("lightgcn", ScoreKind.Dot, "bpr", 0.0, 40)]
+    [InlineData("lightgcn", ScoreKind.Cosine, "sl", 0.0, 17)]      // a short batch: slots cycle over its other rows
+    [InlineData("mf", ScoreKind.Cosine, "bce", 0.3, 40)]           // dropout, and the sum over rows
+    [InlineData("mf", ScoreKind.Dot, "mml", 0.2, 9)]
+    public void DenseProducts_GiveTheGatheredPhasesLossAndGradients(string encoderName, ScoreKind score, string lossName, double dropout, int rows)
+    {
+        switch (lossName)
+        {
+            case "bsl": Compare(new BilateralSoftmaxLoss(0.15, 1.12), encoderName, score, dropout, rows); break;
+            case "sl": Compare(new SoftmaxLoss(0.2), encoderName, score, dropout, rows); break;
+            case "bpr": Compare(new BprLoss(), encoderName, score, dropout, rows); break;
+            case "bce": Compare(new BinaryCrossEntropyLoss(), encoderName, score, dropout, rows); break;
+            default: Compare(new MultiMarginLoss(), encoderName, score, dropout, rows); break;
+        }
+    }
+
+    private static void Compare<TLoss>(TLoss loss, string encoderName, ScoreKind score, double dropout, int rows)
+        where TLoss : struct, IRowLoss
+    {
+        const int capacity = 40, dim = 8, slots = capacity;   // in-batch-all: B - 1 negatives
+        IEncoder encoder = encoderName == "mf"
+            ? new MatrixFactorization(s_data.UserCount, s_data.ItemCount, new MatrixFactorizationOptions { Dim = dim, Score = score, InitStd = 0.5 }, 5)
+            : new LightGcn(s_data.Train, new LightGcnOptions { Dim = dim, Layers = 2, Score = score, Init = InitKind.XavierUniform }, 5);
+        var runner = new ParallelRunner(2);
+        var batch = new StepBatch(capacity, slots, dim) { Size = rows, Epoch = 1 };
+        for (int r = 0; r < rows; r++)
+        {
+            int user = (7 + 13 * r) % s_data.UserCount;
+            batch.Users[r] = user;
+            batch.Targets[r] = s_data.Train.Row(user)[r % s_data.Train.RowLength(user)];
+        }
+        batch.Targets[1] = batch.Targets[0];   // two rows share a positive: its item gradient sums two columns
+        NegativeSampling sampling = new SamplerOptions { Kind = SamplerKind.InBatchAll }.Create(s_data.Train, false, slots - 1);
+        new DrawPhase(sampling, 11, dropout).Run(batch, runner);
+        encoder.BeginStep(runner);
+        var gathered = new RowPhase<TLoss>(loss, score, capacity, slots, dim);
+        encoder.UserVectors(batch.ActiveUsers, batch.ActiveTargets, gathered.UserVectors.AsSpan(0, rows * dim), runner);
+        double gatheredLoss = gathered.Run(batch, encoder, dropout > 0, runner);
+        var items = new ItemGradientPhase(encoder.ItemCount, dim, runner.Threads);
+        items.Run(batch, encoder, gathered.UserTilde, gathered.CoefA, gathered.CoefB, runner);
+
+        var dense = new InBatchDensePhase<TLoss>(loss, score, capacity, slots, dim, encoder.ItemCount);
+        double denseLoss = dense.RunRows(batch, encoder, gathered.UserVectors, dropout > 0, runner);
+        dense.RunItems(runner);
+
+        Assert.Equal(gatheredLoss, denseLoss, Math.Abs(gatheredLoss) * 1e-5 + 1e-6);
+        AssertClose(gathered.UserGradients.AsSpan(0, rows * dim), dense.UserGradients.AsSpan(0, rows * dim));
+        Assert.Equal(items.Rows.ToArray(), dense.Rows.ToArray());
+        Assert.True(dense.Rows.Length > 1);
+        foreach (int item in dense.Rows)
+        {
+            AssertClose(items.Gradient.AsSpan(item * dim, dim), dense.Gradient.AsSpan(item * dim, dim));
+        }
+    }
+
+    private static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
+    {
+        float scale = 0;
+        foreach (float v in expected)
+        {
+            scale = MathF.Max(scale, MathF.Abs(v));
+        }
+        Assert.True(scale > 0, "the gradients are all zero: nothing is compared");
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(MathF.Abs(expected[i] - actual[i]) <= 1e-4f * scale, $"element {i}: gathered {expected[i]}, dense {actual[i]}");
+        }
+    }
+
+    [Fact]
+    public void TheTrainer_TrainsAsTheGatheredPath_ToRounding()
+    {
+        (double Loss, float[] Values) Train(bool gathered)
+        {
+            var encoder = new LightGcn(s_data.Train, new LightGcnOptions { Dim = 8, Layers = 1, Score = ScoreKind.Cosine, Init = InitKind.XavierUniform }, 2);
+            var options = new TrainerOptions { Epochs = 1, BatchSize = 50, Negatives = 49, Seed = 4, Threads = 2, Dropout = 0, GatheredInBatchAll = gathered };
+            NegativeSampling sampling = new SamplerOptions { Kind = SamplerKind.InBatchAll }.Create(s_data.Train, false, options.Negatives);
+            var trainer = new EncoderTrainer<BilateralSoftmaxLoss>(new BilateralSoftmaxLoss(0.15, 1.12), options, encoder,
+                new AdamOptions { LearningRate = 1e-3, L2 = 0, ClipNorm = 0 }, L2Placement.Tables, sampling, s_data.Train, new ParallelRunner(2));
+            double loss = trainer.RunEpoch(1, null, CancellationToken.None);
+            return (loss, encoder.Parameters[0].Values);
+        }
+        (double gatheredLoss, float[] gatheredValues) = Train(gathered: true);
+        (double denseLoss, float[] denseValues) = Train(gathered: false);
+        Assert.Equal(gatheredLoss, denseLoss, gatheredLoss * 1e-5);
+        double largest = 0;
+        for (int i = 0; i < gatheredValues.Length; i++)
+        {
+            largest = Math.Max(largest, Math.Abs(gatheredValues[i] - denseValues[i]));
+        }
+        Assert.InRange(largest, 0, 1e-4);   // Adam steps of 1e-3: the two ways agree to a tenth of a step
+    }
+}
