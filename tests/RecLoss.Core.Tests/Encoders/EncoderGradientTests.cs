@@ -41,7 +41,7 @@ public class EncoderGradientTests
     };
 
     /// <summary>f = sum_r c_r . x_r + sum_i C_i . v_i, a linear probe of the forward pass; its gradient is backward(c, C).</summary>
-    private static double Probe(IEncoder encoder, int[] users, int[] targets, float[] c, float[] cItems, ParallelRunner runner)
+    internal static double Probe(IEncoder encoder, int[] users, int[] targets, float[] c, float[] cItems, ParallelRunner runner)
     {
         encoder.BeginStep(runner);
         var x = new float[users.Length * encoder.Dim];

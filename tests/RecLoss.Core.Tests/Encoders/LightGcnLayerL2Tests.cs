@@ -131,20 +131,7 @@ public class LightGcnLayerL2Tests
     /// <summary>sum_r c_r . x_r + sum_i C_i . v_i + lambda/2 sum_occurrences sum_k |E_k[n]|^2, the layers in double.</summary>
     private static double Objective(LightGcn encoder, InteractionMatrix train, int[] users, float[] c, float[] cItems, int[] l2Items, float lambda, int layers)
     {
-        var runner = new ParallelRunner(1);
-        encoder.BeginStep(runner);
-        var x = new float[users.Length * Dim];
-        encoder.UserVectors(users, users, x, runner);
-        double f = 0;
-        for (int k = 0; k < x.Length; k++)
-        {
-            f += (double)c[k] * x[k];
-        }
-        ReadOnlySpan<float> v = encoder.ItemVectors;
-        for (int k = 0; k < cItems.Length; k++)
-        {
-            f += (double)cItems[k] * v[k];
-        }
+        double f = EncoderGradientTests.Probe(encoder, users, users, c, cItems, new ParallelRunner(1));
         SparseMatrix a = encoder.Adjacency;
         double[] layer = [.. encoder.Parameters[0].Values.Select(value => (double)value)];
         int[] nodes = [.. users, .. l2Items.Select(i => train.UserCount + i)];
