@@ -78,8 +78,10 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, IHasBlockOptimizer
             _ = block.Gradient;   // allocated here, not in the first step
         }
         _order = new EpochOrder(train, epochRows, options.Seed);
-        bool dense = sampling.Drawn is InBatchAllSampler && sampling.HardCount == 0 && !options.GatheredInBatchAll;
         int capacity = Math.Min(options.BatchSize, Math.Max(train.Count, 1)), slots = 1 + options.Negatives;
+        // Dense products cost b^2 dim whatever N: worth it when every other row is a negative (N = B - 1).
+        bool dense = sampling.Drawn is InBatchAllSampler && sampling.HardCount == 0 && options.Negatives == options.BatchSize - 1
+            && capacity <= InBatchDensePhase<TLoss>.MaxBatch && !options.GatheredInBatchAll;
         _batch = new StepBatch(capacity, slots, encoder.Dim, sampling.HardCount > 0 ? sampling.HardCandidates : 0);
         _draw = new DrawPhase(sampling, options.Seed, options.Dropout);
         _hardSelect = sampling.HardCount > 0 ? new HardSelectPhase(sampling, capacity) : null;

@@ -14,49 +14,62 @@ public class InBatchDensePhaseTests
     private static readonly Dataset s_data = SyntheticData.Generate(new SyntheticDataOptions { Users = 120, Items = 90, MeanInteractions = 10, Seed = 3 });
 
     [Theory]
-    [InlineData("lightgcn", ScoreKind.Cosine, "bsl", 0.0, 40)]
-    [InlineData("lightgcn", ScoreKind.Dot, "bpr", 0.0, 40)]
-    [InlineData("lightgcn", ScoreKind.Cosine, "sl", 0.0, 17)]      // a short batch: slots cycle over its other rows
-    [InlineData("mf", ScoreKind.Cosine, "bce", 0.3, 40)]           // dropout, and the sum over rows
-    [InlineData("mf", ScoreKind.Dot, "mml", 0.2, 9)]
-    public void DenseProducts_GiveTheGatheredPhasesLossAndGradients(string encoderName, ScoreKind score, string lossName, double dropout, int rows)
+    [InlineData("lightgcn", ScoreKind.Cosine, "bsl", 0.0, 40, 8)]
+    [InlineData("lightgcn", ScoreKind.Dot, "bpr", 0.0, 40, 40)]     // dim 40: two panels of 32 in G V~
+    [InlineData("lightgcn", ScoreKind.Cosine, "sl", 0.0, 17, 40)]    // a short batch: slots cycle over its other rows
+    [InlineData("mf", ScoreKind.Cosine, "bce", 0.3, 40, 8)]          // dropout, and the sum over rows
+    [InlineData("mf", ScoreKind.Dot, "mml", 0.2, 9, 8)]
+    public void DenseProducts_GiveTheGatheredPhasesLossAndGradients(string encoderName, ScoreKind score, string lossName, double dropout, int rows, int dim)
     {
         switch (lossName)
         {
-            case "bsl": Compare(new BilateralSoftmaxLoss(0.15, 1.12), encoderName, score, dropout, rows); break;
-            case "sl": Compare(new SoftmaxLoss(0.2), encoderName, score, dropout, rows); break;
-            case "bpr": Compare(new BprLoss(), encoderName, score, dropout, rows); break;
-            case "bce": Compare(new BinaryCrossEntropyLoss(), encoderName, score, dropout, rows); break;
-            default: Compare(new MultiMarginLoss(), encoderName, score, dropout, rows); break;
+            case "bsl": Compare(new BilateralSoftmaxLoss(0.15, 1.12), encoderName, score, dropout, rows, dim); break;
+            case "sl": Compare(new SoftmaxLoss(0.2), encoderName, score, dropout, rows, dim); break;
+            case "bpr": Compare(new BprLoss(), encoderName, score, dropout, rows, dim); break;
+            case "bce": Compare(new BinaryCrossEntropyLoss(), encoderName, score, dropout, rows, dim); break;
+            default: Compare(new MultiMarginLoss(), encoderName, score, dropout, rows, dim); break;
         }
     }
 
-    private static void Compare<TLoss>(TLoss loss, string encoderName, ScoreKind score, double dropout, int rows)
-        where TLoss : struct, IRowLoss
+    private const int Capacity = 40, Slots = Capacity;   // in-batch-all: B - 1 negatives
+
+    private static StepBatch Batch(int rows, int dim, int offset, double dropout, ParallelRunner runner)
     {
-        const int capacity = 40, dim = 8, slots = capacity;   // in-batch-all: B - 1 negatives
-        IEncoder encoder = encoderName == "mf"
-            ? new MatrixFactorization(s_data.UserCount, s_data.ItemCount, new MatrixFactorizationOptions { Dim = dim, Score = score, InitStd = 0.5 }, 5)
-            : new LightGcn(s_data.Train, new LightGcnOptions { Dim = dim, Layers = 2, Score = score, Init = InitKind.XavierUniform }, 5);
-        var runner = new ParallelRunner(2);
-        var batch = new StepBatch(capacity, slots, dim) { Size = rows, Epoch = 1 };
+        var batch = new StepBatch(Capacity, Slots, dim) { Size = rows, Epoch = 1 };
         for (int r = 0; r < rows; r++)
         {
-            int user = (7 + 13 * r) % s_data.UserCount;
+            int user = (offset + 13 * r) % s_data.UserCount;
             batch.Users[r] = user;
             batch.Targets[r] = s_data.Train.Row(user)[r % s_data.Train.RowLength(user)];
         }
         batch.Targets[1] = batch.Targets[0];   // two rows share a positive: its item gradient sums two columns
-        NegativeSampling sampling = new SamplerOptions { Kind = SamplerKind.InBatchAll }.Create(s_data.Train, false, slots - 1);
+        NegativeSampling sampling = new SamplerOptions { Kind = SamplerKind.InBatchAll }.Create(s_data.Train, false, Slots - 1);
         new DrawPhase(sampling, 11, dropout).Run(batch, runner);
+        return batch;
+    }
+
+    private static void Compare<TLoss>(TLoss loss, string encoderName, ScoreKind score, double dropout, int rows, int dim)
+        where TLoss : struct, IRowLoss
+    {
+        IEncoder encoder = encoderName == "mf"
+            ? new MatrixFactorization(s_data.UserCount, s_data.ItemCount, new MatrixFactorizationOptions { Dim = dim, Score = score, InitStd = 0.5 }, 5)
+            : new LightGcn(s_data.Train, new LightGcnOptions { Dim = dim, Layers = 2, Score = score, Init = InitKind.XavierUniform }, 5);
+        var runner = new ParallelRunner(2);
         encoder.BeginStep(runner);
-        var gathered = new RowPhase<TLoss>(loss, score, capacity, slots, dim);
+        var gathered = new RowPhase<TLoss>(loss, score, Capacity, Slots, dim);
+        var dense = new InBatchDensePhase<TLoss>(loss, score, Capacity, Slots, dim, encoder.ItemCount);
+
+        // A full batch of other rows first, so that a smaller batch after it would show anything left over.
+        StepBatch first = Batch(Capacity, dim, 3, dropout, runner);
+        encoder.UserVectors(first.ActiveUsers, first.ActiveTargets, gathered.UserVectors.AsSpan(0, Capacity * dim), runner);
+        dense.RunRows(first, encoder, gathered.UserVectors, dropout > 0, runner);
+        dense.RunItems(runner);
+
+        StepBatch batch = Batch(rows, dim, 7, dropout, runner);
         encoder.UserVectors(batch.ActiveUsers, batch.ActiveTargets, gathered.UserVectors.AsSpan(0, rows * dim), runner);
         double gatheredLoss = gathered.Run(batch, encoder, dropout > 0, runner);
         var items = new ItemGradientPhase(encoder.ItemCount, dim, runner.Threads);
         items.Run(batch, encoder, gathered.UserTilde, gathered.CoefA, gathered.CoefB, runner);
-
-        var dense = new InBatchDensePhase<TLoss>(loss, score, capacity, slots, dim, encoder.ItemCount);
         double denseLoss = dense.RunRows(batch, encoder, gathered.UserVectors, dropout > 0, runner);
         dense.RunItems(runner);
 
@@ -67,6 +80,17 @@ public class InBatchDensePhaseTests
         foreach (int item in dense.Rows)
         {
             AssertClose(items.Gradient.AsSpan(item * dim, dim), dense.Gradient.AsSpan(item * dim, dim));
+        }
+
+        // One thread gives the same bits as two.
+        var single = new InBatchDensePhase<TLoss>(loss, score, Capacity, Slots, dim, encoder.ItemCount);
+        Assert.Equal(denseLoss, single.RunRows(batch, encoder, gathered.UserVectors, dropout > 0, new ParallelRunner(1)));
+        single.RunItems(new ParallelRunner(1));
+        Assert.Equal(dense.UserGradients.AsSpan(0, rows * dim).ToArray(), single.UserGradients.AsSpan(0, rows * dim).ToArray());
+        Assert.Equal(dense.Rows.ToArray(), single.Rows.ToArray());
+        foreach (int item in dense.Rows)
+        {
+            Assert.Equal(dense.Gradient.AsSpan(item * dim, dim).ToArray(), single.Gradient.AsSpan(item * dim, dim).ToArray());
         }
     }
 

@@ -9,34 +9,41 @@ namespace RecLoss.Core.Training.Phases;
 /// The rows and item gradients of an in-batch-all step (<see cref="Sampling.InBatchAllSampler"/>) as dense products,
 /// in place of <see cref="RowPhase{TLoss}"/> and <see cref="ItemGradientPhase"/>: every row scores the same b columns
 /// (the batch's positives), so <c>S = U~ V~^T</c> [b, b] holds every slot's score; the loss turns each row's slots
-/// (its own column, then the sampler's order) into <c>G = dL/dS</c>; then <c>H = G V~</c> and <c>W = G^T U~</c> give
-/// <c>dL/du~</c> and, per column c, <c>dL/de_c = i_c W_c - i_c^2 (sum_r G_rc S_rc) e_c</c> with <c>i_c = 1/|e_c|</c>
-/// (cosine; dot: <c>W_c</c>). The same gradients as the gathered phases, summed in another order (equal to float
-/// rounding, <c>InBatchDensePhaseTests</c>). Each product element sums in one fixed order and columns are added to
-/// their items in column order, so results do not depend on the thread count.
+/// (its own column, then the sampler's order) into <c>G = dL/dS</c> (written over S); then <c>H = G V~</c> gives
+/// <c>dL/du~</c> and <c>W^T = U~^T G</c> gives, per column c, <c>dL/de_c = i_c (W_c - (W_c . v~_c) v~_c)</c> with
+/// <c>i_c = 1/|e_c|</c>, <c>v~_c = i_c e_c</c> (cosine; dot: <c>W_c</c>). The same gradients as the gathered phases,
+/// summed in another order (equal to float rounding, <c>InBatchDensePhaseTests</c>). Each product element sums in one
+/// fixed order and columns are added to their items in column order, so results do not depend on the thread count.
 /// </summary>
 public sealed class InBatchDensePhase<TLoss>
     where TLoss : struct, IRowLoss
 {
+    /// <summary>The largest batch the dense products take (b^2 floats per buffer; 256 MiB at this size).</summary>
+    public const int MaxBatch = 8192;
+
     private const int Tile = BlockedScoring.ItemTile;
     private readonly TLoss _loss;
     private readonly ScoreKind _score;
     private readonly bool _sumOverBatch;
     private readonly int _dim, _dimStride, _slots;
-    private readonly float[] _users, _userTilde, _userNorm, _columns, _inverseNorm, _packed, _scores, _grad, _gradT, _product;
-    private readonly float[] _slotScores, _slotGrads, _beta;
+    private readonly float[] _users, _userTilde, _userTildeT, _userNorm, _columns, _inverseNorm, _packed, _packedGrad, _grad, _product, _wT, _column;
     private readonly bool[] _active;
     private readonly RowSet _touched;
-    private readonly Action<int, int> _prepareRows, _scoreRows, _lossRows, _transposeColumns, _userRows, _columnRows;
+    private readonly Action<int, int> _prepareRows, _scoreRows, _userRows, _packGrad, _columnProducts;
+    private readonly Action<int, int, int> _lossRows;
+    private float[][] _scratch = [];
     private StepBatch _batch = null!;
     private IEncoder _encoder = null!;
     private bool _dropout;
     private int _size, _stride;
     private float _rowWeight;
-    private int[] _itemRows = [];
 
     public InBatchDensePhase(TLoss loss, ScoreKind score, int capacity, int slots, int dim, int items)
     {
+        if (capacity > MaxBatch)
+        {
+            throw new ArgumentException($"The dense in-batch products take batches of up to {MaxBatch} rows; got {capacity}.", nameof(capacity));
+        }
         _loss = loss;
         _score = score;
         _sumOverBatch = loss.Reduction == BatchReduction.Sum;
@@ -46,24 +53,23 @@ public sealed class InBatchDensePhase<TLoss>
         int stride = RoundUp(capacity);
         _users = new float[capacity * dim];
         _userTilde = new float[stride * dim];
+        _userTildeT = new float[dim * stride];
         _userNorm = new float[capacity];
         _columns = new float[stride * dim];
         _inverseNorm = new float[capacity];
         _packed = new float[stride * _dimStride];
-        _scores = new float[capacity * stride];
+        _packedGrad = new float[stride * stride];
         _grad = new float[capacity * stride];
-        _gradT = new float[capacity * stride];
         _product = new float[capacity * _dimStride];
-        _slotScores = new float[capacity * slots];
-        _slotGrads = new float[capacity * slots];
-        _beta = new float[capacity];
-        _active = new bool[capacity];
+        _wT = new float[dim * stride];
+        _column = new float[dim];
+        _active = new bool[stride];
         RowLoss = new float[capacity];
         UserGradients = new float[capacity * dim];
         Gradient = new float[(long)items * dim];
         _touched = new RowSet(items);
-        (_prepareRows, _scoreRows, _lossRows, _transposeColumns, _userRows, _columnRows) =
-            (PrepareRows, ScoreRows, LossRows, TransposeColumns, UserRows, ColumnRows);
+        (_prepareRows, _scoreRows, _lossRows, _userRows, _packGrad, _columnProducts) =
+            (PrepareRows, ScoreRows, LossRows, UserRows, PackGrad, ColumnProducts);
     }
 
     /// <summary>[B, dim]: dL/d(user vector) per row, after <see cref="RunItems"/>.</summary>
@@ -80,19 +86,22 @@ public sealed class InBatchDensePhase<TLoss>
     /// <summary>Scores every slot and runs the loss: fills G; returns the batch's summed row loss.</summary>
     public double RunRows(StepBatch batch, IEncoder encoder, ReadOnlySpan<float> userVectors, bool dropout, ParallelRunner runner)
     {
-        (_batch, _encoder, _dropout, _size) = (batch, encoder, dropout, batch.Size);
-        if (batch.Slots != _slots || batch.Size < 1)
+        if (batch.Slots != _slots || batch.Size < 1 || batch.Size > _users.Length / _dim)
         {
-            throw new InvalidOperationException($"The dense in-batch phase was built for {_slots} slots; the batch has {batch.Slots}.");
+            throw new InvalidOperationException($"The dense in-batch phase takes 1 to {_users.Length / _dim} rows of {_slots} slots; the batch has {batch.Size} rows of {batch.Slots}.");
         }
-        _stride = RoundUp(_size);
+        (_batch, _encoder, _dropout, _size, _stride) = (batch, encoder, dropout, batch.Size, RoundUp(batch.Size));
         _rowWeight = _sumOverBatch ? 1f : 1f / _size;
         userVectors[..(_size * _dim)].CopyTo(_users);
         runner.For(_size, 64, _prepareRows);
         _columns.AsSpan(_size * _dim, (_stride - _size) * _dim).Clear();
         BlockedScoring.Pack(_columns, _size, _dim, _packed);
         runner.For(_size, 6, _scoreRows);
-        runner.For(_size, 16, _lossRows);
+        if (_scratch.Length != 2 * runner.Threads)
+        {
+            _scratch = [.. Enumerable.Range(0, 2 * runner.Threads).Select(_ => new float[_slots])];
+        }
+        runner.ForWorkers(_size, 16, _lossRows);
         double loss = 0;
         for (int r = 0; r < _size; r++)
         {
@@ -104,21 +113,30 @@ public sealed class InBatchDensePhase<TLoss>
     /// <summary>From G: dL/d(user vector) per row and dL/d(item vector) per item of the batch.</summary>
     public void RunItems(ParallelRunner runner)
     {
-        runner.For((_size + Tile - 1) / Tile, 1, _transposeColumns);
-        // H = G V~: G's rows are [stride] long, V~ packed as panels of [stride, 32] over the dim columns.
-        PackColumnsOf(_columns);
-        runner.For(_size, 6, _userRows);
-        // W = G^T U~, the same product with G^T and U~.
-        _userTilde.AsSpan(_size * _dim, (_stride - _size) * _dim).Clear();
-        PackColumnsOf(_userTilde);
+        PackColumnsOf(_columns);                       // V~ as panels of [stride, 32] over the dim columns
+        runner.For(_size, 6, _userRows);               // H = G V~, then the user Jacobian
+        runner.For(_stride / Tile, 1, _packGrad);      // G as panels of [stride, 32] over its columns
+        for (int d = 0; d < _dim; d++)
+        {
+            Span<float> row = _userTildeT.AsSpan(d * _stride, _stride);
+            for (int r = 0; r < _size; r++)
+            {
+                row[r] = _userTilde[r * _dim + d];
+            }
+            row[_size..].Clear();
+        }
+        runner.For(_dim, 6, _columnProducts);          // W^T = U~^T G
         _touched.Clear();
-        runner.For(_size, 6, _columnRows);
-        ReadOnlySpan<float> items = _encoder.ItemVectors;
+        Span<float> w = _column;
         for (int c = 0; c < _size; c++)
         {
             if (!_active[c])
             {
                 continue;
+            }
+            for (int d = 0; d < _dim; d++)
+            {
+                w[d] = _wT[d * _stride + c];
             }
             int item = _batch.Targets[c];
             Span<float> target = Gradient.AsSpan(item * _dim, _dim);
@@ -126,12 +144,12 @@ public sealed class InBatchDensePhase<TLoss>
             {
                 target.Clear();
             }
-            ReadOnlySpan<float> w = _product.AsSpan(c * _dimStride, _dim);
             if (_score == ScoreKind.Cosine)
             {
+                ReadOnlySpan<float> unit = _columns.AsSpan(c * _dim, _dim);
                 float inverse = _inverseNorm[c];
                 VectorKernels.MultiplyAdd(w, inverse, target);
-                VectorKernels.MultiplyAdd(items.Slice(item * _dim, _dim), -(_beta[c] * inverse * inverse), target);
+                VectorKernels.MultiplyAdd(unit, -(VectorKernels.Dot<float>(w, unit) * inverse), target);
             }
             else
             {
@@ -161,63 +179,32 @@ public sealed class InBatchDensePhase<TLoss>
     }
 
     private void ScoreRows(int start, int end) =>
-        BlockedScoring.Score(_userTilde.AsSpan(start * _dim), end - start, _dim, _packed, _stride, _scores.AsSpan(start * _stride));
+        BlockedScoring.Score(_userTilde.AsSpan(start * _dim), end - start, _dim, _packed, _stride, _grad.AsSpan(start * _stride));
 
-    /// <summary>Row r's slots: its own column, then slot k of the sampler, column (r + 1 + k mod (b - 1)) mod b.</summary>
-    private void LossRows(int start, int end)
+    /// <summary>Row r's slots: its own column, then the sampler's: columns r + 1, r + 2, ... cycling over the b - 1
+    /// other rows (mod b). The row of S is read into the worker's scratch and overwritten with dL/dS.</summary>
+    private void LossRows(int start, int end, int worker)
     {
         int negatives = _slots - 1, others = Math.Max(_size - 1, 1);
+        float[] scores = _scratch[2 * worker], grads = _scratch[2 * worker + 1];
         for (int r = start; r < end; r++)
         {
-            ReadOnlySpan<float> row = _scores.AsSpan(r * _stride, _stride);
-            Span<float> scores = _slotScores.AsSpan(r * _slots, _slots), grads = _slotGrads.AsSpan(r * _slots, _slots);
+            Span<float> row = _grad.AsSpan(r * _stride, _stride);
             scores[0] = row[r];
-            for (int k = 0; k < negatives; k++)
+            for (int k = 0, step = 0; k < negatives; k++, step++)
             {
-                scores[1 + k] = row[Column(r, k, others)];
+                step = step == others ? 0 : step;
+                int column = r + 1 + step;
+                scores[1 + k] = row[column >= _size ? column - _size : column];
             }
-            RowLoss[r] = _loss.Evaluate(scores[0], scores[1..], out float dPositive, grads[1..]);
-            Span<float> g = _grad.AsSpan(r * _stride, _stride);
-            g.Clear();
-            g[r] += dPositive * _rowWeight;
-            for (int k = 0; k < negatives; k++)
+            RowLoss[r] = _loss.Evaluate(scores[0], scores.AsSpan(1, negatives), out float dPositive, grads.AsSpan(1, negatives));
+            row.Clear();
+            row[r] = dPositive * _rowWeight;
+            for (int k = 0, step = 0; k < negatives; k++, step++)
             {
-                g[Column(r, k, others)] += grads[1 + k] * _rowWeight;
-            }
-        }
-    }
-
-    private int Column(int row, int k, int others)
-    {
-        int other = row + 1 + k % others;
-        return other >= _size ? other - _size : other;
-    }
-
-    /// <summary>G^T by blocks of 32 columns, and per column the sum_r G_rc S_rc and whether any G_rc is nonzero.</summary>
-    private void TransposeColumns(int firstBlock, int endBlock)
-    {
-        for (int block = firstBlock; block < endBlock; block++)
-        {
-            int c0 = block * Tile, c1 = Math.Min(c0 + Tile, _size);
-            for (int c = c0; c < c1; c++)
-            {
-                _beta[c] = 0;
-                _active[c] = false;
-            }
-            for (int r = 0; r < _size; r++)
-            {
-                int o = r * _stride;
-                for (int c = c0; c < c1; c++)
-                {
-                    float g = _grad[o + c];
-                    _gradT[c * _stride + r] = g;
-                    _beta[c] += g * _scores[o + c];
-                    _active[c] |= g != 0;
-                }
-            }
-            for (int c = c0; c < c1; c++)
-            {
-                _gradT.AsSpan(c * _stride + _size, _stride - _size).Clear();
+                step = step == others ? 0 : step;
+                int column = r + 1 + step;
+                row[column >= _size ? column - _size : column] += grads[1 + k] * _rowWeight;
             }
         }
     }
@@ -250,8 +237,30 @@ public sealed class InBatchDensePhase<TLoss>
         }
     }
 
-    private void ColumnRows(int start, int end) =>
-        BlockedScoring.Score(_gradT.AsSpan(start * _stride), end - start, _stride, _packed, _dimStride, _product.AsSpan(start * _dimStride));
+    /// <summary>Panels of 32 columns of G, [stride, 32] each (rows past b zero), and which columns have any nonzero.</summary>
+    private void PackGrad(int firstPanel, int endPanel)
+    {
+        for (int panel = firstPanel; panel < endPanel; panel++)
+        {
+            int c0 = panel * Tile;
+            Span<float> destination = _packedGrad.AsSpan(panel * _stride * Tile, _stride * Tile);
+            Span<bool> active = _active.AsSpan(c0, Tile);
+            active.Clear();
+            for (int r = 0; r < _size; r++)
+            {
+                Span<float> to = destination.Slice(r * Tile, Tile);
+                _grad.AsSpan(r * _stride + c0, Tile).CopyTo(to);
+                for (int j = 0; j < Tile; j++)
+                {
+                    active[j] |= to[j] != 0;
+                }
+            }
+            destination[(_size * Tile)..].Clear();
+        }
+    }
+
+    private void ColumnProducts(int start, int end) =>
+        BlockedScoring.Score(_userTildeT.AsSpan(start * _stride), end - start, _stride, _packedGrad, _stride, _wT.AsSpan(start * _stride));
 
     private static int RoundUp(int count) => (count + Tile - 1) / Tile * Tile;
 }
