@@ -20,6 +20,6 @@ for round in $(seq 1 "$rounds"); do
     dll=$new_dll
     [[ $side == base ]] && dll=$base_dll
     echo "== $side, round $round, $(date -u +%H:%M:%S)"
-    dotnet "$dll" bench "$@" --skip-machine | grep -v '^$' | head -5
+    dotnet "$dll" bench "$@" --skip-machine | grep -v '^$'
   done
 done
