@@ -82,7 +82,8 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, IHasBlockOptimizer
         // Dense products cost b^2 dim whatever N: worth it when every other row is a negative (N = B - 1).
         bool dense = sampling.Drawn is InBatchAllSampler && sampling.HardCount == 0 && options.Negatives == options.BatchSize - 1
             && capacity <= InBatchDensePhase<TLoss>.MaxBatch && !options.GatheredInBatchAll;
-        _batch = new StepBatch(capacity, slots, encoder.Dim, sampling.HardCount > 0 ? sampling.HardCandidates : 0);
+        // The dense phase reads the slots from the positives; only L2 on the batch's rows counts their occurrences.
+        _batch = new StepBatch(capacity, slots, encoder.Dim, sampling.HardCount > 0 ? sampling.HardCandidates : 0, dense && l2 != L2Placement.Batch);
         _draw = new DrawPhase(sampling, options.Seed, options.Dropout);
         _hardSelect = sampling.HardCount > 0 ? new HardSelectPhase(sampling, capacity) : null;
         _rowPhase = new RowPhase<TLoss>(loss, encoder.Score, capacity, dense ? 1 : slots, encoder.Dim);

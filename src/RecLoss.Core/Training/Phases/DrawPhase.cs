@@ -36,7 +36,14 @@ public sealed class DrawPhase
     public void Run(StepBatch batch, Optim.ParallelRunner runner)
     {
         _batch = batch;
-        _batchSampler?.BeginBatch(batch.ActiveTargets);
+        if (batch.SlotsFromTargets && _dropout == 0)
+        {
+            return;   // nothing to draw: the slots are the batch's positives, read where they are
+        }
+        if (!batch.SlotsFromTargets)
+        {
+            _batchSampler?.BeginBatch(batch.ActiveTargets);
+        }
         runner.For(batch.Size, 16, _drawRows);
     }
 
@@ -46,6 +53,11 @@ public sealed class DrawPhase
         for (int r = start; r < end; r++)
         {
             int position = b.Start + r;
+            if (b.SlotsFromTargets)
+            {
+                DrawDropout(b, r, position);
+                continue;
+            }
             Span<int> items = b.Items.AsSpan(r * b.Slots, b.Slots);
             items[0] = b.Targets[r];
             var rng = Xoshiro256.ForStream(_seed, (ulong)b.Epoch, (ulong)position, 1);
@@ -62,14 +74,19 @@ public sealed class DrawPhase
                 var candidateRng = Xoshiro256.ForStream(_seed, (ulong)b.Epoch, (ulong)position, 3);
                 _candidateSampler.Sample(ref candidateRng, b.Users[r], b.Candidates.AsSpan(r * b.CandidateCount, b.CandidateCount));
             }
-            if (_dropout > 0)
+            DrawDropout(b, r, position);
+        }
+    }
+
+    private void DrawDropout(StepBatch b, int r, int position)
+    {
+        if (_dropout > 0)
+        {
+            var maskRng = Xoshiro256.ForStream(_seed, (ulong)b.Epoch, (ulong)position, 2);
+            Span<float> scale = b.Dropout.AsSpan(r * b.Dim, b.Dim);
+            for (int d = 0; d < b.Dim; d++)
             {
-                var maskRng = Xoshiro256.ForStream(_seed, (ulong)b.Epoch, (ulong)position, 2);
-                Span<float> scale = b.Dropout.AsSpan(r * b.Dim, b.Dim);
-                for (int d = 0; d < b.Dim; d++)
-                {
-                    scale[d] = maskRng.NextUInt32() < _dropThreshold ? 0f : _keepScale;
-                }
+                scale[d] = maskRng.NextUInt32() < _dropThreshold ? 0f : _keepScale;
             }
         }
     }

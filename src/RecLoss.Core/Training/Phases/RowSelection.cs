@@ -37,7 +37,7 @@ public sealed class RowSelection
         {
             set.Clear();
         }
-        encoder.CollectRows(batch.ActiveUsers, batch.ActiveItems, Read);
+        encoder.CollectRows(batch.ActiveUsers, batch.ReadItems, Read);
         if (batch.CandidateCount > 0)
         {
             encoder.CollectRows([], batch.ActiveCandidates, Read);   // hard candidates are scored, so read
