@@ -218,6 +218,23 @@ internal static class SessionArguments
     private static int DefaultInBatchAll(ArgumentReader args, SessionOptions d) =>
         Math.Max(1, args.Int("batch-size", d.Trainer.BatchSize, 1, Limits.MaxBatchSize) - 1);
 
+    /// <summary>In-batch negatives need a second row in every batch, the epoch's last one included: checked before training.</summary>
+    public static void CheckLastBatch(SessionOptions options, long trainRows)
+    {
+        int batch = options.Trainer.BatchSize;
+        SamplerKind? inBatch = options.Sampler.Parts.Where(p => p.Kind is SamplerKind.InBatch or SamplerKind.InBatchAll).Select(p => (SamplerKind?)p.Kind).FirstOrDefault();
+        if (inBatch is { } kind && trainRows > 1 && trainRows % batch == 1)
+        {
+            int next = batch + 1;
+            while (trainRows % next == 1)
+            {
+                next++;
+            }
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--batch-size {batch}: the epoch's {trainRows:N0} train rows leave a last batch of one row, which has no other row's positive for --sampler {SamplerOptions.KindName(kind)}; use a --batch-size that leaves another remainder (e.g. {next})"));
+        }
+    }
+
     /// <summary>A per-epoch draw holds every row's negatives at once: checked once the train size is known, before training.</summary>
     public static void CheckEpochDraw(SessionOptions options, long trainRows)
     {

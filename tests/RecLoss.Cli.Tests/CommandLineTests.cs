@@ -31,6 +31,8 @@ public sealed class CommandLineTests : WithTempFolder
     [InlineData("--hard-candidates", "50", "--epochs", "1", "--hard-candidates applies only when --sampler includes hard")]
     [InlineData("--sampler", "hard", "--hard-candidates", "5", "--hard-candidates 5 is fewer than the 100 hard negatives kept per row")]
     [InlineData("--sampler", "in-batch", "--draw-negatives", "per-epoch", "in-batch and hard negatives are drawn per batch")]
+    // The demo data's 71,687 train rows: 982 x 73 + 1, so the last batch would hold one row (checked before training).
+    [InlineData("--sampler", "in-batch-all", "--batch-size", "982", "--batch-size 982: the epoch's 71,687 train rows leave a last batch of one row, which has no other row's positive for --sampler in-batch-all; use a --batch-size that leaves another remainder (e.g. 983)")]
     [InlineData("--draw-negatives", "sometimes", "--epochs", "1", "--draw-negatives: 'sometimes' is not a timing (expected per-batch or per-epoch)")]
     [InlineData("--noisy-positive-ratio", "-1", "--epochs", "1", "--noisy-positive-ratio: -1 is out of range")]
     [InlineData("--patience", "2", "--epochs", "3", "--patience watches the validation split, but there is none")]

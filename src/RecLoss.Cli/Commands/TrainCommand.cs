@@ -146,6 +146,7 @@ internal static class TrainCommand
             throw new DataFormatException(data.Name, 0, "the train split has no interactions (expected at least one user with an item)");
         }
         SessionArguments.CheckEpochDraw(options, data.Train.Count);
+        SessionArguments.CheckLastBatch(options, data.Train.Count);
         if (options.Patience > 0)
         {
             InteractionMatrix? watched = options.SelectOn == SelectionSplit.Test ? data.Test : data.Validation;

@@ -23,7 +23,7 @@ internal static class LossMath
 
     /// <summary>
     /// log(e^{scale first} + sum_j e^{scale x_j}), shifted by the maximum so no exponential overflows; writes the
-    /// softmax weight of each x_j into <paramref name="weights"/> (which may be x itself) and that of first.
+    /// softmax weight of each x_j into <paramref name="weights"/> (x itself or disjoint from it) and that of first.
     /// </summary>
     public static T LogSumExp<T>(T first, ReadOnlySpan<T> x, T scale, Span<T> weights, out T firstWeight)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -60,9 +60,8 @@ internal static class LossMath
     /// <summary>The float form of <see cref="LogSumExp{T}(T, ReadOnlySpan{T}, T, Span{T}, out T)"/> in vector passes.</summary>
     /// <remarks>
     /// The same steps, <c>z_j = scale x_j - max</c>, <c>e_j = exp z_j</c>, <c>w_j = e_j / sum</c>, each over the whole row
-    /// in SIMD lanes (the row is a few KiB, in L1): a softmax row of 2,047 negatives was 4 million scalar exponentials
-    /// per step of the in-batch frame. The sum adds lane-wise partial sums, so it rounds differently from the scalar
-    /// loop (double, used by the gradient tests, keeps that one).
+    /// in SIMD lanes (the row is a few KiB, in L1). The sum adds lane-wise partial sums, so it rounds differently from
+    /// the scalar loop (double, used by the gradient tests, keeps that one).
     /// </remarks>
     private static float LogSumExpVectorized(float first, ReadOnlySpan<float> x, float scale, Span<float> weights, out float firstWeight)
     {

@@ -27,6 +27,10 @@ public sealed class InBatchAllSampler : IBatchNegativeSampler
         _count = positives.Length;
     }
 
+    /// <summary>The error for a batch of one row, which has no other row's positive (also raised by the dense path).</summary>
+    public static NoNegativeException OnlyRow(int userIndex) => new(userIndex,
+        "is the only row of its batch, so in-batch-all has no other row's positive to use as a negative; change --batch-size so that no batch holds a single row");
+
     public void Sample(ref Xoshiro256 rng, int userIndex, Span<int> destination) =>
         throw new InvalidOperationException("In-batch-all negatives depend on the row's place in its batch; call SampleRow.");
 
@@ -39,7 +43,7 @@ public sealed class InBatchAllSampler : IBatchNegativeSampler
         int others = _count - 1;
         if (others == 0 && !destination.IsEmpty)
         {
-            throw new NoNegativeException(userIndex, "is the only row of its batch, so in-batch-all has no other row's positive to use as a negative; change --batch-size so that no batch holds a single row");
+            throw OnlyRow(userIndex);
         }
         for (int k = 0; k < destination.Length; k++)
         {

@@ -58,4 +58,18 @@ public class LogSumExpTests
         Assert.Equal(1f, firstWeight, 1e-6f);
         Assert.All(w, v => Assert.Equal(0f, v));
     }
+
+    [Fact]
+    public void Float_WithFirst_InPlace_EqualsTheSeparateOutput()
+    {
+        // The generalized loss's call: weights written over x, with a first term.
+        var rng = new Xoshiro256(7);
+        float[] x = Enumerable.Range(0, 45).Select(_ => (float)(rng.NextDouble() * 6 - 3)).ToArray();
+        float[] separate = new float[x.Length];
+        float lse = LossMath.LogSumExp(0.4f, x, 1.5f, separate, out float w0);
+        float inPlaceLse = LossMath.LogSumExp(0.4f, x, 1.5f, x, out float inPlaceW0);
+        Assert.Equal(lse, inPlaceLse);
+        Assert.Equal(w0, inPlaceW0);
+        Assert.Equal(separate, x);
+    }
 }

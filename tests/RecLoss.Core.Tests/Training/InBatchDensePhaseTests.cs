@@ -139,4 +139,34 @@ public class InBatchDensePhaseTests
         }
         Assert.InRange(largest, 0, 1e-4);   // Adam steps of 1e-3: the two ways agree to a tenth of a step
     }
+
+    // A last batch of one row has no other row's positive: both paths refuse it as the sampler does, naming the fix.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AOneRowLastBatch_IsRefused_OnBothPaths(bool gathered)
+    {
+        int rows = s_data.Train.Count;
+        int batch = Enumerable.Range(20, rows).First(b => rows % b == 1);   // at worst rows - 1
+        var encoder = new LightGcn(s_data.Train, new LightGcnOptions { Dim = 8, Layers = 1, Score = ScoreKind.Cosine }, 2);
+        var options = new TrainerOptions { Epochs = 1, BatchSize = batch, Negatives = batch - 1, Seed = 4, Threads = 1, Dropout = 0, GatheredInBatchAll = gathered };
+        NegativeSampling sampling = new SamplerOptions { Kind = SamplerKind.InBatchAll }.Create(s_data.Train, false, options.Negatives);
+        var trainer = new EncoderTrainer<SoftmaxLoss>(new SoftmaxLoss(0.2), options, encoder,
+            new AdamOptions { LearningRate = 1e-3, L2 = 0, ClipNorm = 0 }, L2Placement.Tables, sampling, s_data.Train, new ParallelRunner(1));
+        var error = Assert.Throws<NoNegativeException>(() => trainer.RunEpoch(1, null, CancellationToken.None));
+        Assert.Contains("only row of its batch", error.Reason);
+        Assert.Contains("--batch-size", error.Reason);
+    }
+
+    [Fact]
+    public void SlotsFromTargets_ActiveItems_Throws_ReadItems_IsThePositives()
+    {
+        var batch = new StepBatch(4, 4, 8, slotsFromTargets: true) { Size = 3 };
+        batch.Targets[0] = 5;
+        batch.Targets[1] = 7;
+        batch.Targets[2] = 9;
+        Assert.Empty(batch.Items);
+        Assert.Throws<InvalidOperationException>(() => batch.ActiveItems.Length);
+        Assert.Equal([5, 7, 9], batch.ReadItems.ToArray());
+    }
 }

@@ -5,7 +5,8 @@ namespace RecLoss.Core.Training.Phases;
 
 /// <summary>Each row's drawn negatives, hard-negative candidates and dropout mask, from the streams (seed, epoch, row
 /// position, 1), (…, 3) and (…, 2), in parallel. Drawing per batch or per epoch gives the same negatives (one stream
-/// per row), so a per-epoch timing is served here by the same per-row draws.</summary>
+/// per row), so a per-epoch timing is served here by the same per-row draws. A batch whose slots are its positives
+/// (<see cref="StepBatch.SlotsFromTargets"/>) gets its dropout masks only.</summary>
 public sealed class DrawPhase
 {
     private readonly INegativeSampler _sampler;
@@ -36,6 +37,10 @@ public sealed class DrawPhase
     public void Run(StepBatch batch, Optim.ParallelRunner runner)
     {
         _batch = batch;
+        if (batch.SlotsFromTargets && batch.Size == 1 && batch.Slots > 1)
+        {
+            throw InBatchAllSampler.OnlyRow(batch.Users[0]);   // as the sampler would, had it drawn the slots
+        }
         if (batch.SlotsFromTargets && _dropout == 0)
         {
             return;   // nothing to draw: the slots are the batch's positives, read where they are
