@@ -59,6 +59,69 @@ public sealed class SparseMatrix
         }
     }
 
+    /// <summary>
+    /// As <see cref="MultiplyRows"/> for a <paramref name="dense"/> whose rows outside <paramref name="nonzero"/> are all
+    /// +0: their terms <c>w * 0</c> are skipped, so the sums are the same bit for bit (an accumulator from +0 never
+    /// holds -0, and <c>a + 0 = a</c>) without gathering those rows. Sets <paramref name="touched"/>[r] for each output
+    /// row that had a term; the other rows are written +0.
+    /// </summary>
+    public void MultiplyRowsSparse(int start, int end, ReadOnlySpan<float> dense, int dim, Span<float> output, ReadOnlySpan<bool> nonzero, Span<bool> touched)
+    {
+        for (int r = start; r < end; r++)
+        {
+            Span<float> target = output.Slice(r * dim, dim);
+            int first = RowPointers[r], last = RowPointers[r + 1];
+            bool any = false;
+            if (dim == 64 && Vector512.IsHardwareAccelerated)
+            {
+                any = Row64Sparse(dense, first, last, target, nonzero);
+            }
+            else
+            {
+                target.Clear();
+                for (int p = first; p < last; p++)
+                {
+                    int c = Columns[p];
+                    if (nonzero[c])
+                    {
+                        VectorKernels.MultiplyAdd(dense.Slice(c * dim, dim), Values[p], target);
+                        any = true;
+                    }
+                }
+            }
+            touched[r] = any;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Row64Sparse(ReadOnlySpan<float> denseSpan, int first, int last, Span<float> target, ReadOnlySpan<bool> nonzero)
+    {
+        ref float dense = ref MemoryMarshal.GetReference(denseSpan);
+        Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+        bool any = false;
+        for (int p = first; p < last; p++)
+        {
+            int c = Columns[p];
+            if (!nonzero[c])
+            {
+                continue;
+            }
+            any = true;
+            ref float row = ref Unsafe.Add(ref dense, c * 64);
+            var w = Vector512.Create(Values[p]);
+            a0 += w * Vector512.LoadUnsafe(ref row);
+            a1 += w * Vector512.LoadUnsafe(ref row, 16);
+            a2 += w * Vector512.LoadUnsafe(ref row, 32);
+            a3 += w * Vector512.LoadUnsafe(ref row, 48);
+        }
+        ref float t = ref MemoryMarshal.GetReference(target);
+        a0.StoreUnsafe(ref t);
+        a1.StoreUnsafe(ref t, 16);
+        a2.StoreUnsafe(ref t, 32);
+        a3.StoreUnsafe(ref t, 48);
+        return any;
+    }
+
     /// <summary>The common case: a 64-float row held in four 512-bit accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Row64(ReadOnlySpan<float> denseSpan, int first, int last, Span<float> target)

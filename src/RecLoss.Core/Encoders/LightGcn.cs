@@ -50,7 +50,9 @@ public sealed class LightGcn : IEncoder, ILayerL2Encoder
     private readonly float[]? _l2Weight;            // [nodes]: lambda/B x the node's occurrences in the batch
     private readonly List<int> _l2Nodes = [];
     private float[] _input = [], _output = [];
-    private readonly Action<int, int> _multiply;
+    private readonly Action<int, int> _multiply, _multiplySparse;
+    private bool[] _support, _touched;   // [nodes]: rows of the backward's input that may be nonzero, and of its output
+    private bool _supportAll;
 
     public LightGcn(InteractionMatrix train, LightGcnOptions options, ulong seed)
     {
@@ -77,6 +79,9 @@ public sealed class LightGcn : IEncoder, ILayerL2Encoder
         _gradientIn = new float[_final.Length];
         _gradientOut = new float[_final.Length];
         _multiply = MultiplyRows;
+        _multiplySparse = MultiplyRowsSparse;
+        _support = new bool[nodes];
+        _touched = new bool[nodes];
         if (options.LayerL2)
         {
             _layerVectors = new float[_layers][];
@@ -99,6 +104,9 @@ public sealed class LightGcn : IEncoder, ILayerL2Encoder
     public ScoreKind Score { get; }
 
     public IReadOnlyList<ParameterBlock> Parameters { get; }
+
+    /// <summary>Tests: every backward product over all rows, not only those that can be nonzero (the same sums).</summary>
+    internal bool FullBackwardProducts { get; set; }
 
     /// <summary>The normalised adjacency (for tests and the benchmark).</summary>
     public SparseMatrix Adjacency => _adjacency;
@@ -135,14 +143,69 @@ public sealed class LightGcn : IEncoder, ILayerL2Encoder
         {
             itemGradients.AsSpan(i * Dim, Dim).CopyTo(_gradientIn.AsSpan((UserCount + i) * Dim, Dim));
         }
-        float[] gradient = _layerVectors is null ? PropagateGradient(runner) : PropagateGradientWithLayerL2(runner);
+        Array.Clear(_support);
+        _supportAll = FullBackwardProducts;
+        MarkSupport(users, itemRows);
+        float[] gradient = _layerVectors is null ? PropagateGradient(runner) : PropagateGradientWithLayerL2(users, itemRows, runner);
         VectorKernels.MultiplyAdd<float>(gradient, 1f, _nodes.Gradient);
     }
 
+    /// <summary>1/(K+1) sum_k A^k G, as <see cref="Propagate"/> but each product gathering only the rows that can be
+    /// nonzero: G lives on the batch's rows, A^k G on their k-hop neighbours.</summary>
     private float[] PropagateGradient(ParallelRunner runner)
     {
-        Propagate(_gradientIn, _gradientOut, runner);
+        _gradientIn.AsSpan().CopyTo(_gradientOut);
+        float[] current = _gradientIn;
+        for (int k = 1; k <= _layers; k++)
+        {
+            float[] target = k % 2 == 1 ? _layerA : _layerB;
+            MultiplyFromSupport(current, target, runner);
+            VectorKernels.MultiplyAdd<float>(target, 1f, _gradientOut);
+            current = target;
+        }
+        VectorKernels.Multiply<float>(_gradientOut, 1f / (_layers + 1), _gradientOut);
         return _gradientOut;
+    }
+
+    /// <summary>Flags the rows the backward's additive terms write: the batch's users, the items with a gradient, the
+    /// rows with layer L2.</summary>
+    private void MarkSupport(ReadOnlySpan<int> users, ReadOnlySpan<int> itemRows)
+    {
+        if (_supportAll)
+        {
+            return;
+        }
+        foreach (int u in users)
+        {
+            _support[u] = true;
+        }
+        foreach (int i in itemRows)
+        {
+            _support[UserCount + i] = true;
+        }
+        foreach (int n in _l2Nodes)
+        {
+            _support[n] = true;
+        }
+    }
+
+    /// <summary>output = A input with the input's possibly-nonzero rows in <see cref="_support"/>; afterwards
+    /// <see cref="_support"/> flags the output's. Once most rows are flagged the plain product runs (the same sums).</summary>
+    private void MultiplyFromSupport(float[] input, float[] output, ParallelRunner runner)
+    {
+        _input = input;
+        _output = output;
+        if (!_supportAll && _support.AsSpan().Count(true) * 2 > _support.Length)
+        {
+            _supportAll = true;
+        }
+        if (_supportAll)
+        {
+            runner.For(_adjacency.Rows, RowChunk, _multiply);
+            return;
+        }
+        runner.For(_adjacency.Rows, RowChunk, _multiplySparse);
+        (_support, _touched) = (_touched, _support);
     }
 
     /// <summary>For the next <see cref="Backward"/>: L2 on every layer of these rows, <c>coefficient/2 sum_k |E_k[n]|^2</c>
@@ -183,7 +246,7 @@ public sealed class LightGcn : IEncoder, ILayerL2Encoder
     /// dL/dE0 = sum_k A^k (G/(K+1) + H_k), H_k = w * E_k on the weighted rows, by Horner's rule:
     /// R = G/(K+1) + H_K, then R = A R + G/(K+1) + H_k for k = K-1..0 (K products, as the plain backward).
     /// </summary>
-    private float[] PropagateGradientWithLayerL2(ParallelRunner runner)
+    private float[] PropagateGradientWithLayerL2(ReadOnlySpan<int> users, ReadOnlySpan<int> itemRows, ParallelRunner runner)
     {
         float scale = 1f / (_layers + 1);
         float[] r = _gradientOut, next = _layerA;
@@ -191,11 +254,10 @@ public sealed class LightGcn : IEncoder, ILayerL2Encoder
         AddLayerRows(r, _layers);
         for (int k = _layers - 1; k >= 0; k--)
         {
-            _input = r;
-            _output = next;
-            runner.For(_adjacency.Rows, RowChunk, _multiply);
+            MultiplyFromSupport(r, next, runner);
             VectorKernels.MultiplyAdd<float>(_gradientIn, scale, next);
             AddLayerRows(next, k);
+            MarkSupport(users, itemRows);
             (r, next) = (next, r);
         }
         ClearLayerL2();
@@ -244,6 +306,8 @@ public sealed class LightGcn : IEncoder, ILayerL2Encoder
     }
 
     private void MultiplyRows(int start, int end) => _adjacency.MultiplyRows(start, end, _input, Dim, _output);
+
+    private void MultiplyRowsSparse(int start, int end) => _adjacency.MultiplyRowsSparse(start, end, _input, Dim, _output, _support, _touched);
 
     /// <summary>D^-1/2 A D^-1/2 over users 0..U-1 and items U..U+I-1; weight 1/sqrt(deg(u) deg(i)) per edge.</summary>
     public static SparseMatrix NormalizedAdjacency(InteractionMatrix train)

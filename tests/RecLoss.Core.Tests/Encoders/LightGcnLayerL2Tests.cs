@@ -159,4 +159,31 @@ public class LightGcnLayerL2Tests
         }
         return f;
     }
+
+    // With layer L2 the backward adds G and the L2 rows back after every product (Horner's rule), so the rows that can
+    // be nonzero are re-flagged each time; the sparse products must give the full products' bits.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Backward_WithLayerL2_SparseProducts_EqualTheFullProducts_BitForBit(int layers)
+    {
+        Dataset data = SyntheticData.Generate(new SyntheticDataOptions { Users = 300, Items = 200, MeanInteractions = 4, Seed = 2 });
+        float[] Gradient(bool full)
+        {
+            var encoder = new LightGcn(data.Train, new LightGcnOptions { Dim = 64, Layers = layers, InitStd = 0.3, LayerL2 = true }, 4)
+            {
+                FullBackwardProducts = full,
+            };
+            var runner = new ParallelRunner(2);
+            encoder.BeginStep(runner);
+            int[] users = [3, 7, 7, 11];
+            int[] itemRows = [0, 5];
+            float[] userGradients = [.. Enumerable.Range(0, users.Length * 64).Select(k => (float)Math.Sin(k + 1))];
+            float[] itemGradients = [.. Enumerable.Range(0, data.Train.ItemCount * 64).Select(k => (float)Math.Cos(k))];
+            encoder.SetLayerL2(users, [0, 5, 17], 0.25f);   // item 17: an L2 row without a gradient
+            encoder.Backward(users, users, userGradients, itemGradients, itemRows, runner);
+            return encoder.Parameters[0].Gradient;
+        }
+        Assert.Equal(Gradient(full: true).Select(BitConverter.SingleToInt32Bits), Gradient(full: false).Select(BitConverter.SingleToInt32Bits));
+    }
 }

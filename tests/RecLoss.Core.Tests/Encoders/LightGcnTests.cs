@@ -1,6 +1,7 @@
 using RecLoss.Core.Data;
 using RecLoss.Core.Encoders;
 using RecLoss.Core.Optim;
+using RecLoss.Numerics;
 
 namespace RecLoss.Core.Tests.Encoders;
 
@@ -96,5 +97,52 @@ public class LightGcnTests
         }
         // User 6 has one item (4), which has two users (2 and 6): weight 1/sqrt(1 * 2).
         Assert.Equal((float)(1 / Math.Sqrt(2)), weights[(6, train.UserCount + 4)]);
+    }
+
+    // The backward gathers only the rows of A^k G that can be nonzero (G on the batch's users and the items with a
+    // gradient): the gradient must be the full propagation's, bit for bit.
+    [Theory]
+    [InlineData(64, 1)]
+    [InlineData(64, 3)]
+    [InlineData(12, 2)]
+    public void Backward_IsTheFullPropagationOfTheBatchGradient_BitForBit(int dim, int layers)
+    {
+        Dataset data = SyntheticData.Generate(new SyntheticDataOptions { Users = 300, Items = 200, MeanInteractions = 4, Seed = 2 });
+        InteractionMatrix train = data.Train;
+        var encoder = new LightGcn(train, new LightGcnOptions { Dim = dim, Layers = layers, InitStd = 0.3 }, 4);
+        var runner = new ParallelRunner(2);
+        encoder.BeginStep(runner);
+        int[] users = [3, 7, 7, 11];
+        int[] itemRows = [0, 5, 9];
+        float[] userGradients = [.. Enumerable.Range(0, users.Length * dim).Select(k => (float)Math.Sin(k + 1))];
+        var itemGradients = new float[train.ItemCount * dim];
+        foreach (int i in itemRows)
+        {
+            for (int d = 0; d < dim; d++)
+            {
+                itemGradients[i * dim + d] = (float)Math.Cos(i * dim + d);
+            }
+        }
+        encoder.Backward(users, users, userGradients, itemGradients, itemRows, runner);
+
+        int nodes = train.UserCount + train.ItemCount;
+        var input = new float[nodes * dim];
+        for (int r = 0; r < users.Length; r++)
+        {
+            VectorKernels.MultiplyAdd<float>(userGradients.AsSpan(r * dim, dim), 1f, input.AsSpan(users[r] * dim, dim));
+        }
+        foreach (int i in itemRows)
+        {
+            itemGradients.AsSpan(i * dim, dim).CopyTo(input.AsSpan((train.UserCount + i) * dim, dim));
+        }
+        var propagated = new float[nodes * dim];
+        encoder.Propagate(input, propagated, new ParallelRunner(1));
+        var expected = new float[nodes * dim];
+        VectorKernels.MultiplyAdd<float>(propagated, 1f, expected);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), encoder.Parameters[0].Gradient.Select(BitConverter.SingleToInt32Bits));
+        if (layers == 1)
+        {
+            Assert.Contains(expected, v => v == 0f);   // rows out of one hop's reach stay zero: the product had rows to skip
+        }
     }
 }
