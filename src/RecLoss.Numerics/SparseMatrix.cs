@@ -114,12 +114,18 @@ public sealed class SparseMatrix
             a2 += w * Vector512.LoadUnsafe(ref row, 32);
             a3 += w * Vector512.LoadUnsafe(ref row, 48);
         }
+        Store64(a0, a1, a2, a3, target);
+        return any;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store64(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, Span<float> target)
+    {
         ref float t = ref MemoryMarshal.GetReference(target);
         a0.StoreUnsafe(ref t);
         a1.StoreUnsafe(ref t, 16);
         a2.StoreUnsafe(ref t, 32);
         a3.StoreUnsafe(ref t, 48);
-        return any;
     }
 
     /// <summary>The common case: a 64-float row held in four 512-bit accumulators.</summary>
@@ -141,10 +147,6 @@ public sealed class SparseMatrix
             a2 += w * Vector512.LoadUnsafe(ref row, 32);
             a3 += w * Vector512.LoadUnsafe(ref row, 48);
         }
-        ref float t = ref MemoryMarshal.GetReference(target);
-        a0.StoreUnsafe(ref t);
-        a1.StoreUnsafe(ref t, 16);
-        a2.StoreUnsafe(ref t, 32);
-        a3.StoreUnsafe(ref t, 48);
+        Store64(a0, a1, a2, a3, target);
     }
 }
