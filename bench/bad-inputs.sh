@@ -103,6 +103,7 @@ try "epochs beyond int" train --epochs 99999999999
 try "negative threads" train --threads -1
 try "negative seed" train --seed -1
 try "in-batch with a batch of 1" train --sampler in-batch --batch-size 1
+try "in-batch-all whose last batch holds one row (71,687 rows = 73 x 982 + 1)" train --sampler in-batch-all --batch-size 982
 try "per-epoch draw too large to hold" train --draw-negatives per-epoch --negatives 60000 --batch-size 16
 try "per-epoch in-batch" train --sampler in-batch --draw-negatives per-epoch
 try "bench: second configuration too large per epoch" bench --negatives 1,60000 --draw-negatives per-epoch --batch-size 16 --epochs 1 --skip-machine
