@@ -37,8 +37,8 @@ internal static class BenchCommand
         foreach (int n in negatives)
         {
             SessionArguments.CheckEpochDraw(WithNegatives(baseOptions, n, epochs), data.Train.Count);
-            SessionArguments.CheckLastBatch(baseOptions, data.Train.Count);
         }
+        SessionArguments.CheckLastBatch(baseOptions, data.Train.Count);
         var c = CultureInfo.InvariantCulture;
         int threads = ParallelRunner.ThreadsFor(baseOptions.Trainer.Threads);
 

@@ -150,20 +150,11 @@ public sealed class LightGcn : IEncoder, ILayerL2Encoder
         VectorKernels.MultiplyAdd<float>(gradient, 1f, _nodes.Gradient);
     }
 
-    /// <summary>1/(K+1) sum_k A^k G, as <see cref="Propagate"/> but each product gathering only the rows that can be
+    /// <summary>1/(K+1) sum_k A^k G, each product gathering only the rows that can be
     /// nonzero: G lives on the batch's rows, A^k G on their k-hop neighbours.</summary>
     private float[] PropagateGradient(ParallelRunner runner)
     {
-        _gradientIn.AsSpan().CopyTo(_gradientOut);
-        float[] current = _gradientIn;
-        for (int k = 1; k <= _layers; k++)
-        {
-            float[] target = k % 2 == 1 ? _layerA : _layerB;
-            MultiplyFromSupport(current, target, runner);
-            VectorKernels.MultiplyAdd<float>(target, 1f, _gradientOut);
-            current = target;
-        }
-        VectorKernels.Multiply<float>(_gradientOut, 1f / (_layers + 1), _gradientOut);
+        Propagate(_gradientIn, _gradientOut, runner, null, fromSupport: true);
         return _gradientOut;
     }
 
@@ -289,16 +280,28 @@ public sealed class LightGcn : IEncoder, ILayerL2Encoder
 
     /// <summary>output = 1/(K+1) sum_{k=0..K} A^k input, layers ping-ponging between two scratch buffers, or kept in
     /// <paramref name="layers"/>[k-1] when given.</summary>
-    public void Propagate(float[] input, float[] output, ParallelRunner runner, float[][]? layers = null)
+    public void Propagate(float[] input, float[] output, ParallelRunner runner, float[][]? layers = null) =>
+        Propagate(input, output, runner, layers, fromSupport: false);
+
+    /// <summary>As the public form; with <paramref name="fromSupport"/> (the backward) each product gathers only the rows
+    /// flagged in <see cref="_support"/>.</summary>
+    private void Propagate(float[] input, float[] output, ParallelRunner runner, float[][]? layers, bool fromSupport)
     {
         input.AsSpan().CopyTo(output);
         float[] current = input;
         for (int k = 1; k <= _layers; k++)
         {
             float[] target = layers?[k - 1] ?? (k % 2 == 1 ? _layerA : _layerB);
-            _input = current;
-            _output = target;
-            runner.For(_adjacency.Rows, RowChunk, _multiply);
+            if (fromSupport)
+            {
+                MultiplyFromSupport(current, target, runner);
+            }
+            else
+            {
+                _input = current;
+                _output = target;
+                runner.For(_adjacency.Rows, RowChunk, _multiply);
+            }
             VectorKernels.MultiplyAdd<float>(target, 1f, output);
             current = target;
         }

@@ -37,17 +37,17 @@ public sealed class DrawPhase
     public void Run(StepBatch batch, Optim.ParallelRunner runner)
     {
         _batch = batch;
-        if (batch.SlotsFromTargets && batch.Size == 1 && batch.Slots > 1)
-        {
-            throw InBatchAllSampler.OnlyRow(batch.Users[0]);   // as the sampler would, had it drawn the slots
-        }
-        if (batch.SlotsFromTargets && _dropout == 0)
-        {
-            return;   // nothing to draw: the slots are the batch's positives, read where they are
-        }
         if (!batch.SlotsFromTargets)
         {
             _batchSampler?.BeginBatch(batch.ActiveTargets);
+        }
+        else if (batch.Size == 1 && batch.Slots > 1)
+        {
+            throw InBatchAllSampler.OnlyRow(batch.Users[0]);   // as the sampler would, had it drawn the slots
+        }
+        else if (_dropout == 0)
+        {
+            return;   // nothing to draw: the slots are the batch's positives, read where they are
         }
         runner.For(batch.Size, 16, _drawRows);
     }
