@@ -40,22 +40,41 @@ public sealed class SparseMatrix
     {
         for (int r = start; r < end; r++)
         {
-            Span<float> target = output.Slice(r * dim, dim);
-            int first = RowPointers[r], last = RowPointers[r + 1];
-            if (dim == 64 && Vector512.IsHardwareAccelerated)
+            MultiplyRow(r, dense, dim, output);
+        }
+    }
+
+    /// <summary>As <see cref="MultiplyRows"/> for the flagged rows of [start, end) only (the same sums); the other
+    /// output rows are left as they were.</summary>
+    public void MultiplyFlaggedRows(int start, int end, ReadOnlySpan<float> dense, int dim, Span<float> output, ReadOnlySpan<bool> flagged)
+    {
+        for (int r = start; r < end; r++)
+        {
+            if (flagged[r])
             {
-                Row64(dense, first, last, target);
-                continue;
+                MultiplyRow(r, dense, dim, output);
             }
-            target.Clear();
-            for (int p = first; p < last; p++)
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void MultiplyRow(int r, ReadOnlySpan<float> dense, int dim, Span<float> output)
+    {
+        Span<float> target = output.Slice(r * dim, dim);
+        int first = RowPointers[r], last = RowPointers[r + 1];
+        if (dim == 64 && Vector512.IsHardwareAccelerated)
+        {
+            Row64(dense, first, last, target);
+            return;
+        }
+        target.Clear();
+        for (int p = first; p < last; p++)
+        {
+            if (p + 4 < last)
             {
-                if (p + 4 < last)
-                {
-                    Prefetch.Row(dense, Columns[p + 4] * dim, dim);
-                }
-                VectorKernels.MultiplyAdd(dense.Slice(Columns[p] * dim, dim), Values[p], target);
+                Prefetch.Row(dense, Columns[p + 4] * dim, dim);
             }
+            VectorKernels.MultiplyAdd(dense.Slice(Columns[p] * dim, dim), Values[p], target);
         }
     }
 

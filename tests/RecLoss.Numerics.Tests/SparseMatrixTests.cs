@@ -80,4 +80,28 @@ public class SparseMatrixTests
         Assert.Equal([0f, 0f], output);
         Assert.False(touched[0]);
     }
+
+    // LightGCN's step forward computes a layer on the rows a later layer needs: those rows must be the full product's
+    // bits and every other row must keep what it held.
+    [Theory]
+    [InlineData(64)]
+    [InlineData(12)]
+    public void MultiplyFlaggedRows_WritesTheFlaggedRowsOfTheFullProduct_AndNothingElse(int dim)
+    {
+        const int rows = 90, cols = 70;
+        SparseMatrix a = Random(rows, cols, 6);
+        var rng = new Xoshiro256(3);
+        float[] dense = [.. Enumerable.Range(0, cols * dim).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
+        var full = new float[rows * dim];
+        a.MultiplyRows(0, rows, dense, dim, full);
+        bool[] flagged = [.. Enumerable.Range(0, rows).Select(r => r % 3 == 0 || r == rows - 1)];
+        var output = Enumerable.Repeat(-7f, rows * dim).ToArray();
+        a.MultiplyFlaggedRows(0, 50, dense, dim, output, flagged);
+        a.MultiplyFlaggedRows(50, rows, dense, dim, output, flagged);
+        for (int r = 0; r < rows; r++)
+        {
+            float[] expected = flagged[r] ? full[(r * dim)..((r + 1) * dim)] : [.. Enumerable.Repeat(-7f, dim)];
+            Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), output[(r * dim)..((r + 1) * dim)].Select(BitConverter.SingleToInt32Bits));
+        }
+    }
 }

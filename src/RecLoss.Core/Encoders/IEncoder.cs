@@ -65,10 +65,13 @@ public interface IEncoder
 
     IReadOnlyList<ParameterBlock> Parameters { get; }
 
-    /// <summary>Work shared by the step's rows (LightGCN propagates the whole graph here).</summary>
-    void BeginStep(ParallelRunner runner);
+    /// <summary>Work shared by the step's rows (LightGCN propagates the graph here). Only the listed rows of
+    /// <see cref="UserVectors"/> and <see cref="ItemVectors"/> may be read afterwards; duplicates are allowed.</summary>
+    /// <param name="items">The items the step scores.</param>
+    /// <param name="candidates">Items scored besides (the hard-negative candidates).</param>
+    void BeginStep(ReadOnlySpan<int> users, ReadOnlySpan<int> items, ReadOnlySpan<int> candidates, ParallelRunner runner);
 
-    /// <summary>[items, dim]: every item's final vector for this step.</summary>
+    /// <summary>[items, dim]: the items' final vectors for this step (the rows given to <see cref="BeginStep"/>).</summary>
     ReadOnlySpan<float> ItemVectors { get; }
 
     /// <summary>Writes each row's final user vector; a row is (user, its training target), and an encoder that
@@ -76,7 +79,8 @@ public interface IEncoder
     /// <param name="output">[rows, dim].</param>
     void UserVectors(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, Span<float> output, ParallelRunner runner);
 
-    /// <summary>Adds dL/dParameters to every block's <see cref="ParameterBlock.Gradient"/> (which the trainer zeroed).</summary>
+    /// <summary>Adds dL/dParameters to every block's <see cref="ParameterBlock.Gradient"/>, which the trainer zeroed (so an
+    /// encoder may write a block's gradient instead of adding values that are never -0: the same bits).</summary>
     /// <param name="userGradients">[rows, dim]: dL/d(user vector) of each row.</param>
     /// <param name="itemGradients">[items, dim]: dL/d(item vector); the encoder may overwrite it.</param>
     /// <param name="itemRows">The items whose rows of <paramref name="itemGradients"/> hold values; every other row

@@ -37,7 +37,7 @@ public sealed class LightGcnOptions
 /// normalised adjacency of the user-item graph (no self-loops), E0 the [users + items, dim] layer-0 table. No weights,
 /// no non-linearity. A is symmetric, so the backward pass is the same propagation applied to dL/dE.
 /// </summary>
-public sealed class LightGcn : IEncoder, ILayerL2Encoder
+public sealed partial class LightGcn : IEncoder, ILayerL2Encoder
 {
     private const int RowChunk = 256;
 
@@ -82,6 +82,17 @@ public sealed class LightGcn : IEncoder, ILayerL2Encoder
         _multiplySparse = MultiplyRowsSparse;
         _support = new bool[nodes];
         _touched = new bool[nodes];
+        _needed = new bool[_layers + 1][];
+        for (int k = 0; k <= _layers; k++)
+        {
+            _needed[k] = new bool[nodes];
+        }
+        _stepNodes = new int[nodes];
+        _stepDepth = new int[nodes];
+        _gradientRows = new int[nodes];
+        _isGradientRow = new bool[nodes];
+        _multiplyFlagged = MultiplyFlaggedRows;
+        _assembleRows = AssembleRows;
         if (options.LayerL2)
         {
             _layerVectors = new float[_layers][];
@@ -113,8 +124,6 @@ public sealed class LightGcn : IEncoder, ILayerL2Encoder
 
     public ReadOnlySpan<float> ItemVectors => _final.AsSpan(UserCount * Dim);
 
-    /// <summary>Propagates the whole graph: every final vector of this step.</summary>
-    public void BeginStep(ParallelRunner runner) => Propagate(_nodes.Values, _final, runner, _layerVectors);
 
     public void UserVectors(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, Span<float> output, ParallelRunner runner)
     {
@@ -128,142 +137,6 @@ public sealed class LightGcn : IEncoder, ILayerL2Encoder
 
     public void CollectRows(ReadOnlySpan<int> users, ReadOnlySpan<int> items, RowSet[] rows) =>
         throw new NotSupportedException("LightGCN reads every row at every step (the propagation).");
-
-    /// <summary>dL/dE0 = 1/(K+1) sum_k A^k G, with G the gradient of the final vectors (users' summed per row in order).</summary>
-    public void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ReadOnlySpan<int> itemRows,
-        ParallelRunner runner)
-    {
-        Array.Clear(_gradientIn, 0, UserCount * Dim);
-        for (int r = 0; r < users.Length; r++)
-        {
-            VectorKernels.MultiplyAdd(userGradients.Slice(r * Dim, Dim), 1f, _gradientIn.AsSpan(users[r] * Dim, Dim));
-        }
-        Array.Clear(_gradientIn, UserCount * Dim, ItemCount * Dim);
-        foreach (int i in itemRows)
-        {
-            itemGradients.AsSpan(i * Dim, Dim).CopyTo(_gradientIn.AsSpan((UserCount + i) * Dim, Dim));
-        }
-        Array.Clear(_support);
-        _supportAll = FullBackwardProducts;
-        MarkSupport(users, itemRows);
-        float[] gradient = _layerVectors is null ? PropagateGradient(runner) : PropagateGradientWithLayerL2(users, itemRows, runner);
-        VectorKernels.MultiplyAdd<float>(gradient, 1f, _nodes.Gradient);
-    }
-
-    /// <summary>1/(K+1) sum_k A^k G, each product gathering only the rows that can be
-    /// nonzero: G lives on the batch's rows, A^k G on their k-hop neighbours.</summary>
-    private float[] PropagateGradient(ParallelRunner runner)
-    {
-        Propagate(_gradientIn, _gradientOut, runner, null, fromSupport: true);
-        return _gradientOut;
-    }
-
-    /// <summary>Flags the rows the backward's additive terms write: the batch's users, the items with a gradient, the
-    /// rows with layer L2.</summary>
-    private void MarkSupport(ReadOnlySpan<int> users, ReadOnlySpan<int> itemRows)
-    {
-        if (_supportAll)
-        {
-            return;
-        }
-        foreach (int u in users)
-        {
-            _support[u] = true;
-        }
-        foreach (int i in itemRows)
-        {
-            _support[UserCount + i] = true;
-        }
-        foreach (int n in _l2Nodes)
-        {
-            _support[n] = true;
-        }
-    }
-
-    /// <summary>output = A input with the input's possibly-nonzero rows in <see cref="_support"/>; afterwards
-    /// <see cref="_support"/> flags the output's. Once most rows are flagged the plain product runs (the same sums).</summary>
-    private void MultiplyFromSupport(float[] input, float[] output, ParallelRunner runner)
-    {
-        _input = input;
-        _output = output;
-        if (!_supportAll && _support.AsSpan().Count(true) * 2 > _support.Length)
-        {
-            _supportAll = true;
-        }
-        if (_supportAll)
-        {
-            runner.For(_adjacency.Rows, RowChunk, _multiply);
-            return;
-        }
-        runner.For(_adjacency.Rows, RowChunk, _multiplySparse);
-        (_support, _touched) = (_touched, _support);
-    }
-
-    /// <summary>For the next <see cref="Backward"/>: L2 on every layer of these rows, <c>coefficient/2 sum_k |E_k[n]|^2</c>
-    /// once per occurrence of user n or item n (<see cref="LightGcnOptions.LayerL2"/> only).</summary>
-    public void SetLayerL2(ReadOnlySpan<int> users, ReadOnlySpan<int> items, float coefficient)
-    {
-        float[] weight = _l2Weight ?? throw new InvalidOperationException("This LightGCN was built without layer L2 (LightGcnOptions.LayerL2).");
-        ClearLayerL2();
-        foreach (int u in users)
-        {
-            AddWeight(weight, u, coefficient);
-        }
-        foreach (int i in items)
-        {
-            AddWeight(weight, UserCount + i, coefficient);
-        }
-    }
-
-    private void AddWeight(float[] weight, int node, float coefficient)
-    {
-        if (weight[node] == 0)
-        {
-            _l2Nodes.Add(node);
-        }
-        weight[node] += coefficient;
-    }
-
-    private void ClearLayerL2()
-    {
-        foreach (int n in _l2Nodes)
-        {
-            _l2Weight![n] = 0;
-        }
-        _l2Nodes.Clear();
-    }
-
-    /// <summary>
-    /// dL/dE0 = sum_k A^k (G/(K+1) + H_k), H_k = w * E_k on the weighted rows, by Horner's rule:
-    /// R = G/(K+1) + H_K, then R = A R + G/(K+1) + H_k for k = K-1..0 (K products, as the plain backward).
-    /// </summary>
-    private float[] PropagateGradientWithLayerL2(ReadOnlySpan<int> users, ReadOnlySpan<int> itemRows, ParallelRunner runner)
-    {
-        float scale = 1f / (_layers + 1);
-        float[] r = _gradientOut, next = _layerA;
-        VectorKernels.Multiply<float>(_gradientIn, scale, r);
-        AddLayerRows(r, _layers);
-        for (int k = _layers - 1; k >= 0; k--)
-        {
-            MultiplyFromSupport(r, next, runner);
-            VectorKernels.MultiplyAdd<float>(_gradientIn, scale, next);
-            AddLayerRows(next, k);
-            MarkSupport(users, itemRows);
-            (r, next) = (next, r);
-        }
-        ClearLayerL2();
-        return r;
-    }
-
-    /// <summary>target[n] += w[n] E_k[n] over the weighted rows (E_0 the parameters).</summary>
-    private void AddLayerRows(float[] target, int k)
-    {
-        float[] layer = k == 0 ? _nodes.Values : _layerVectors![k - 1];
-        foreach (int n in _l2Nodes)
-        {
-            VectorKernels.MultiplyAdd(layer.AsSpan(n * Dim, Dim), _l2Weight![n], target.AsSpan(n * Dim, Dim));
-        }
-    }
 
     public void AddRowL2(ReadOnlySpan<int> users, ReadOnlySpan<int> items, float coefficient)
     {

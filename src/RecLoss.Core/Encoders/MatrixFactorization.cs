@@ -62,7 +62,7 @@ public sealed class MatrixFactorization : IEncoder
 
     public ReadOnlySpan<float> ItemVectors => Items.Weights;
 
-    public void BeginStep(ParallelRunner runner)
+    public void BeginStep(ReadOnlySpan<int> users, ReadOnlySpan<int> items, ReadOnlySpan<int> candidates, ParallelRunner runner)
     {
     }
 

@@ -147,7 +147,7 @@ public sealed partial class SimpleX : IEncoder
 
     public ReadOnlySpan<float> ItemVectors => _items.Values;
 
-    public void BeginStep(ParallelRunner runner)
+    public void BeginStep(ReadOnlySpan<int> users, ReadOnlySpan<int> items, ReadOnlySpan<int> candidates, ParallelRunner runner)
     {
     }
 

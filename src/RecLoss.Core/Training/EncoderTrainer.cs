@@ -137,7 +137,7 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, IHasBlockOptimizer
             _rows.Collect(_encoder, _batch);
             _adam.CatchUp(_rows.Read);
         }
-        _encoder.BeginStep(_runner);
+        _encoder.BeginStep(_batch.ActiveUsers, _batch.ReadItems, _batch.ActiveCandidates, _runner);
         _encoder.UserVectors(_batch.ActiveUsers, _batch.ActiveTargets, _rowPhase.UserVectors.AsSpan(0, _batch.Size * _batch.Dim), _runner);
         _hardSelect?.Run(_batch, _encoder, _rowPhase.UserVectors, _runner);
         long t2 = Time(1, t1);

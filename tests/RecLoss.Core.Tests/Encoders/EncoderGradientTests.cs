@@ -43,7 +43,7 @@ public class EncoderGradientTests
     /// <summary>f = sum_r c_r . x_r + sum_i C_i . v_i, a linear probe of the forward pass; its gradient is backward(c, C).</summary>
     internal static double Probe(IEncoder encoder, int[] users, int[] targets, float[] c, float[] cItems, ParallelRunner runner)
     {
-        encoder.BeginStep(runner);
+        encoder.BeginStepOnAll(runner);
         var x = new float[users.Length * encoder.Dim];
         encoder.UserVectors(users, targets, x, runner);
         double f = 0;

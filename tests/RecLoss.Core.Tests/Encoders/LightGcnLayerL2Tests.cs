@@ -28,7 +28,7 @@ public class LightGcnLayerL2Tests
         float[] c = [.. Enumerable.Range(0, users.Length * Dim).Select(_ => (float)rng.NextGaussian())];
         float[] cItems = [.. Enumerable.Range(0, train.ItemCount * Dim).Select(_ => (float)rng.NextGaussian())];
 
-        encoder.BeginStep(runner);
+        encoder.BeginStepOnAll(runner);
         Array.Clear(encoder.Parameters[0].Gradient);
         encoder.SetLayerL2(users, l2Items, lambda);
         encoder.Backward(users, targets, c, (float[])cItems.Clone(), [.. Enumerable.Range(0, train.ItemCount)], runner);
@@ -61,7 +61,7 @@ public class LightGcnLayerL2Tests
         float[] cItems = [.. Enumerable.Range(0, train.ItemCount * Dim).Select(k => (float)Math.Cos(k))];
         float[] gradient(LightGcn e)
         {
-            e.BeginStep(runner);
+            e.BeginStepOnAll(runner);
             Array.Clear(e.Parameters[0].Gradient);
             e.Backward(users, users, c, (float[])cItems.Clone(), [.. Enumerable.Range(0, train.ItemCount)], runner);
             return e.Parameters[0].Gradient;
@@ -117,7 +117,7 @@ public class LightGcnLayerL2Tests
         var runner = new ParallelRunner(1);
         var dot = new LightGcn(train, new LightGcnOptions { Dim = Dim, InitStd = 0.5, Score = ScoreKind.Cosine, EvaluationScore = ScoreKind.Dot }, 4);
         var cosine = new LightGcn(train, new LightGcnOptions { Dim = Dim, InitStd = 0.5, Score = ScoreKind.Cosine }, 4);
-        dot.BeginStep(runner);
+        dot.BeginStepOnAll(runner);
         RecLoss.Core.Models.FactorModel raw = dot.Export(runner), unit = cosine.Export(runner);
         Assert.Equal(dot.ItemVectors.ToArray(), raw.ItemFactors);
         for (int i = 0; i < train.ItemCount; i++)
@@ -161,29 +161,41 @@ public class LightGcnLayerL2Tests
     }
 
     // With layer L2 the backward adds G and the L2 rows back after every product (Horner's rule), so the rows that can
-    // be nonzero are re-flagged each time; the sparse products must give the full products' bits.
+    // be nonzero are re-flagged each time; the sparse products must give the full products' bits. A step after another
+    // (other rows, stale buffers) must give what a fresh encoder gives: G and the first product's rows are reset per step.
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
     public void Backward_WithLayerL2_SparseProducts_EqualTheFullProducts_BitForBit(int layers)
     {
         Dataset data = SyntheticData.Generate(new SyntheticDataOptions { Users = 300, Items = 200, MeanInteractions = 4, Seed = 2 });
-        float[] Gradient(bool full)
+        float[] Gradient(bool full, bool afterAnotherStep)
         {
             var encoder = new LightGcn(data.Train, new LightGcnOptions { Dim = 64, Layers = layers, InitStd = 0.3, LayerL2 = true }, 4)
             {
                 FullBackwardProducts = full,
             };
             var runner = new ParallelRunner(2);
-            encoder.BeginStep(runner);
+            encoder.BeginStepOnAll(runner);
+            float[] itemGradients = [.. Enumerable.Range(0, data.Train.ItemCount * 64).Select(k => (float)Math.Cos(k))];
+            if (afterAnotherStep)
+            {
+                int[] before = [8, 9, 3, 250];
+                encoder.SetLayerL2(before, [1, 2, 30, 5], 0.5f);
+                encoder.Backward(before, before, [.. Enumerable.Range(0, before.Length * 64).Select(k => (float)Math.Cos(k + 3))],
+                    (float[])itemGradients.Clone(), [1, 2, 5, 40], runner);
+            }
+            Array.Clear(encoder.Parameters[0].Gradient);
             int[] users = [3, 7, 7, 11];
             int[] itemRows = [0, 5];
             float[] userGradients = [.. Enumerable.Range(0, users.Length * 64).Select(k => (float)Math.Sin(k + 1))];
-            float[] itemGradients = [.. Enumerable.Range(0, data.Train.ItemCount * 64).Select(k => (float)Math.Cos(k))];
             encoder.SetLayerL2(users, [0, 5, 17], 0.25f);   // item 17: an L2 row without a gradient
             encoder.Backward(users, users, userGradients, itemGradients, itemRows, runner);
             return encoder.Parameters[0].Gradient;
         }
-        Assert.Equal(Gradient(full: true).Select(BitConverter.SingleToInt32Bits), Gradient(full: false).Select(BitConverter.SingleToInt32Bits));
+        int[] expected = [.. Gradient(full: true, afterAnotherStep: false).Select(BitConverter.SingleToInt32Bits)];
+        Assert.Equal(expected, Gradient(full: false, afterAnotherStep: false).Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(expected, Gradient(full: false, afterAnotherStep: true).Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(expected, Gradient(full: true, afterAnotherStep: true).Select(BitConverter.SingleToInt32Bits));
     }
 }

@@ -62,7 +62,7 @@ public class LightGcnTests
                 }
             }
         }
-        encoder.BeginStep(new ParallelRunner(2));
+        encoder.BeginStepOnAll(new ParallelRunner(2));
         var users = new float[train.UserCount * dim];
         encoder.UserVectors(Enumerable.Range(0, train.UserCount).ToArray(), default, users, new ParallelRunner(1));
         float[] items = encoder.ItemVectors.ToArray();
@@ -111,7 +111,7 @@ public class LightGcnTests
         InteractionMatrix train = data.Train;
         var encoder = new LightGcn(train, new LightGcnOptions { Dim = dim, Layers = layers, InitStd = 0.3 }, 4);
         var runner = new ParallelRunner(2);
-        encoder.BeginStep(runner);
+        encoder.BeginStepOnAll(runner);
         int[] users = [3, 7, 7, 11];
         int[] itemRows = [0, 5, 9];
         float[] userGradients = [.. Enumerable.Range(0, users.Length * dim).Select(k => (float)Math.Sin(k + 1))];
@@ -145,4 +145,55 @@ public class LightGcnTests
             Assert.Contains(expected, v => v == 0f);   // rows out of one hop's reach stay zero: the product had rows to skip
         }
     }
+
+    // A training step propagates only what its read rows need (E_K on them, E_k on the k-hop neighbourhood): their
+    // final vectors must be the whole propagation's, bit for bit, step after step (the other rows go stale).
+    [Theory]
+    [InlineData(64, 0, 3)]
+    [InlineData(64, 1, 3)]
+    [InlineData(64, 3, 3)]
+    [InlineData(12, 2, 3)]
+    [InlineData(64, 3, 120)]
+    [InlineData(64, 4, 40)]
+    public void StepForward_TheReadRowsAreTheWholePropagations_BitForBit(int dim, int layers, int readUsers)
+    {
+        Dataset data = SyntheticData.Generate(new SyntheticDataOptions { Users = 300, Items = 200, MeanInteractions = 4, Seed = 5 });
+        var options = new LightGcnOptions { Dim = dim, Layers = layers, InitStd = 0.3, LayerL2 = layers % 2 == 1 };
+        var whole = new LightGcn(data.Train, options, 6) { FullForward = true };
+        var step = new LightGcn(data.Train, options, 6);
+        var runner = new ParallelRunner(2);
+        var rng = new Random(9);
+        bool anyStale = false;
+        for (int s = 0; s < 4; s++)
+        {
+            int[] users = [.. Enumerable.Range(0, readUsers).Select(_ => rng.Next(data.UserCount))];
+            int[] items = [.. Enumerable.Range(0, 5).Select(_ => rng.Next(data.ItemCount))];
+            int[] candidates = [.. Enumerable.Range(0, 4).Select(_ => rng.Next(data.ItemCount))];
+            whole.BeginStep(users, items, candidates, runner);
+            step.BeginStep(users, items, candidates, runner);
+            var expected = new float[users.Length * dim];
+            var actual = new float[users.Length * dim];
+            whole.UserVectors(users, users, expected, runner);
+            step.UserVectors(users, users, actual, runner);
+            Assert.Equal(Bits(expected), Bits(actual));
+            foreach (int i in items.Concat(candidates))
+            {
+                Assert.Equal(Bits(whole.ItemVectors.Slice(i * dim, dim).ToArray()), Bits(step.ItemVectors.Slice(i * dim, dim).ToArray()));
+            }
+            anyStale |= !whole.ItemVectors.SequenceEqual(step.ItemVectors);
+            // The next step starts from other parameters, as after an Adam step.
+            float[] e0 = whole.Parameters[0].Values;
+            for (int k = 0; k < e0.Length; k += 7)
+            {
+                e0[k] += (float)(0.01 * Math.Sin(k + s));
+            }
+            e0.CopyTo(step.Parameters[0].Values, 0);
+        }
+        if (readUsers < 10)
+        {
+            Assert.True(anyStale, "a few read rows should leave other rows unpropagated");
+        }
+    }
+
+    private static int[] Bits(float[] values) => [.. values.Select(BitConverter.SingleToInt32Bits)];
 }

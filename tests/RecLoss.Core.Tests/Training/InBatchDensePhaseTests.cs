@@ -3,6 +3,7 @@ using RecLoss.Core.Encoders;
 using RecLoss.Core.Losses;
 using RecLoss.Core.Optim;
 using RecLoss.Core.Sampling;
+using RecLoss.Core.Tests.Encoders;
 using RecLoss.Core.Training;
 using RecLoss.Core.Training.Phases;
 
@@ -55,7 +56,7 @@ public class InBatchDensePhaseTests
             ? new MatrixFactorization(s_data.UserCount, s_data.ItemCount, new MatrixFactorizationOptions { Dim = dim, Score = score, InitStd = 0.5 }, 5)
             : new LightGcn(s_data.Train, new LightGcnOptions { Dim = dim, Layers = 2, Score = score, Init = InitKind.XavierUniform }, 5);
         var runner = new ParallelRunner(2);
-        encoder.BeginStep(runner);
+        encoder.BeginStepOnAll(runner);
         var gathered = new RowPhase<TLoss>(loss, score, Capacity, Slots, dim);
         var dense = new InBatchDensePhase<TLoss>(loss, score, Capacity, Slots, dim, encoder.ItemCount);
 

@@ -89,7 +89,8 @@ public class LayerL2TrainingTests
         public IReadOnlyList<ParameterBlock> Parameters => inner.Parameters;
         public ReadOnlySpan<float> ItemVectors => inner.ItemVectors;
         public bool ReadsFewRows => inner.ReadsFewRows;
-        public void BeginStep(ParallelRunner runner) => inner.BeginStep(runner);
+        public void BeginStep(ReadOnlySpan<int> users, ReadOnlySpan<int> items, ReadOnlySpan<int> candidates, ParallelRunner runner) =>
+            inner.BeginStep(users, items, candidates, runner);
         public void UserVectors(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, Span<float> output, ParallelRunner runner) => inner.UserVectors(users, targets, output, runner);
         public void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ReadOnlySpan<int> itemRows,
             ParallelRunner runner) => inner.Backward(users, targets, userGradients, itemGradients, itemRows, runner);
