@@ -45,8 +45,8 @@ public sealed class ParameterBlock(string name, int rows, int cols, float[] valu
 /// SimpleX adds an aggregate of the user's history; LightGCN propagates over the interaction graph.
 /// </summary>
 /// <remarks>
-/// One training step: <see cref="BeginStep"/>, then <see cref="UserVectors"/> for the batch's rows and
-/// <see cref="ItemVectors"/> for any item, then <see cref="Backward"/> with dL/d(user vector) per row and
+/// One training step: <see cref="BeginStep"/> with the rows the step reads, then <see cref="UserVectors"/> for the
+/// batch's rows and <see cref="ItemVectors"/> for those items, then <see cref="Backward"/> with dL/d(user vector) per row and
 /// dL/d(item vector) per item. The trainer adds the L2 terms and steps the parameters with Adam.
 /// </remarks>
 public interface IEncoder
@@ -67,6 +67,7 @@ public interface IEncoder
 
     /// <summary>Work shared by the step's rows (LightGCN propagates the graph here). Only the listed rows of
     /// <see cref="UserVectors"/> and <see cref="ItemVectors"/> may be read afterwards; duplicates are allowed.</summary>
+    /// <param name="users">The batch's users.</param>
     /// <param name="items">The items the step scores.</param>
     /// <param name="candidates">Items scored besides (the hard-negative candidates).</param>
     void BeginStep(ReadOnlySpan<int> users, ReadOnlySpan<int> items, ReadOnlySpan<int> candidates, ParallelRunner runner);
@@ -110,6 +111,7 @@ public interface IEncoder
 /// <summary>An encoder with propagated layers that can put the batch's L2 on every layer (<see cref="L2Placement.BatchLayers"/>).</summary>
 public interface ILayerL2Encoder
 {
-    /// <summary>Adds <c>coefficient/2 sum_k |E_k[n]|^2</c> per occurrence of each user and item to the next backward pass.</summary>
+    /// <summary>Adds <c>coefficient/2 sum_k |E_k[n]|^2</c> per occurrence of each user and item to the next backward pass;
+    /// the rows must be among those given to <see cref="IEncoder.BeginStep"/> (E_k is computed for those).</summary>
     void SetLayerL2(ReadOnlySpan<int> users, ReadOnlySpan<int> items, float coefficient);
 }

@@ -26,14 +26,20 @@ public sealed partial class LightGcn
         }
         Array.Clear(_support);
         _supportAll = FullBackwardProducts;
-        MarkSupport(users, itemRows);
-        if (_layerVectors is not null && _layers > 0)
+        MarkSupport();
+        if (_layers == 0)
         {
-            PropagateGradientWithLayerL2(users, itemRows, runner);   // written into the gradient
-            return;
+            float[] gradient = _layerVectors is null ? _gradientIn : PropagateGradientWithLayerL2(runner);
+            VectorKernels.MultiplyAdd<float>(gradient, 1f, _nodes.Gradient);
         }
-        float[] gradient = _layerVectors is null ? PropagateGradient(runner) : PropagateGradientWithLayerL2(users, itemRows, runner);
-        VectorKernels.MultiplyAdd<float>(gradient, 1f, _nodes.Gradient);
+        else if (_layerVectors is null)
+        {
+            PropagateGradient(runner);
+        }
+        else
+        {
+            PropagateGradientWithLayerL2(runner);
+        }
     }
 
     /// <summary>Lists the rows where G may be nonzero (the batch's users, the items with a gradient, the layer-L2 rows),
@@ -88,33 +94,51 @@ public sealed partial class LightGcn
         }
     }
 
-    /// <summary>1/(K+1) sum_k A^k G, each product gathering only the rows that can be
-    /// nonzero: G lives on the batch's rows, A^k G on their k-hop neighbours.</summary>
-    private float[] PropagateGradient(ParallelRunner runner)
+    /// <summary>
+    /// dL/dE0 = 1/(K+1) (G + T_1 + ... + T_K), T_k = A T_(k-1), T_0 = G, summed in that order straight into the zeroed
+    /// gradient (K >= 1): T_1 is written there, G added on its own rows once T_2 has read T_1 (t + g = g + t), then each
+    /// T_k. Each product gathers only the rows that can be nonzero: G lives on the batch's rows, T_k on their k hops.
+    /// </summary>
+    private void PropagateGradient(ParallelRunner runner)
     {
-        Propagate(_gradientIn, _gradientOut, runner, null, fromSupport: true);
-        return _gradientOut;
+        float[] sum = _nodes.Gradient, previous = sum;
+        MultiplyFromSupport(_gradientIn, sum, runner);
+        for (int k = 2; k <= _layers; k++)
+        {
+            float[] target = k % 2 == 0 ? _layerB : _layerA;
+            MultiplyFromSupport(previous, target, runner);
+            if (k == 2)
+            {
+                AddScaledGradientRows(sum, 1f, add: true);
+            }
+            else
+            {
+                VectorKernels.MultiplyAdd<float>(previous, 1f, sum);
+            }
+            previous = target;
+        }
+        if (_layers == 1)
+        {
+            AddScaledGradientRows(sum, 1f, add: true);
+        }
+        else
+        {
+            VectorKernels.MultiplyAdd<float>(previous, 1f, sum);
+        }
+        VectorKernels.Multiply<float>(sum, 1f / (_layers + 1), sum);
     }
 
-    /// <summary>Flags the rows the backward's additive terms write: the batch's users, the items with a gradient, the
-    /// rows with layer L2.</summary>
-    private void MarkSupport(ReadOnlySpan<int> users, ReadOnlySpan<int> itemRows)
+    /// <summary>Flags the rows the backward's additive terms write: G's rows (the batch's users, the items with a
+    /// gradient, the rows with layer L2).</summary>
+    private void MarkSupport()
     {
         if (_supportAll)
         {
             return;
         }
-        foreach (int u in users)
+        for (int p = 0; p < _gradientRowCount; p++)
         {
-            _support[u] = true;
-        }
-        foreach (int i in itemRows)
-        {
-            _support[UserCount + i] = true;
-        }
-        foreach (int n in _l2Nodes)
-        {
-            _support[n] = true;
+            _support[_gradientRows[p]] = true;
         }
     }
 
@@ -177,7 +201,7 @@ public sealed partial class LightGcn
     /// The last R is written straight into the zeroed gradient (+0 + R = R: R is never -0); G's terms touch only its rows,
     /// and while the first product gathers only flagged rows, R starts on those alone.
     /// </summary>
-    private float[] PropagateGradientWithLayerL2(ReadOnlySpan<int> users, ReadOnlySpan<int> itemRows, ParallelRunner runner)
+    private float[] PropagateGradientWithLayerL2(ParallelRunner runner)
     {
         float scale = 1f / (_layers + 1);
         float[] r = _gradientOut, next = _layerA;
@@ -196,7 +220,7 @@ public sealed partial class LightGcn
             MultiplyFromSupport(r, next, runner);
             AddScaledGradientRows(next, scale, add: true);
             AddLayerRows(next, k);
-            MarkSupport(users, itemRows);
+            MarkSupport();
             (r, next) = (next, r);
         }
         ClearLayerL2();

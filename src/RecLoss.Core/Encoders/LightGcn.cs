@@ -46,7 +46,7 @@ public sealed partial class LightGcn : IEncoder, ILayerL2Encoder
     private readonly int _layers;
     private readonly ParameterBlock _nodes;
     private readonly ScoreKind _evaluationScore;
-    private readonly float[][]? _layerVectors;      // [K][nodes, dim]: A^k E0 of this step (layer L2 only)
+    private readonly float[][]? _layerVectors;      // [K][nodes, dim]: A^k E0 of this step on its rows S_k (layer L2 only)
     private readonly float[]? _l2Weight;            // [nodes]: lambda/B x the node's occurrences in the batch
     private readonly List<int> _l2Nodes = [];
     private float[] _input = [], _output = [];
@@ -124,7 +124,6 @@ public sealed partial class LightGcn : IEncoder, ILayerL2Encoder
 
     public ReadOnlySpan<float> ItemVectors => _final.AsSpan(UserCount * Dim);
 
-
     public void UserVectors(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, Span<float> output, ParallelRunner runner)
     {
         for (int r = 0; r < users.Length; r++)
@@ -136,7 +135,7 @@ public sealed partial class LightGcn : IEncoder, ILayerL2Encoder
     public bool ReadsFewRows => false;
 
     public void CollectRows(ReadOnlySpan<int> users, ReadOnlySpan<int> items, RowSet[] rows) =>
-        throw new NotSupportedException("LightGCN reads every row at every step (the propagation).");
+        throw new NotSupportedException("LightGCN reads most rows at every step (the propagation) and steps every row.");
 
     public void AddRowL2(ReadOnlySpan<int> users, ReadOnlySpan<int> items, float coefficient)
     {
@@ -153,28 +152,16 @@ public sealed partial class LightGcn : IEncoder, ILayerL2Encoder
 
     /// <summary>output = 1/(K+1) sum_{k=0..K} A^k input, layers ping-ponging between two scratch buffers, or kept in
     /// <paramref name="layers"/>[k-1] when given.</summary>
-    public void Propagate(float[] input, float[] output, ParallelRunner runner, float[][]? layers = null) =>
-        Propagate(input, output, runner, layers, fromSupport: false);
-
-    /// <summary>As the public form; with <paramref name="fromSupport"/> (the backward) each product gathers only the rows
-    /// flagged in <see cref="_support"/>.</summary>
-    private void Propagate(float[] input, float[] output, ParallelRunner runner, float[][]? layers, bool fromSupport)
+    public void Propagate(float[] input, float[] output, ParallelRunner runner, float[][]? layers = null)
     {
         input.AsSpan().CopyTo(output);
         float[] current = input;
         for (int k = 1; k <= _layers; k++)
         {
             float[] target = layers?[k - 1] ?? (k % 2 == 1 ? _layerA : _layerB);
-            if (fromSupport)
-            {
-                MultiplyFromSupport(current, target, runner);
-            }
-            else
-            {
-                _input = current;
-                _output = target;
-                runner.For(_adjacency.Rows, RowChunk, _multiply);
-            }
+            _input = current;
+            _output = target;
+            runner.For(_adjacency.Rows, RowChunk, _multiply);
             VectorKernels.MultiplyAdd<float>(target, 1f, output);
             current = target;
         }

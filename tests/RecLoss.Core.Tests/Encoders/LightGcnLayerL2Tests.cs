@@ -198,4 +198,79 @@ public class LightGcnLayerL2Tests
         Assert.Equal(expected, Gradient(full: false, afterAnotherStep: true).Select(BitConverter.SingleToInt32Bits));
         Assert.Equal(expected, Gradient(full: true, afterAnotherStep: true).Select(BitConverter.SingleToInt32Bits));
     }
+
+    // The backward with layer L2 against the whole-array recurrence written out here, bit for bit: R = s G + H_K, then
+    // R = A R + s G + H_k for k = K-1..0, gradient = 0 + R; after another step, so that stale rows would show.
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Backward_WithLayerL2_IsTheWholeArrayRecurrence_BitForBit(int layers)
+    {
+        Dataset data = SyntheticData.Generate(new SyntheticDataOptions { Users = 300, Items = 200, MeanInteractions = 4, Seed = 2 });
+        const int dim = 64;
+        var encoder = new LightGcn(data.Train, new LightGcnOptions { Dim = dim, Layers = layers, InitStd = 0.3, LayerL2 = true }, 4);
+        var runner = new ParallelRunner(2);
+        float[] itemGradients = [.. Enumerable.Range(0, data.Train.ItemCount * dim).Select(k => (float)Math.Cos(k))];
+        int[] before = [8, 9, 3, 250];
+        encoder.BeginStepOnAll(runner);
+        encoder.SetLayerL2(before, [1, 2, 30, 5], 0.5f);
+        encoder.Backward(before, before, [.. Enumerable.Range(0, before.Length * dim).Select(k => (float)Math.Cos(k + 3))], (float[])itemGradients.Clone(),
+            [1, 2, 5, 40], runner);
+
+        int[] users = [3, 7, 7, 11];
+        int[] itemRows = [.. new[] { data.Train.Row(3)[0], 5 }.Distinct()];   // user 3's own item, as in a batch
+        int[] l2Items = [.. itemRows, 17];   // item 17: an L2 row without a gradient
+        float[] userGradients = [.. Enumerable.Range(0, users.Length * dim).Select(k => (float)Math.Sin(k + 1))];
+        encoder.BeginStep(users, l2Items, [], runner);
+        Array.Clear(encoder.Parameters[0].Gradient);
+        encoder.SetLayerL2(users, l2Items, 0.25f);
+        encoder.Backward(users, users, userGradients, (float[])itemGradients.Clone(), itemRows, runner);
+
+        int nodes = data.Train.UserCount + data.Train.ItemCount, u0 = data.Train.UserCount;
+        SparseMatrix a = encoder.Adjacency;
+        var layer = new float[layers + 1][];
+        layer[0] = encoder.Parameters[0].Values;
+        for (int k = 1; k <= layers; k++)
+        {
+            layer[k] = new float[nodes * dim];
+            a.MultiplyRows(0, nodes, layer[k - 1], dim, layer[k]);
+        }
+        var g = new float[nodes * dim];
+        for (int r = 0; r < users.Length; r++)
+        {
+            VectorKernels.MultiplyAdd<float>(userGradients.AsSpan(r * dim, dim), 1f, g.AsSpan(users[r] * dim, dim));
+        }
+        foreach (int i in itemRows)
+        {
+            itemGradients.AsSpan(i * dim, dim).CopyTo(g.AsSpan((u0 + i) * dim, dim));
+        }
+        var weight = new Dictionary<int, float>();
+        foreach (int n in users.Concat(l2Items.Select(i => u0 + i)))
+        {
+            weight[n] = weight.GetValueOrDefault(n) + 0.25f;
+        }
+        float scale = 1f / (layers + 1);
+        void AddLayer(float[] target, int k)
+        {
+            foreach ((int n, float w) in weight)
+            {
+                VectorKernels.MultiplyAdd<float>(layer[k].AsSpan(n * dim, dim), w, target.AsSpan(n * dim, dim));
+            }
+        }
+        var r0 = new float[nodes * dim];
+        VectorKernels.Multiply<float>(g, scale, r0);
+        AddLayer(r0, layers);
+        for (int k = layers - 1; k >= 0; k--)
+        {
+            var next = new float[nodes * dim];
+            a.MultiplyRows(0, nodes, r0, dim, next);
+            VectorKernels.MultiplyAdd<float>(g, scale, next);
+            AddLayer(next, k);
+            r0 = next;
+        }
+        var expected = new float[nodes * dim];
+        VectorKernels.MultiplyAdd<float>(r0, 1f, expected);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), encoder.Parameters[0].Gradient.Select(BitConverter.SingleToInt32Bits));
+    }
 }

@@ -113,7 +113,7 @@ public class LightGcnTests
         var runner = new ParallelRunner(2);
         encoder.BeginStepOnAll(runner);
         int[] users = [3, 7, 7, 11];
-        int[] itemRows = [0, 5, 9];
+        int[] itemRows = [.. new[] { train.Row(3)[0], 5, 9 }.Distinct()];   // user 3's own item: G's rows are neighbours, as in a batch
         float[] userGradients = [.. Enumerable.Range(0, users.Length * dim).Select(k => (float)Math.Sin(k + 1))];
         var itemGradients = new float[train.ItemCount * dim];
         foreach (int i in itemRows)
