@@ -81,7 +81,7 @@ public interface IEncoder
     void UserVectors(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, Span<float> output, ParallelRunner runner);
 
     /// <summary>Adds dL/dParameters to every block's <see cref="ParameterBlock.Gradient"/>, which the trainer zeroed (so an
-    /// encoder may write a block's gradient instead of adding values that are never -0: the same bits).</summary>
+    /// encoder may write a block's gradient instead of adding to it).</summary>
     /// <param name="userGradients">[rows, dim]: dL/d(user vector) of each row.</param>
     /// <param name="itemGradients">[items, dim]: dL/d(item vector); the encoder may overwrite it.</param>
     /// <param name="itemRows">The items whose rows of <paramref name="itemGradients"/> hold values; every other row

@@ -98,6 +98,8 @@ public sealed partial class LightGcn
     /// dL/dE0 = 1/(K+1) (G + T_1 + ... + T_K), T_k = A T_(k-1), T_0 = G, summed in that order straight into the zeroed
     /// gradient (K >= 1): T_1 is written there, G added on its own rows once T_2 has read T_1 (t + g = g + t), then each
     /// T_k. Each product gathers only the rows that can be nonzero: G lives on the batch's rows, T_k on their k hops.
+    /// Written, not added to +0: the same bits, but for a -0 that only the scale's rounding of a denormal can give (the
+    /// add gave +0), which steps Adam's moments and the parameters exactly as +0 does.
     /// </summary>
     private void PropagateGradient(ParallelRunner runner)
     {
