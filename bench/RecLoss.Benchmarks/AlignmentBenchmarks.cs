@@ -41,6 +41,10 @@ public class AlignmentBenchmarks
         (_tableBuffer, _tableStart) = Pinned(Items * Dim, rng);
         _rows = [.. Enumerable.Range(0, Gathered).Select(_ => (int)(rng.NextDouble() * Items))];
         for (int d = 0; d < Dim; d++) { _user[d] = (float)rng.NextGaussian(); }
+        var plain = new float[Nodes * Dim];
+        GCHandle handle = GCHandle.Alloc(plain, GCHandleType.Pinned);
+        Console.WriteLine($"// a new float[{plain.Length:N0}]'s data starts {(long)handle.AddrOfPinnedObject() % 64} bytes past a 64-byte line");
+        handle.Free();
     }
 
     /// <summary>A pinned buffer with room to start a span OffsetBytes past a 64-byte line.</summary>
