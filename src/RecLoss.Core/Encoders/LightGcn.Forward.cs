@@ -35,7 +35,7 @@ public sealed partial class LightGcn
         float[] current = _nodes.Values;
         for (int k = 1; k <= _layers; k++)
         {
-            float[] target = _layerVectors?[k - 1] ?? (k % 2 == 1 ? _layerA : _layerB);
+            float[] target = LayerBuffer(_layerVectors, k);
             _input = current;
             _output = target;
             if (k <= _fullThrough)

@@ -42,7 +42,8 @@ public sealed partial class LightGcn : IEncoder, ILayerL2Encoder
     private const int RowChunk = 256;
 
     private readonly SparseMatrix _adjacency;
-    private readonly float[] _final, _layerA, _layerB, _gradientIn, _gradientOut;   // [nodes, dim] each
+    private readonly float[] _final, _layerA, _layerB, _gradientIn;   // [nodes, dim] each
+    private readonly float[] _gradientOut;   // [nodes, dim] with layer L2 (Horner's ping-pong buffer), else empty
     private readonly int _layers;
     private readonly ParameterBlock _nodes;
     private readonly ScoreKind _evaluationScore;
@@ -77,7 +78,7 @@ public sealed partial class LightGcn : IEncoder, ILayerL2Encoder
         _layerA = new float[_final.Length];
         _layerB = new float[_final.Length];
         _gradientIn = new float[_final.Length];
-        _gradientOut = new float[_final.Length];
+        _gradientOut = options.LayerL2 ? new float[_final.Length] : [];
         _multiply = MultiplyRows;
         _multiplySparse = MultiplyRowsSparse;
         _support = new bool[nodes];
@@ -158,7 +159,7 @@ public sealed partial class LightGcn : IEncoder, ILayerL2Encoder
         float[] current = input;
         for (int k = 1; k <= _layers; k++)
         {
-            float[] target = layers?[k - 1] ?? (k % 2 == 1 ? _layerA : _layerB);
+            float[] target = LayerBuffer(layers, k);
             _input = current;
             _output = target;
             runner.For(_adjacency.Rows, RowChunk, _multiply);
@@ -167,6 +168,9 @@ public sealed partial class LightGcn : IEncoder, ILayerL2Encoder
         }
         VectorKernels.Multiply<float>(output, 1f / (_layers + 1), output);
     }
+
+    /// <summary>Where A^k E0 goes: the kept layer when given, else the scratch buffers in turn.</summary>
+    private float[] LayerBuffer(float[][]? layers, int k) => layers?[k - 1] ?? (k % 2 == 1 ? _layerA : _layerB);
 
     private void MultiplyRows(int start, int end) => _adjacency.MultiplyRows(start, end, _input, Dim, _output);
 
