@@ -21,11 +21,11 @@ public sealed class EmbeddingTable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dim);
         Rows = rows;
         Dim = dim;
-        Weights = new float[(long)rows * dim];
+        Weights = new FloatBuffer((long)rows * dim);
     }
 
     /// <summary>A table over an existing [rows, dim] array (an encoder's parameter block), not a copy.</summary>
-    public EmbeddingTable(int rows, int dim, float[] weights)
+    public EmbeddingTable(int rows, int dim, FloatBuffer weights)
     {
         if (weights.Length != (long)rows * dim)
         {
@@ -40,8 +40,8 @@ public sealed class EmbeddingTable
 
     public int Dim { get; }
 
-    /// <summary>[rows, dim], row-major.</summary>
-    public float[] Weights { get; }
+    /// <summary>[rows, dim], row-major, line-aligned (a 64-float row fills four cache lines).</summary>
+    public FloatBuffer Weights { get; }
 
     public Span<float> Row(int index) => Weights.AsSpan(index * Dim, Dim);
 

@@ -9,7 +9,7 @@ namespace RecLoss.Core.Encoders;
 /// <param name="name">"users", "items", "history", "W", ...</param>
 /// <param name="isEmbeddingTable">Embedding tables take the whole-table L2 term and the per-batch L2 on their rows;
 /// dense weight matrices (SimpleX's W) take neither, as in the references.</param>
-public sealed class ParameterBlock(string name, int rows, int cols, float[] values, bool isEmbeddingTable)
+public sealed class ParameterBlock(string name, int rows, int cols, FloatBuffer values, bool isEmbeddingTable)
 {
     public string Name { get; } = name;
 
@@ -20,17 +20,17 @@ public sealed class ParameterBlock(string name, int rows, int cols, float[] valu
     public bool IsEmbeddingTable { get; } = isEmbeddingTable;
 
     /// <summary>[rows, cols], row-major; the encoder reads these in place.</summary>
-    public float[] Values { get; } = values.Length == (long)rows * cols ? values : throw new ArgumentException($"Block {name}: {values.Length} values for {rows} x {cols}.");
+    public FloatBuffer Values { get; } = values.Length == (long)rows * cols ? values : throw new ArgumentException($"Block {name}: {values.Length} values for {rows} x {cols}.");
 
-    private float[]? _gradient;
+    private FloatBuffer? _gradient;
 
     /// <summary>[rows, cols]: dL/dValues of the current step (allocated on first use: MF's own trainer has none).</summary>
-    public float[] Gradient => _gradient ??= new float[(long)Rows * Cols];
+    public FloatBuffer Gradient => _gradient ??= new FloatBuffer((long)Rows * Cols);
 
     /// <summary>Gradient row (first + r) += coefficient x value row (first + r), once per listed r (the per-batch L2 term).</summary>
     public void AddScaledRows(ReadOnlySpan<int> rows, float coefficient, int firstRow = 0)
     {
-        float[] gradient = Gradient;
+        FloatBuffer gradient = Gradient;
         foreach (int r in rows)
         {
             int offset = (firstRow + r) * Cols;

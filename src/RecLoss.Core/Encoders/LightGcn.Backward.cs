@@ -29,7 +29,7 @@ public sealed partial class LightGcn
         MarkSupport();
         if (_layers == 0)
         {
-            float[] gradient = _layerVectors is null ? _gradientIn : PropagateGradientWithLayerL2(runner);
+            FloatBuffer gradient = _layerVectors is null ? _gradientIn : PropagateGradientWithLayerL2(runner);
             VectorKernels.MultiplyAdd<float>(gradient, 1f, _nodes.Gradient);
         }
         else if (_layerVectors is null)
@@ -78,7 +78,7 @@ public sealed partial class LightGcn
 
     /// <summary>target[n] (+)= scale G[n] over the listed rows: elsewhere G is +0 and adding +0 changes no sum (a
     /// product's row is never -0), so these are the whole pass's bits.</summary>
-    private void AddScaledGradientRows(float[] target, float scale, bool add)
+    private void AddScaledGradientRows(FloatBuffer target, float scale, bool add)
     {
         for (int p = 0; p < _gradientRowCount; p++)
         {
@@ -103,11 +103,11 @@ public sealed partial class LightGcn
     /// </summary>
     private void PropagateGradient(ParallelRunner runner)
     {
-        float[] sum = _nodes.Gradient, previous = sum;
+        FloatBuffer sum = _nodes.Gradient, previous = sum;
         MultiplyFromSupport(_gradientIn, sum, runner);
         for (int k = 2; k <= _layers; k++)
         {
-            float[] target = k % 2 == 0 ? _layerB : _layerA;
+            FloatBuffer target = k % 2 == 0 ? _layerB : _layerA;
             MultiplyFromSupport(previous, target, runner);
             if (k == 2)
             {
@@ -146,7 +146,7 @@ public sealed partial class LightGcn
 
     /// <summary>output = A input with the input's possibly-nonzero rows in <see cref="_support"/>; afterwards
     /// <see cref="_support"/> flags the output's. Once most rows are flagged the plain product runs (the same sums).</summary>
-    private void MultiplyFromSupport(float[] input, float[] output, ParallelRunner runner)
+    private void MultiplyFromSupport(FloatBuffer input, FloatBuffer output, ParallelRunner runner)
     {
         _input = input;
         _output = output;
@@ -203,10 +203,10 @@ public sealed partial class LightGcn
     /// The last R is written straight into the zeroed gradient (+0 + R = R: R is never -0); G's terms touch only its rows,
     /// and while the first product gathers only flagged rows, R starts on those alone.
     /// </summary>
-    private float[] PropagateGradientWithLayerL2(ParallelRunner runner)
+    private FloatBuffer PropagateGradientWithLayerL2(ParallelRunner runner)
     {
         float scale = 1f / (_layers + 1);
-        float[] r = _gradientOut, next = _layerA;
+        FloatBuffer r = _gradientOut, next = _layerA;
         if (_layers > 0 && !_supportAll && _gradientRowCount * 2 <= _support.Length)
         {
             AddScaledGradientRows(r, scale, add: false);
@@ -230,9 +230,9 @@ public sealed partial class LightGcn
     }
 
     /// <summary>target[n] += w[n] E_k[n] over the weighted rows (E_0 the parameters).</summary>
-    private void AddLayerRows(float[] target, int k)
+    private void AddLayerRows(FloatBuffer target, int k)
     {
-        float[] layer = k == 0 ? _nodes.Values : _layerVectors![k - 1];
+        FloatBuffer layer = k == 0 ? _nodes.Values : _layerVectors![k - 1];
         foreach (int n in _l2Nodes)
         {
             VectorKernels.MultiplyAdd(layer.AsSpan(n * Dim, Dim), _l2Weight![n], target.AsSpan(n * Dim, Dim));

@@ -17,7 +17,7 @@ public sealed partial class LightGcn
     private readonly Action<int, int> _multiplyFlagged, _assembleRows;
     private int _stepCount, _readCount, _fullThrough;   // _stepNodes[0.._readCount): the read rows; layers 1.._fullThrough run whole
     private int _assembleLayer;
-    private float[] _assembleSource = [];
+    private FloatBuffer _assembleSource = new(0);
 
     /// <summary>Tests: propagate every row at every step, as <see cref="Export"/> does.</summary>
     internal bool FullForward { get; set; }
@@ -32,10 +32,10 @@ public sealed partial class LightGcn
             return;
         }
         CollectStepNodes(users, items, candidates);
-        float[] current = _nodes.Values;
+        FloatBuffer current = _nodes.Values;
         for (int k = 1; k <= _layers; k++)
         {
-            float[] target = LayerBuffer(_layerVectors, k);
+            FloatBuffer target = LayerBuffer(_layerVectors, k);
             _input = current;
             _output = target;
             if (k <= _fullThrough)
@@ -58,7 +58,7 @@ public sealed partial class LightGcn
 
     /// <summary>Adds E_k to the read rows' final vectors right after it is computed (the buffers of E_k and E_(k+2)
     /// are shared): E_0 + E_1 at k = 1, then + E_k, and the 1/(K+1) at k = K; the whole pass's order per element.</summary>
-    private void AddToFinal(int k, float[] layer, ParallelRunner runner)
+    private void AddToFinal(int k, FloatBuffer layer, ParallelRunner runner)
     {
         _assembleLayer = k;
         _assembleSource = layer;

@@ -42,15 +42,15 @@ public sealed partial class LightGcn : IEncoder, ILayerL2Encoder
     private const int RowChunk = 256;
 
     private readonly SparseMatrix _adjacency;
-    private readonly float[] _final, _layerA, _layerB, _gradientIn;   // [nodes, dim] each
-    private readonly float[] _gradientOut;   // [nodes, dim] with layer L2 (Horner's ping-pong buffer), else empty
+    private readonly FloatBuffer _final, _layerA, _layerB, _gradientIn;   // [nodes, dim] each
+    private readonly FloatBuffer _gradientOut;   // [nodes, dim] with layer L2 (Horner's ping-pong buffer), else empty
     private readonly int _layers;
     private readonly ParameterBlock _nodes;
     private readonly ScoreKind _evaluationScore;
-    private readonly float[][]? _layerVectors;      // [K][nodes, dim]: A^k E0 of this step on its rows S_k (layer L2 only)
+    private readonly FloatBuffer[]? _layerVectors;      // [K][nodes, dim]: A^k E0 of this step on its rows S_k (layer L2 only)
     private readonly float[]? _l2Weight;            // [nodes]: lambda/B x the node's occurrences in the batch
     private readonly List<int> _l2Nodes = [];
-    private float[] _input = [], _output = [];
+    private FloatBuffer _input = new(0), _output = new(0);
     private readonly Action<int, int> _multiply, _multiplySparse;
     private bool[] _support, _touched;   // [nodes]: rows of the backward's input that may be nonzero, and of its output
     private bool _supportAll;
@@ -74,11 +74,11 @@ public sealed partial class LightGcn : IEncoder, ILayerL2Encoder
         e0.Initialize(options.Init, options.InitStd, seed, 0x17E3, UserCount, nodes);
         _nodes = new ParameterBlock("embeddings", nodes, Dim, e0.Weights, true);
         Parameters = [_nodes];
-        _final = new float[(long)nodes * Dim];
-        _layerA = new float[_final.Length];
-        _layerB = new float[_final.Length];
-        _gradientIn = new float[_final.Length];
-        _gradientOut = options.LayerL2 ? new float[_final.Length] : [];
+        _final = new FloatBuffer((long)nodes * Dim);
+        _layerA = new FloatBuffer(_final.Length);
+        _layerB = new FloatBuffer(_final.Length);
+        _gradientIn = new FloatBuffer(_final.Length);
+        _gradientOut = new FloatBuffer(options.LayerL2 ? _final.Length : 0);
         _multiply = MultiplyRows;
         _multiplySparse = MultiplyRowsSparse;
         _support = new bool[nodes];
@@ -96,10 +96,10 @@ public sealed partial class LightGcn : IEncoder, ILayerL2Encoder
         _assembleRows = AssembleRows;
         if (options.LayerL2)
         {
-            _layerVectors = new float[_layers][];
+            _layerVectors = new FloatBuffer[_layers];
             for (int k = 0; k < _layers; k++)
             {
-                _layerVectors[k] = new float[_final.Length];
+                _layerVectors[k] = new FloatBuffer(_final.Length);
             }
             _l2Weight = new float[nodes];
         }
@@ -146,20 +146,20 @@ public sealed partial class LightGcn : IEncoder, ILayerL2Encoder
 
     public FactorModel Export(ParallelRunner runner)
     {
-        var final = new float[_final.Length];
+        var final = new FloatBuffer(_final.Length);
         Propagate(_nodes.Values, final, runner);
         return FactorModel.OfVectors(final.AsSpan(0, UserCount * Dim).ToArray(), final.AsSpan(UserCount * Dim).ToArray(), Dim, _evaluationScore);
     }
 
     /// <summary>output = 1/(K+1) sum_{k=0..K} A^k input, layers ping-ponging between two scratch buffers, or kept in
     /// <paramref name="layers"/>[k-1] when given.</summary>
-    public void Propagate(float[] input, float[] output, ParallelRunner runner, float[][]? layers = null)
+    public void Propagate(FloatBuffer input, FloatBuffer output, ParallelRunner runner, FloatBuffer[]? layers = null)
     {
         input.AsSpan().CopyTo(output);
-        float[] current = input;
+        FloatBuffer current = input;
         for (int k = 1; k <= _layers; k++)
         {
-            float[] target = LayerBuffer(layers, k);
+            FloatBuffer target = LayerBuffer(layers, k);
             _input = current;
             _output = target;
             runner.For(_adjacency.Rows, RowChunk, _multiply);
@@ -170,7 +170,7 @@ public sealed partial class LightGcn : IEncoder, ILayerL2Encoder
     }
 
     /// <summary>Where A^k E0 goes: the kept layer when given, else the scratch buffers in turn.</summary>
-    private float[] LayerBuffer(float[][]? layers, int k) => layers?[k - 1] ?? (k % 2 == 1 ? _layerA : _layerB);
+    private FloatBuffer LayerBuffer(FloatBuffer[]? layers, int k) => layers?[k - 1] ?? (k % 2 == 1 ? _layerA : _layerB);
 
     private void MultiplyRows(int start, int end) => _adjacency.MultiplyRows(start, end, _input, Dim, _output);
 

@@ -87,7 +87,7 @@ public sealed class MatrixFactorization : IEncoder
     public void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ReadOnlySpan<int> itemRows,
         ParallelRunner runner)
     {
-        float[] userBlock = Parameters[0].Gradient;
+        FloatBuffer userBlock = Parameters[0].Gradient;
         for (int r = 0; r < users.Length; r++)
         {
             Span<float> row = userBlock.AsSpan(users[r] * Dim, Dim);
@@ -97,7 +97,7 @@ public sealed class MatrixFactorization : IEncoder
     }
 
     /// <summary>gradient[i] += itemGradients[i] for the listed items.</summary>
-    internal static void AddItemRows(float[] itemGradients, ReadOnlySpan<int> itemRows, float[] gradient, int dim)
+    internal static void AddItemRows(float[] itemGradients, ReadOnlySpan<int> itemRows, FloatBuffer gradient, int dim)
     {
         foreach (int i in itemRows)
         {

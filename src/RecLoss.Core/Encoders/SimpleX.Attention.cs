@@ -37,7 +37,7 @@ public sealed partial class SimpleX
         var keyWeights = new EmbeddingTable(Dim, Dim);
         keyWeights.InitializeNormal(Math.Sqrt(2.0 / (Dim + Dim)), seed, 0x4B3);
         _keyWeights = new ParameterBlock("W_k", Dim, Dim, keyWeights.Weights, false);
-        _keyBias = new ParameterBlock("b_k", 1, Dim, new float[Dim], false);
+        _keyBias = new ParameterBlock("b_k", 1, Dim, new FloatBuffer(Dim), false);
         if (options.Aggregator == SimpleXAggregator.UserAttention)
         {
             return [_keyWeights, _keyBias];
@@ -104,7 +104,7 @@ public sealed partial class SimpleX
     /// <summary>W_k^T into <paramref name="target"/> [dim, dim] (a caller's own array when several threads read keys).</summary>
     private float[] TransposeKeyWeights(float[] target)
     {
-        float[] w = _keyWeights.Values;
+        FloatBuffer w = _keyWeights.Values;
         for (int o = 0; o < Dim; o++)
         {
             for (int i = 0; i < Dim; i++)
@@ -159,7 +159,7 @@ public sealed partial class SimpleX
     /// <summary>alpha = softmax(k_e . q) (with the reference's padding when asked) and a = sum_e alpha_e h_e.</summary>
     private void Pool(ReadOnlySpan<float> query, ReadOnlySpan<int> items, ReadOnlySpan<float> keys, Span<float> alpha, Span<float> a)
     {
-        float[] h = _historyTable.Values;
+        FloatBuffer h = _historyTable.Values;
         float max = _padding == AttentionPadding.Reference ? 0f : float.NegativeInfinity;
         for (int e = 0; e < items.Length; e++)
         {
@@ -200,14 +200,14 @@ public sealed partial class SimpleX
         }
         runner.For(_entryCount, EntryChunk, _keyGradientChunk);
         // Partials reduced in chunk order: fixed chunks, so the sums do not depend on the thread count.
-        float[] dW = _keyWeights.Gradient, db = _keyBias.Gradient;
+        FloatBuffer dW = _keyWeights.Gradient, db = _keyBias.Gradient;
         for (int c = 0; c < chunks; c++)
         {
             ReadOnlySpan<float> part = _keyPartials.AsSpan(c * (Dim + 1) * Dim, (Dim + 1) * Dim);
             VectorKernels.MultiplyAdd(part[..(Dim * Dim)], 1f, dW);
             VectorKernels.MultiplyAdd(part[(Dim * Dim)..], 1f, db);
         }
-        float[] target = _queryWeights is null ? _users.Gradient : _queryWeights.Gradient;
+        FloatBuffer target = _queryWeights is null ? _users.Gradient : _queryWeights.Gradient;
         for (int r = 0; r < _stepRows; r++)
         {
             int offset = _queryWeights is null ? _stepUsers[r] * Dim : 0;
@@ -217,7 +217,7 @@ public sealed partial class SimpleX
 
     private void AttentionRows(int start, int end)
     {
-        float[] h = _historyTable.Values;
+        FloatBuffer h = _historyTable.Values;
         for (int r = start; r < end; r++)
         {
             ReadOnlySpan<float> da = _aggregateGradients.AsSpan(r * Dim, Dim), query = Query(_stepUsers[r]);

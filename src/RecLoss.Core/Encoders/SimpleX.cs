@@ -225,7 +225,7 @@ public sealed partial class SimpleX : IEncoder
     /// <summary>x += scale W a, with W [dim out, dim in] row-major.</summary>
     private void AddProjected(ReadOnlySpan<float> a, float scale, Span<float> x)
     {
-        float[] w = _weights.Values;
+        FloatBuffer w = _weights.Values;
         for (int o = 0; o < Dim; o++)
         {
             x[o] += scale * VectorKernels.Dot(w.AsSpan(o * Dim, Dim), a);
@@ -258,7 +258,7 @@ public sealed partial class SimpleX : IEncoder
     public void Backward(ReadOnlySpan<int> users, ReadOnlySpan<int> targets, ReadOnlySpan<float> userGradients, float[] itemGradients, ReadOnlySpan<int> itemRows,
         ParallelRunner runner)
     {
-        float[] userBlock = _users.Gradient;
+        FloatBuffer userBlock = _users.Gradient;
         for (int r = 0; r < users.Length; r++)
         {
             VectorKernels.MultiplyAdd(userGradients.Slice(r * Dim, Dim), _gamma, userBlock.AsSpan(users[r] * Dim, Dim));
@@ -282,7 +282,7 @@ public sealed partial class SimpleX : IEncoder
     /// <summary>da_r = W^T ((1 - g) dx_r) / (count_r + 1e-9), into the aggregate-gradient buffer.</summary>
     private void HistoryGradientRows(int start, int end)
     {
-        float[] w = _weights.Values;
+        FloatBuffer w = _weights.Values;
         for (int r = start; r < end; r++)
         {
             Span<float> da = _aggregateGradients.AsSpan(r * Dim, Dim);
@@ -301,7 +301,7 @@ public sealed partial class SimpleX : IEncoder
     /// <summary>dW[o] += sum_r (1 - g) dx_r[o] a_r, rows in order.</summary>
     private void WeightGradientRows(int start, int end)
     {
-        float[] dW = _weights.Gradient;
+        FloatBuffer dW = _weights.Gradient;
         for (int o = start; o < end; o++)
         {
             Span<float> row = dW.AsSpan(o * Dim, Dim);
@@ -315,7 +315,7 @@ public sealed partial class SimpleX : IEncoder
     /// <summary>dh_j += da_r for the history items j of every row r (target left out); owner w takes j % W == w.</summary>
     private void HistoryScatter(int firstOwner, int endOwner)
     {
-        float[] dH = _historyTable.Gradient;
+        FloatBuffer dH = _historyTable.Gradient;
         Owners owners = _historyOwners;
         for (int owner = firstOwner; owner < endOwner; owner++)
         {
@@ -411,6 +411,6 @@ public sealed partial class SimpleX : IEncoder
                 AddProjected(a, _history, x);
             }
         }
-        return FactorModel.OfVectors(users, (float[])_items.Values.Clone(), Dim, _evaluationScore);
+        return FactorModel.OfVectors(users, _items.Values.ToArray(), Dim, _evaluationScore);
     }
 }

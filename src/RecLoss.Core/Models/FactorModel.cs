@@ -42,7 +42,7 @@ public sealed class FactorModel
 
     /// <summary>A snapshot of an MF encoder (normalised for a cosine evaluation score); the encoder's optimizer must be caught up.</summary>
     public static FactorModel From(MatrixFactorization encoder) =>
-        OfVectors((float[])encoder.Users.Weights.Clone(), (float[])encoder.Items.Weights.Clone(), encoder.Dim, encoder.Options.EvaluationScore ?? encoder.Score);
+        OfVectors(encoder.Users.Weights.ToArray(), encoder.Items.Weights.ToArray(), encoder.Dim, encoder.Options.EvaluationScore ?? encoder.Score);
 
     /// <summary>A model over an encoder's final user and item vectors (arrays it owns from now on), their rows scaled to
     /// unit length for cosine so that the dot product is the score.</summary>

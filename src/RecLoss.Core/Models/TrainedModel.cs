@@ -58,7 +58,7 @@ public sealed class TrainedModel
     public static TrainedModel FromRun(Dataset data, ModelHeader header, IEncoder encoder)
     {
         FactorModel factors = encoder.Export(new ParallelRunner(1));
-        SavedBlock[] blocks = [.. encoder.Parameters.Select(b => new SavedBlock(b.Name, b.Rows, b.Cols, (float[])b.Values.Clone()))];
+        SavedBlock[] blocks = [.. encoder.Parameters.Select(b => new SavedBlock(b.Name, b.Rows, b.Cols, b.Values.ToArray()))];
         return new TrainedModel(header, IdIndex.Of(data.Users), IdIndex.Of(data.Items), data.Train, factors, blocks);
     }
 

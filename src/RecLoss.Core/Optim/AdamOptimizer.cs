@@ -24,8 +24,8 @@ public abstract class AdamOptimizer
         Tables = tables;
         Runner = runner;
         Kernel = new AdamKernel(options);
-        FirstMoments = tables.Select(t => new float[t.Weights.Length]).ToArray();
-        SecondMoments = tables.Select(t => new float[t.Weights.Length]).ToArray();
+        FirstMoments = tables.Select(t => new FloatBuffer(t.Weights.Length)).ToArray();
+        SecondMoments = tables.Select(t => new FloatBuffer(t.Weights.Length)).ToArray();
     }
 
     public AdamOptions Options { get; }
@@ -43,9 +43,9 @@ public abstract class AdamOptimizer
 
     internal AdamKernel Kernel { get; }
 
-    protected float[][] FirstMoments { get; }
+    protected FloatBuffer[] FirstMoments { get; }
 
-    protected float[][] SecondMoments { get; }
+    protected FloatBuffer[] SecondMoments { get; }
 
     /// <summary>The moments ("m/T", "v/T" per table T) and the step count; every row must be caught up.</summary>
     public OptimizerState Export(int epochs)
@@ -53,8 +53,8 @@ public abstract class AdamOptimizer
         var arrays = new Dictionary<string, Array>(StringComparer.Ordinal);
         for (int t = 0; t < Tables.Length; t++)
         {
-            arrays[$"m/{TableNames[t]}"] = (float[])FirstMoments[t].Clone();
-            arrays[$"v/{TableNames[t]}"] = (float[])SecondMoments[t].Clone();
+            arrays[$"m/{TableNames[t]}"] = FirstMoments[t].ToArray();
+            arrays[$"v/{TableNames[t]}"] = SecondMoments[t].ToArray();
         }
         return new OptimizerState(epochs, StepCount, arrays);
     }
@@ -82,14 +82,14 @@ public abstract class AdamOptimizer
     }
 
     /// <summary>Copies a saved array into <paramref name="target"/>, refusing a missing one or another length.</summary>
-    internal static void Restore(OptimizerState state, string name, float[] target)
+    internal static void Restore(OptimizerState state, string name, Span<float> target)
     {
         float[] saved = state.Get<float>(name);
         if (saved.Length != target.Length)
         {
             throw new FormatException($"optimizer array '{name}' holds {saved.Length:N0} values, these parameters need {target.Length:N0}");
         }
-        saved.CopyTo(target, 0);
+        saved.CopyTo(target);
     }
 
     /// <summary>The scalars of steps first..last inclusive.</summary>

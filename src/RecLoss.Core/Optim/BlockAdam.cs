@@ -1,5 +1,6 @@
 using RecLoss.Core.Encoders;
 using RecLoss.Core.Models;
+using RecLoss.Numerics;
 
 namespace RecLoss.Core.Optim;
 
@@ -30,7 +31,7 @@ public sealed class BlockAdam : IBlockOptimizer
     private readonly AdamOptions _options;
     private readonly AdamKernel _withL2, _withoutL2;
     private readonly bool _l2OnTables;
-    private readonly float[][] _m, _v;
+    private readonly FloatBuffer[] _m, _v;
     private readonly double[][] _partial;      // [block][chunk]: sum of G^2, reduced in chunk order
     private readonly ParallelRunner _runner;
     private readonly Action<int, int> _addL2, _apply;
@@ -45,8 +46,8 @@ public sealed class BlockAdam : IBlockOptimizer
         _withL2 = new AdamKernel(options);
         _withoutL2 = new AdamKernel(new AdamOptions { LearningRate = options.LearningRate, Beta1 = options.Beta1, Beta2 = options.Beta2, Epsilon = options.Epsilon, L2 = 0, ClipNorm = options.ClipNorm });
         _l2OnTables = placement == L2Placement.Tables;
-        _m = blocks.Select(b => new float[b.Values.Length]).ToArray();
-        _v = blocks.Select(b => new float[b.Values.Length]).ToArray();
+        _m = blocks.Select(b => new FloatBuffer(b.Values.Length)).ToArray();
+        _v = blocks.Select(b => new FloatBuffer(b.Values.Length)).ToArray();
         _partial = blocks.Select(b => new double[(b.Rows + RowChunk - 1) / RowChunk]).ToArray();
         _runner = runner;
         _addL2 = AddL2Rows;
@@ -69,8 +70,8 @@ public sealed class BlockAdam : IBlockOptimizer
         var arrays = new Dictionary<string, Array>(StringComparer.Ordinal);
         for (int b = 0; b < _blocks.Count; b++)
         {
-            arrays[$"m/{_blocks[b].Name}"] = (float[])_m[b].Clone();
-            arrays[$"v/{_blocks[b].Name}"] = (float[])_v[b].Clone();
+            arrays[$"m/{_blocks[b].Name}"] = _m[b].ToArray();
+            arrays[$"v/{_blocks[b].Name}"] = _v[b].ToArray();
         }
         return new OptimizerState(epochs, StepCount, arrays);
     }
@@ -128,7 +129,7 @@ public sealed class BlockAdam : IBlockOptimizer
         ParameterBlock block = _blocks[_block];
         AdamKernel kernel = KernelOf(block);
         int cols = block.Cols;
-        float[] m = _m[_block], v = _v[_block];
+        FloatBuffer m = _m[_block], v = _v[_block];
         for (int r = start; r < end; r++)
         {
             int o = r * cols;

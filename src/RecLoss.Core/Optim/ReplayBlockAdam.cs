@@ -1,5 +1,6 @@
 using RecLoss.Core.Encoders;
 using RecLoss.Core.Models;
+using RecLoss.Numerics;
 
 namespace RecLoss.Core.Optim;
 
@@ -17,7 +18,7 @@ public sealed class ReplayBlockAdam : IBlockOptimizer
     private readonly ReplayAdamOptimizer _replay;
     private readonly SparseGradient _gradient;
     private readonly AdamKernel _dense;          // lambda 0: dense blocks take no L2, as in the references
-    private readonly float[][] _m, _v;           // dense blocks' moments
+    private readonly FloatBuffer[] _m, _v;           // dense blocks' moments
     private readonly ParallelRunner _runner;
     private readonly Action<int, int> _catchUpChunk;
     private int _catchUpTable;
@@ -51,8 +52,8 @@ public sealed class ReplayBlockAdam : IBlockOptimizer
         };
         _gradient = SparseGradient.OverDenseArrays(dim, [.. blocks.Where(b => b.IsEmbeddingTable).Select(b => b.Gradient)]);
         _dense = new AdamKernel(WithoutL2(options));
-        _m = blocks.Select(b => b.IsEmbeddingTable ? [] : new float[b.Values.Length]).ToArray();
-        _v = blocks.Select(b => b.IsEmbeddingTable ? [] : new float[b.Values.Length]).ToArray();
+        _m = blocks.Select(b => b.IsEmbeddingTable ? new FloatBuffer(0) : new FloatBuffer(b.Values.Length)).ToArray();
+        _v = blocks.Select(b => b.IsEmbeddingTable ? new FloatBuffer(0) : new FloatBuffer(b.Values.Length)).ToArray();
         _runner = runner;
         _catchUpChunk = CatchUpChunk;
     }
@@ -120,8 +121,8 @@ public sealed class ReplayBlockAdam : IBlockOptimizer
         {
             if (_tableOf[b] < 0)
             {
-                arrays[$"m/{_blocks[b].Name}"] = (float[])_m[b].Clone();
-                arrays[$"v/{_blocks[b].Name}"] = (float[])_v[b].Clone();
+                arrays[$"m/{_blocks[b].Name}"] = _m[b].ToArray();
+                arrays[$"v/{_blocks[b].Name}"] = _v[b].ToArray();
             }
         }
         return new OptimizerState(epochs, tables.Steps, arrays);

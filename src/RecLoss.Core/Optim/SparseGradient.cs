@@ -1,3 +1,5 @@
+using RecLoss.Numerics;
+
 namespace RecLoss.Core.Optim;
 
 /// <summary>The data gradient of one step: for each table, the rows that received one and their values.</summary>
@@ -9,7 +11,7 @@ public sealed class SparseGradient
         Dim = dim;
         Counts = new int[capacities.Length];
         Rows = capacities.Select(c => new int[c]).ToArray();
-        Values = capacities.Select(c => new float[(long)c * dim]).ToArray();
+        Values = capacities.Select(c => new FloatBuffer((long)c * dim)).ToArray();
     }
 
     public int Dim { get; }
@@ -23,11 +25,11 @@ public sealed class SparseGradient
     public int[][] Rows { get; }
 
     /// <summary>Per table, [capacity, dim] gradient rows matching <see cref="Rows"/>.</summary>
-    public float[][] Values { get; }
+    public FloatBuffer[] Values { get; }
 
     /// <summary>A gradient over whole [rows, dim] arrays: row <c>Rows[t][p]</c>'s value is read in place at its own
     /// offset, so a caller with dense gradient arrays lists rows without copying them.</summary>
-    public static SparseGradient OverDenseArrays(int dim, float[][] denseValues)
+    public static SparseGradient OverDenseArrays(int dim, FloatBuffer[] denseValues)
     {
         var gradient = new SparseGradient(dim, new int[denseValues.Length]) { RowIndexed = true };
         for (int t = 0; t < denseValues.Length; t++)

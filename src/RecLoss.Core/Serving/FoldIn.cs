@@ -82,7 +82,7 @@ public sealed class FoldIn
             {
                 throw new FormatException($"block '{block.Name}' holds {saved.Values.Length} values, SimpleX expects {block.Values.Length}");
             }
-            saved.Values.CopyTo(block.Values, 0);
+            saved.Values.CopyTo(block.Values.AsSpan());
         }
         return encoder;
     }

@@ -94,7 +94,7 @@ public sealed class CheckpointFolder : ICheckpointSink
             var blocks = c.Encoder.Parameters.Select((p, i) => new SavedBlock(p.Name, p.Rows, p.Cols, c.BestParameters[i])).ToArray();
             ModelFile.Save(Model(c.Encoder, blocks, epoch, null), Path.Combine(Folder, bestName!));
         }
-        var current = c.Encoder.Parameters.Select(p => new SavedBlock(p.Name, p.Rows, p.Cols, p.Values)).ToArray();
+        var current = c.Encoder.Parameters.Select(p => new SavedBlock(p.Name, p.Rows, p.Cols, p.Values.ToArray())).ToArray();
         ModelFile.Save(Model(c.Encoder, current, c.Epoch, State(c)), CheckpointPath, c.Optimizer);
         foreach (string old in Directory.GetFiles(Folder, "best-*.rlm").Where(f => Path.GetFileName(f) != bestName))
         {

@@ -166,7 +166,7 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, IHasBlockOptimizer
         {
             foreach (ParameterBlock block in _encoder.Parameters)
             {
-                Array.Clear(block.Gradient);
+                block.Gradient.Clear();
             }
         }
         if (_layerL2 is not null && _lambda > 0)

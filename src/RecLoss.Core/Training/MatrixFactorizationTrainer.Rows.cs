@@ -81,7 +81,8 @@ public sealed partial class MatrixFactorizationTrainer<TLoss>
     private void SelectHardRows(int from, int to)
     {
         int dim = _dim, slots = _slots, m = _candidates;
-        float[] users = _encoder.Users.Weights, items = _encoder.Items.Weights;
+        FloatBuffer users = _encoder.Users.Weights;
+        ReadOnlySpan<float> items = _encoder.Items.Weights;
         bool cosine = _encoder.Score == ScoreKind.Cosine;
         for (int r = from; r < to; r++)
         {
@@ -115,7 +116,7 @@ public sealed partial class MatrixFactorizationTrainer<TLoss>
     /// <summary>1 / max(|e_i|, 1e-12) for the given item rows, as torch.nn.functional.normalize clamps it.</summary>
     private void SetInverseNorms(ReadOnlySpan<int> rows)
     {
-        float[] items = _encoder.Items.Weights;
+        FloatBuffer items = _encoder.Items.Weights;
         foreach (int i in rows)
         {
             _itemInverseNorm[i] = InverseNorm(items.AsSpan(i * _dim, _dim));
@@ -126,7 +127,7 @@ public sealed partial class MatrixFactorizationTrainer<TLoss>
 
     private void ComputeAllItemNorms(int from, int to)
     {
-        float[] items = _encoder.Items.Weights;
+        FloatBuffer items = _encoder.Items.Weights;
         for (int i = from; i < to; i++)
         {
             _itemInverseNorm[i] = InverseNorm(items.AsSpan(i * _dim, _dim));
@@ -136,7 +137,8 @@ public sealed partial class MatrixFactorizationTrainer<TLoss>
     private void ForwardRows(int from, int to)
     {
         int dim = _dim, slots = _slots;
-        float[] users = _encoder.Users.Weights, items = _encoder.Items.Weights;
+        FloatBuffer users = _encoder.Users.Weights;
+        ReadOnlySpan<float> items = _encoder.Items.Weights;
 
         int active = 0;
         int listStart = from * slots;
@@ -174,7 +176,8 @@ public sealed partial class MatrixFactorizationTrainer<TLoss>
     private void ScoreRows(int from, int to)
     {
         int dim = _dim, slots = _slots;
-        float[] users = _encoder.Users.Weights, items = _encoder.Items.Weights;
+        FloatBuffer users = _encoder.Users.Weights;
+        ReadOnlySpan<float> items = _encoder.Items.Weights;
         for (int r = from; r < to; r++)
         {
             _userNorm[r] = RowKernel.PrepareUser<float>(_encoder.Score, users.AsSpan(_batchUser[r] * dim, dim),
@@ -297,7 +300,7 @@ public sealed partial class MatrixFactorizationTrainer<TLoss>
     private void SumItemGradients(int from, int to)
     {
         int dim = _dim;
-        float[] items = _encoder.Items.Weights;
+        FloatBuffer items = _encoder.Items.Weights;
 
         for (int t = from; t < to; t++)
         {
@@ -349,7 +352,7 @@ public sealed partial class MatrixFactorizationTrainer<TLoss>
             EmbeddingTable table = t == 0 ? _encoder.Users : _encoder.Items;
             string name = t == 0 ? "user" : "item";
             double sum = 0;
-            foreach (float w in table.Weights)
+            foreach (float w in table.Weights.AsSpan())
             {
                 sum += w;
             }

@@ -44,9 +44,9 @@ public sealed partial class MatrixFactorizationTrainer<TLoss> : IEpochRunner
     // Batch buffers, allocated once.
     private readonly int[] _batchUser;          // [B]
     private readonly int[] _batchItems;         // [B, 1 + N]
-    private readonly float[] _dropoutScale;     // [B, dim]
-    private readonly float[] _userTilde;        // [B, dim]
-    private readonly float[] _userGradient;     // [B, dim]
+    private readonly FloatBuffer _dropoutScale;   // [B, dim], rows line-aligned like the tables
+    private readonly FloatBuffer _userTilde;      // [B, dim]
+    private readonly FloatBuffer _userGradient;   // [B, dim]
     private readonly float[] _scores, _coefA, _coefB; // [B, 1 + N]
     private readonly float[] _rowLoss;          // [B]
     private readonly bool _sumOverBatch;
@@ -145,9 +145,9 @@ public sealed partial class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         int b = Math.Min(options.BatchSize, Math.Max(train.Count, 1));
         _batchUser = new int[b];
         _batchItems = new int[b * _slots];
-        _dropoutScale = new float[b * _dim];
-        _userTilde = new float[b * _dim];
-        _userGradient = new float[b * _dim];
+        _dropoutScale = new FloatBuffer(b * _dim);
+        _userTilde = new FloatBuffer(b * _dim);
+        _userGradient = new FloatBuffer(b * _dim);
         _scores = new float[b * _slots];
         _coefA = new float[b * _slots];
         _coefB = new float[b * _slots];

@@ -242,7 +242,7 @@ public sealed class TrainingSession
                 {
                     // Caught up by the evaluation above, so the tables are this epoch's parameters.
                     best = record;
-                    bestParameters = encoder.Parameters.Select(p => (float[])p.Values.Clone()).ToArray();
+                    bestParameters = encoder.Parameters.Select(p => p.Values.ToArray()).ToArray();
                     sinceBest = 0;
                 }
                 else if (++sinceBest >= _options.Patience)
@@ -267,7 +267,7 @@ public sealed class TrainingSession
         {
             for (int p = 0; p < encoder.Parameters.Count; p++)
             {
-                bestParameters![p].CopyTo(encoder.Parameters[p].Values, 0);
+                bestParameters![p].CopyTo(encoder.Parameters[p].Values.AsSpan());
             }
             restored = new SelectedEpoch(onTest ? bestTestLabel : "best-validation", best);
         }
@@ -326,7 +326,7 @@ public sealed record TrainingStart(IReadOnlyList<SavedBlock> Parameters, Optimiz
             {
                 throw new ArgumentException($"block '{block.Name}' is {saved.Rows} x {saved.Cols} in the saved model, {block.Rows} x {block.Cols} here");
             }
-            saved.Values.CopyTo(block.Values, 0);
+            saved.Values.CopyTo(block.Values.AsSpan());
         }
         if (BestParameters is { } best && (best.Count != encoder.Parameters.Count
             || best.Zip(encoder.Parameters).Any(p => p.First.Name != p.Second.Name || p.First.Values.Length != p.Second.Values.Length)))

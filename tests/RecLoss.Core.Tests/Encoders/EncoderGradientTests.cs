@@ -76,13 +76,13 @@ public class EncoderGradientTests
         Probe(encoder, users, targets, c, cItems, runner);
         foreach (ParameterBlock block in encoder.Parameters)
         {
-            Array.Clear(block.Gradient);
+            block.Gradient.Clear();
         }
         encoder.Backward(users, targets, c, (float[])cItems.Clone(), [.. Enumerable.Range(0, train.ItemCount)], runner);
 
         foreach (ParameterBlock block in encoder.Parameters)
         {
-            float[] analytic = (float[])block.Gradient.Clone();
+            float[] analytic = block.Gradient.ToArray();
             for (int k = 0; k < block.Values.Length; k++)
             {
                 float saved = block.Values[k];

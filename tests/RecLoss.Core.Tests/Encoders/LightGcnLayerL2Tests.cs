@@ -29,12 +29,12 @@ public class LightGcnLayerL2Tests
         float[] cItems = [.. Enumerable.Range(0, train.ItemCount * Dim).Select(_ => (float)rng.NextGaussian())];
 
         encoder.BeginStepOnAll(runner);
-        Array.Clear(encoder.Parameters[0].Gradient);
+        encoder.Parameters[0].Gradient.Clear();
         encoder.SetLayerL2(users, l2Items, lambda);
         encoder.Backward(users, targets, c, (float[])cItems.Clone(), [.. Enumerable.Range(0, train.ItemCount)], runner);
-        float[] analytic = (float[])encoder.Parameters[0].Gradient.Clone();
+        float[] analytic = encoder.Parameters[0].Gradient.ToArray();
 
-        float[] e0 = encoder.Parameters[0].Values;
+        FloatBuffer e0 = encoder.Parameters[0].Values;
         for (int k = 0; k < e0.Length; k++)
         {
             float saved = e0[k];
@@ -62,9 +62,9 @@ public class LightGcnLayerL2Tests
         float[] gradient(LightGcn e)
         {
             e.BeginStepOnAll(runner);
-            Array.Clear(e.Parameters[0].Gradient);
+            e.Parameters[0].Gradient.Clear();
             e.Backward(users, users, c, (float[])cItems.Clone(), [.. Enumerable.Range(0, train.ItemCount)], runner);
-            return e.Parameters[0].Gradient;
+            return e.Parameters[0].Gradient.ToArray();
         }
         float[] a = gradient(plain), b = gradient(layered);
         Assert.Equal(plain.ItemVectors.ToArray(), layered.ItemVectors.ToArray());
@@ -85,7 +85,7 @@ public class LightGcnLayerL2Tests
     {
         InteractionMatrix train = SyntheticData.Generate(new SyntheticDataOptions { Users = 400, Items = 900, Seed = 3 }).Train;
         var encoder = new LightGcn(train, new LightGcnOptions { Dim = 16, Init = InitKind.XavierUniform }, 11);
-        float[] e0 = encoder.Parameters[0].Values;
+        FloatBuffer e0 = encoder.Parameters[0].Values;
         int users = train.UserCount * 16;
         AssertUniform(e0.AsSpan(0, users), Math.Sqrt(6.0 / (train.UserCount + 16)));
         AssertUniform(e0.AsSpan(users), Math.Sqrt(6.0 / (train.ItemCount + 16)));
@@ -133,7 +133,7 @@ public class LightGcnLayerL2Tests
     {
         double f = EncoderGradientTests.Probe(encoder, users, users, c, cItems, new ParallelRunner(1));
         SparseMatrix a = encoder.Adjacency;
-        double[] layer = [.. encoder.Parameters[0].Values.Select(value => (double)value)];
+        double[] layer = [.. encoder.Parameters[0].Values.ToArray().Select(value => (double)value)];
         int[] nodes = [.. users, .. l2Items.Select(i => train.UserCount + i)];
         for (int k = 0; k <= layers; k++)
         {
@@ -185,13 +185,13 @@ public class LightGcnLayerL2Tests
                 encoder.Backward(before, before, [.. Enumerable.Range(0, before.Length * 64).Select(k => (float)Math.Cos(k + 3))],
                     (float[])itemGradients.Clone(), [1, 2, 5, 40], runner);
             }
-            Array.Clear(encoder.Parameters[0].Gradient);
+            encoder.Parameters[0].Gradient.Clear();
             int[] users = [3, 7, 7, 11];
             int[] itemRows = [0, 5];
             float[] userGradients = [.. Enumerable.Range(0, users.Length * 64).Select(k => (float)Math.Sin(k + 1))];
             encoder.SetLayerL2(users, [0, 5, 17], 0.25f);   // item 17: an L2 row without a gradient
             encoder.Backward(users, users, userGradients, itemGradients, itemRows, runner);
-            return encoder.Parameters[0].Gradient;
+            return encoder.Parameters[0].Gradient.ToArray();
         }
         int[] expected = [.. Gradient(full: true, afterAnotherStep: false).Select(BitConverter.SingleToInt32Bits)];
         Assert.Equal(expected, Gradient(full: false, afterAnotherStep: false).Select(BitConverter.SingleToInt32Bits));
@@ -223,14 +223,14 @@ public class LightGcnLayerL2Tests
         int[] l2Items = [.. itemRows, 17];   // item 17: an L2 row without a gradient
         float[] userGradients = [.. Enumerable.Range(0, users.Length * dim).Select(k => (float)Math.Sin(k + 1))];
         encoder.BeginStep(users, l2Items, [], runner);
-        Array.Clear(encoder.Parameters[0].Gradient);
+        encoder.Parameters[0].Gradient.Clear();
         encoder.SetLayerL2(users, l2Items, 0.25f);
         encoder.Backward(users, users, userGradients, (float[])itemGradients.Clone(), itemRows, runner);
 
         int nodes = data.Train.UserCount + data.Train.ItemCount, u0 = data.Train.UserCount;
         SparseMatrix a = encoder.Adjacency;
         var layer = new float[layers + 1][];
-        layer[0] = encoder.Parameters[0].Values;
+        layer[0] = encoder.Parameters[0].Values.ToArray();
         for (int k = 1; k <= layers; k++)
         {
             layer[k] = new float[nodes * dim];
@@ -271,6 +271,6 @@ public class LightGcnLayerL2Tests
         }
         var expected = new float[nodes * dim];
         VectorKernels.MultiplyAdd<float>(r0, 1f, expected);
-        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), encoder.Parameters[0].Gradient.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), encoder.Parameters[0].Gradient.ToArray().Select(BitConverter.SingleToInt32Bits));
     }
 }

@@ -29,7 +29,7 @@ public class LightGcnTests
                 a[train.UserCount + i, u] = w;
             }
         }
-        float[] e0 = encoder.Parameters[0].Values;
+        FloatBuffer e0 = encoder.Parameters[0].Values;
         var layer = new double[n, dim];
         var sum = new double[n, dim];
         for (int r = 0; r < n; r++)
@@ -126,7 +126,7 @@ public class LightGcnTests
         encoder.Backward(users, users, userGradients, itemGradients, itemRows, runner);
 
         int nodes = train.UserCount + train.ItemCount;
-        var input = new float[nodes * dim];
+        var input = new FloatBuffer(nodes * dim);
         for (int r = 0; r < users.Length; r++)
         {
             VectorKernels.MultiplyAdd<float>(userGradients.AsSpan(r * dim, dim), 1f, input.AsSpan(users[r] * dim, dim));
@@ -135,11 +135,11 @@ public class LightGcnTests
         {
             itemGradients.AsSpan(i * dim, dim).CopyTo(input.AsSpan((train.UserCount + i) * dim, dim));
         }
-        var propagated = new float[nodes * dim];
+        var propagated = new FloatBuffer(nodes * dim);
         encoder.Propagate(input, propagated, new ParallelRunner(1));
         var expected = new float[nodes * dim];
         VectorKernels.MultiplyAdd<float>(propagated, 1f, expected);
-        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), encoder.Parameters[0].Gradient.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), encoder.Parameters[0].Gradient.ToArray().Select(BitConverter.SingleToInt32Bits));
         if (layers == 1)
         {
             Assert.Contains(expected, v => v == 0f);   // rows out of one hop's reach stay zero: the product had rows to skip
@@ -182,12 +182,12 @@ public class LightGcnTests
             }
             anyStale |= !whole.ItemVectors.SequenceEqual(step.ItemVectors);
             // The next step starts from other parameters, as after an Adam step.
-            float[] e0 = whole.Parameters[0].Values;
+            FloatBuffer e0 = whole.Parameters[0].Values;
             for (int k = 0; k < e0.Length; k += 7)
             {
                 e0[k] += (float)(0.01 * Math.Sin(k + s));
             }
-            e0.CopyTo(step.Parameters[0].Values, 0);
+            e0.AsSpan().CopyTo(step.Parameters[0].Values.AsSpan());
         }
         if (readUsers < 10)
         {

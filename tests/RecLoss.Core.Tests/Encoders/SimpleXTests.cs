@@ -14,7 +14,7 @@ public class SimpleXTests
     /// <summary>x = g e_u + (1 - g) W mean(h_j over <paramref name="history"/>), in double.</summary>
     private static double[] Expected(SimpleX encoder, int user, IEnumerable<int> history, double g)
     {
-        float[] e = encoder.Parameters[0].Values, h = encoder.Parameters[2].Values, w = encoder.Parameters[3].Values;
+        FloatBuffer e = encoder.Parameters[0].Values, h = encoder.Parameters[2].Values, w = encoder.Parameters[3].Values;
         int[] items = history.ToArray();
         var a = new double[Dim];
         foreach (int j in items)
@@ -79,7 +79,7 @@ public class SimpleXTests
         var encoder = new SimpleX(train, new SimpleXOptions { Dim = Dim, Gamma = 1, InitStd = 0.5 }, 4);
         var x = new float[3 * Dim];
         encoder.UserVectors([1, 4, 6], [3, 8, 4], x, new ParallelRunner(1));
-        float[] e = encoder.Parameters[0].Values;
+        FloatBuffer e = encoder.Parameters[0].Values;
         Assert.Equal(e.AsSpan(1 * Dim, Dim).ToArray(), x[..Dim]);
         Assert.Equal(e.AsSpan(4 * Dim, Dim).ToArray(), x[Dim..(2 * Dim)]);
         Assert.Equal(e.AsSpan(6 * Dim, Dim).ToArray(), x[(2 * Dim)..]);
@@ -97,7 +97,7 @@ public class SimpleXTests
         }, 6);
         // Blocks: users, items, history, W_v, W_k, b_k. The longest train history has 4 items, so the reference pads to 3
         // (its max_len leaves the target out); user 1 has items 1 and 3: one padded slot.
-        float[] e = encoder.Parameters[0].Values, h = encoder.Parameters[2].Values, wv = encoder.Parameters[3].Values, wk = encoder.Parameters[4].Values;
+        FloatBuffer e = encoder.Parameters[0].Values, h = encoder.Parameters[2].Values, wv = encoder.Parameters[3].Values, wk = encoder.Parameters[4].Values;
         int[] items = [1, 3];
         var weights = new double[items.Length];
         for (int n = 0; n < items.Length; n++)

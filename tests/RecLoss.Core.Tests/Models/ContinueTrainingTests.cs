@@ -50,7 +50,7 @@ public sealed class ContinueTrainingTests : IDisposable
         Dataset data = TrainedModels.Data();
         IRowLoss loss = TrainedModels.Loss(EncoderKind.MatrixFactorization);
         TrainingResult first = new TrainingSession(TrainedModels.Options(EncoderKind.MatrixFactorization, 2)).Run(data, loss);
-        var blocks = first.Encoder.Parameters.Select(p => new SavedBlock(p.Name, p.Rows, p.Cols, (float[])p.Values.Clone())).ToArray();
+        var blocks = first.Encoder.Parameters.Select(p => new SavedBlock(p.Name, p.Rows, p.Cols, p.Values.ToArray())).ToArray();
         TrainingResult warm = new TrainingSession(TrainedModels.Options(EncoderKind.MatrixFactorization, 1)).Run(data, loss, start: new TrainingStart(blocks, null, 2));
         TrainingResult straight = new TrainingSession(TrainedModels.Options(EncoderKind.MatrixFactorization, 3)).Run(data, loss);
         Assert.Equal(3, warm.Last.Record.Epoch);

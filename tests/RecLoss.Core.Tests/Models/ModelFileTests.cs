@@ -171,7 +171,7 @@ public sealed class ModelFileTests : IDisposable
         var data = TrainedModels.Data();
         var loss = TrainedModels.Loss(EncoderKind.MatrixFactorization);
         TrainingResult own = new TrainingSession(TrainedModels.Options(EncoderKind.MatrixFactorization, 1)).Run(data, loss);
-        var blocks = own.Encoder.Parameters.Select(p => new SavedBlock(p.Name, p.Rows, p.Cols, (float[])p.Values.Clone())).ToArray();
+        var blocks = own.Encoder.Parameters.Select(p => new SavedBlock(p.Name, p.Rows, p.Cols, p.Values.ToArray())).ToArray();
         SessionOptions generic = TrainedModels.Options(EncoderKind.MatrixFactorization, 1) with { EpochRows = EpochRows.UserUniform };
         TrainingResult next = new TrainingSession(generic).Run(data, loss, start: new TrainingStart(blocks, own.OptimizerState, 1));
         Assert.Equal(2, next.Last.Record.Epoch);

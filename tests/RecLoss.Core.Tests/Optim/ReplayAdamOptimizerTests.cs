@@ -57,7 +57,7 @@ public class ReplayAdamOptimizerTests
             {
                 copy.Counts[t] = gradient.Counts[t];
                 Array.Copy(gradient.Rows[t], copy.Rows[t], gradient.Counts[t]);
-                Array.Copy(gradient.Values[t], copy.Values[t], gradient.Counts[t] * dim);
+                gradient.Values[t].AsSpan(0, gradient.Counts[t] * dim).CopyTo(copy.Values[t].AsSpan());
             }
             denseOptimizer.Step(copy);
             replayOptimizer.Step(gradient);
@@ -91,7 +91,7 @@ public class ReplayAdamOptimizerTests
         (EmbeddingTable[] dense, EmbeddingTable[] replay) = Run(options, steps: 400, gradientScale: 5, threads: 2);
         for (int t = 0; t < 2; t++)
         {
-            double scale = dense[t].Weights.Max(w => Math.Abs(w));
+            double scale = dense[t].Weights.ToArray().Max(w => Math.Abs(w));
             for (int k = 0; k < dense[t].Weights.Length; k++)
             {
                 Assert.True(Math.Abs(dense[t].Weights[k] - replay[t].Weights[k]) <= 1e-5 * scale,
@@ -120,7 +120,7 @@ public class SparseAdamOptimizerTests
     {
         var table = new EmbeddingTable(4, 16);
         table.InitializeNormal(0.1, 3, 1);
-        float[] before = (float[])table.Weights.Clone();
+        float[] before = table.Weights.ToArray();
         var optimizer = new SparseAdamOptimizer(new AdamOptions { L2 = 1e-2 }, [table], new ParallelRunner(2));
         var gradient = new SparseGradient(16, 4);
         for (int step = 0; step < 50; step++)

@@ -1,3 +1,4 @@
+using RecLoss.Numerics;
 using RecLoss.Core.Data;
 using RecLoss.Core.Encoders;
 using RecLoss.Core.Losses;
@@ -53,7 +54,7 @@ public class BatchL2TrainingTests
     private static double RelativeDistance(MatrixFactorization a, MatrixFactorization b)
     {
         double difference = 0, norm = 0;
-        foreach ((float[] x, float[] y) in new[] { (a.Users.Weights, b.Users.Weights), (a.Items.Weights, b.Items.Weights) })
+        foreach ((FloatBuffer x, FloatBuffer y) in new[] { (a.Users.Weights, b.Users.Weights), (a.Items.Weights, b.Items.Weights) })
         {
             for (int i = 0; i < x.Length; i++)
             {

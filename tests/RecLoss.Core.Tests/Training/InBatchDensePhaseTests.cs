@@ -128,7 +128,7 @@ public class InBatchDensePhaseTests
             var trainer = new EncoderTrainer<BilateralSoftmaxLoss>(new BilateralSoftmaxLoss(0.15, 1.12), options, encoder,
                 new AdamOptions { LearningRate = 1e-3, L2 = l2 == L2Placement.Tables ? 0 : 1e-2, ClipNorm = 0 }, l2, sampling, s_data.Train, new ParallelRunner(2));
             double loss = trainer.RunEpoch(1, null, CancellationToken.None);
-            return (loss, [.. encoder.Parameters.SelectMany(p => p.Values)]);
+            return (loss, [.. encoder.Parameters.SelectMany(p => p.Values.ToArray())]);
         }
         (double gatheredLoss, float[] gatheredValues) = Train(gathered: true);
         (double denseLoss, float[] denseValues) = Train(gathered: false);

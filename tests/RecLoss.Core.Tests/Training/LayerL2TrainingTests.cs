@@ -52,11 +52,11 @@ public class LayerL2TrainingTests
                 L2Placement.BatchLayers, sampling, s_data.Train, new ParallelRunner(threads));
             trainer.RunEpoch(1, null, CancellationToken.None);
             trainer.RunEpoch(2, null, CancellationToken.None);
-            return encoder.Parameters[0].Values;
+            return encoder.Parameters[0].Values.ToArray();
         }
         float[] one = Train(1);
         Assert.Equal(one, Train(2));
-        Assert.NotEqual(Encoder().Parameters[0].Values, one);
+        Assert.NotEqual(Encoder().Parameters[0].Values.ToArray(), one);
     }
 
     [Fact]

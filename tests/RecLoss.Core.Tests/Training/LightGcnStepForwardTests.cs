@@ -64,6 +64,6 @@ public class LightGcnStepForwardTests
         {
             trainer.RunEpoch(2, null, CancellationToken.None);
         }
-        return encoder.Parameters[0].Values;
+        return encoder.Parameters[0].Values.ToArray();
     }
 }

@@ -68,7 +68,7 @@ public class SamplingTrainingTests
         }
         parts.Optimizer.CatchUpAll();
         var trainer = (MatrixFactorizationTrainer<MultiMarginLoss>)parts.Trainer;
-        float[] users = parts.Encoder.Parameters[0].Values, items = parts.Encoder.Parameters[1].Values;
+        FloatBuffer users = parts.Encoder.Parameters[0].Values, items = parts.Encoder.Parameters[1].Values;
         double Score(int u, int i) => VectorKernels.Dot<float>(users.AsSpan(u * 16, 16), items.AsSpan(i * 16, 16))
             / Math.Sqrt(VectorKernels.SumOfSquares<float>(users.AsSpan(u * 16, 16)) * VectorKernels.SumOfSquares<float>(items.AsSpan(i * 16, 16)));
         double hardMean = 0, candidateMean = 0;

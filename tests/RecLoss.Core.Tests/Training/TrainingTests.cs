@@ -1,3 +1,4 @@
+using RecLoss.Numerics;
 using RecLoss.Core.Data;
 using RecLoss.Core.Evaluation;
 using RecLoss.Core.Losses;
@@ -153,8 +154,8 @@ public class ReplayTrainerTests
         TrainingResult replay = Train(false, 1e-3, 2), dense = Train(true, 1e-3, 2);
         for (int p = 0; p < 2; p++)
         {
-            float[] a = dense.Encoder.Parameters[p].Values, b = replay.Encoder.Parameters[p].Values;
-            double scale = a.Max(Math.Abs);
+            FloatBuffer a = dense.Encoder.Parameters[p].Values, b = replay.Encoder.Parameters[p].Values;
+            double scale = a.ToArray().Max(Math.Abs);
             for (int k = 0; k < a.Length; k++)
             {
                 Assert.True(Math.Abs(a[k] - b[k]) <= 1e-4 * scale, $"block {p} element {k}: dense {a[k]} replay {b[k]}");

@@ -1,5 +1,6 @@
 using RecLoss.Core.Encoders;
 using RecLoss.Core.Optim;
+using RecLoss.Numerics;
 
 namespace RecLoss.Core.Training.Phases;
 
@@ -61,7 +62,7 @@ public sealed class RowSelection
             ParameterBlock block = _blocks[p];
             if (!block.IsEmbeddingTable)
             {
-                Array.Clear(block.Gradient);
+                block.Gradient.Clear();
                 continue;
             }
             foreach (int row in Stepped[p].Rows)
@@ -115,7 +116,7 @@ public sealed class RowSelection
 
     private void FlagChunk(int start, int end)
     {
-        float[] gradient = _flagBlock.Gradient;
+        FloatBuffer gradient = _flagBlock.Gradient;
         int cols = _flagBlock.Cols;
         for (int k = start; k < end; k++)
         {
