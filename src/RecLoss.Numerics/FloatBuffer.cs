@@ -9,9 +9,10 @@ namespace RecLoss.Numerics;
 /// lines instead of four and every 512-bit load of it straddles two (docs/PERFORMANCE.md: MF's gathered scoring is
 /// 17 % slower so). This holds a pinned array (never moved by the GC) with up to 15 floats of padding in front and
 /// indexes it from the first element on a line. Where the runtime does not allow that, the padding is 0 and only
-/// the speed differs.
+/// the speed differs. As a read-only list it compares and enumerates by its elements (tests, LINQ); hot loops take
+/// spans.
 /// </remarks>
-public sealed class FloatBuffer
+public sealed class FloatBuffer : IReadOnlyList<float>
 {
     /// <summary>The line every buffer starts on, in bytes.</summary>
     public const int Alignment = 64;
@@ -66,6 +67,20 @@ public sealed class FloatBuffer
     public float[] ToArray() => AsSpan().ToArray();
 
     public void Clear() => AsSpan().Clear();
+
+    public int Count => Length;
+
+    float IReadOnlyList<float>.this[int index] => this[index];
+
+    public IEnumerator<float> GetEnumerator()
+    {
+        for (int i = 0; i < Length; i++)
+        {
+            yield return _array[_start + i];
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
     public static implicit operator Span<float>(FloatBuffer buffer) => buffer.AsSpan();
 

@@ -38,6 +38,18 @@ public class FloatBufferTests
     }
 
     [Fact]
+    public void Compares_and_enumerates_by_its_elements_only()
+    {
+        FloatBuffer a = FloatBuffer.CopyOf([1, 2, 3]), b = FloatBuffer.CopyOf([1, 2, 3]);
+        Assert.Equal(a, b);
+        Assert.Equal([1f, 2f, 3f], a);
+        b[2] = 4;
+        Assert.NotEqual(a, b);
+        Assert.Equal(4f, b.Max());
+        Assert.Equal(3, b.Count);
+    }
+
+    [Fact]
     public void Reads_and_writes_past_the_length_are_refused_although_the_padding_is_there()
     {
         var buffer = new FloatBuffer(3);
