@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using RecLoss.Core.Optim;
 using RecLoss.Numerics;
 
@@ -18,7 +19,10 @@ public sealed partial class SimpleX
     private int _paddedLength;
     private int _entryCount;
     private int[] _entryStart = [], _entryItem = [];                // per row: [start, next start) of its (row, item) entries
-    private float[] _alpha = [], _keys = [], _entryGradient = [], _entryDz = [], _queryGradient = [];
+    private int[] _entryKey = [];                                   // per entry: its item's row in _keys
+    private int[] _keyItems = [], _keySlot = [];                    // the step's distinct history items; item -> its key row or -1
+    private int _keyCount;
+    private float[] _alpha = [], _entryDot = [], _keys = [], _entryGradient = [], _entryDz = [], _queryGradient = [];
     private float[] _keyWeightsT = [];                              // W_k^T [dim, dim] of the step: z = sum_i h[i] W_k^T[i]
     private float[] _keyPartials = [];                              // [chunks, dim + 1, dim]: dW_k and db_k per entry chunk
     private const int EntryChunk = 512;
@@ -56,6 +60,16 @@ public sealed partial class SimpleX
             _entryStart = new int[_stepRows + 1];
             _queryGradient = new float[_stepRows * Dim];
         }
+        if (_keySlot.Length != _historyTable.Rows)
+        {
+            _keySlot = new int[_historyTable.Rows];
+            Array.Fill(_keySlot, -1);
+        }
+        foreach (int item in _keyItems.AsSpan(0, _keyCount))
+        {
+            _keySlot[item] = -1;
+        }
+        _keyCount = 0;
         int count = 0;
         for (int r = 0; r < _stepRows; r++)
         {
@@ -72,11 +86,21 @@ public sealed partial class SimpleX
                     // Grows to the largest step once; later steps allocate nothing.
                     int size = Math.Max(1024, count * 2);
                     Array.Resize(ref _entryItem, size);
+                    Array.Resize(ref _entryKey, size);
+                    Array.Resize(ref _keyItems, size);
                     Array.Resize(ref _alpha, size);
+                    Array.Resize(ref _entryDot, size);
                     Array.Resize(ref _keys, size * Dim);
                     Array.Resize(ref _entryGradient, size * Dim);
                     Array.Resize(ref _entryDz, size * Dim);
                 }
+                // A key depends on its item only: one per distinct item of the step, however many rows hold it.
+                if (_keySlot[j] < 0)
+                {
+                    _keySlot[j] = _keyCount;
+                    _keyItems[_keyCount++] = j;
+                }
+                _entryKey[count] = _keySlot[j];
                 _entryItem[count++] = j;
             }
         }
@@ -89,8 +113,8 @@ public sealed partial class SimpleX
         }
     }
 
-    /// <summary>Every entry's key for this step, in parallel chunks (rows then pool them).</summary>
-    private void ComputeKeys(ParallelRunner runner) => runner.For(_entryCount, EntryChunk, _keyChunk);
+    /// <summary>The key of every distinct item of this step's histories, in parallel chunks (rows then pool them).</summary>
+    private void ComputeKeys(ParallelRunner runner) => runner.For(_keyCount, EntryChunk, _keyChunk);
 
     private void TransposeKeyWeights()
     {
@@ -122,15 +146,15 @@ public sealed partial class SimpleX
     private int Attend(int r, Span<float> a)
     {
         int start = _entryStart[r], count = _entryStart[r + 1] - start;
-        Pool(Query(_stepUsers[r]), _entryItem.AsSpan(start, count), _keys.AsSpan(start * Dim, count * Dim), _alpha.AsSpan(start, count), a);
+        Pool(Query(_stepUsers[r]), _entryItem.AsSpan(start, count), _keys, _entryKey.AsSpan(start, count), _alpha.AsSpan(start, count), a);
         return count;
     }
 
-    /// <summary>k_e = tanh(h_e W_k^T + b_k) for the step's entries [start, end), as one gathered product.</summary>
+    /// <summary>k_j = tanh(h_j W_k^T + b_k) for the step's distinct items [start, end), as one gathered product.</summary>
     private void KeyChunk(int start, int end)
     {
         Span<float> keys = _keys.AsSpan(start * Dim, (end - start) * Dim);
-        Keys(_entryItem.AsSpan(start, end - start), _keyWeightsT, keys);
+        Keys(_keyItems.AsSpan(start, end - start), _keyWeightsT, keys);
     }
 
     private void Keys(ReadOnlySpan<int> items, float[] keyWeightsT, Span<float> keys)
@@ -153,17 +177,18 @@ public sealed partial class SimpleX
     {
         var keys = new float[items.Length * Dim];
         Keys(items, keyWeightsT, keys);
-        Pool(query, items, keys, new float[items.Length], a);
+        Pool(query, items, keys, Enumerable.Range(0, items.Length).ToArray(), new float[items.Length], a);
     }
 
-    /// <summary>alpha = softmax(k_e . q) (with the reference's padding when asked) and a = sum_e alpha_e h_e.</summary>
-    private void Pool(ReadOnlySpan<float> query, ReadOnlySpan<int> items, ReadOnlySpan<float> keys, Span<float> alpha, Span<float> a)
+    /// <summary>alpha = softmax(k_e . q) (with the reference's padding when asked) and a = sum_e alpha_e h_e; entry e's
+    /// key is row keyRows[e] of <paramref name="keys"/>.</summary>
+    private void Pool(ReadOnlySpan<float> query, ReadOnlySpan<int> items, ReadOnlySpan<float> keys, ReadOnlySpan<int> keyRows, Span<float> alpha, Span<float> a)
     {
         FloatBuffer h = _historyTable.Values;
         float max = _padding == AttentionPadding.Reference ? 0f : float.NegativeInfinity;
         for (int e = 0; e < items.Length; e++)
         {
-            alpha[e] = VectorKernels.Dot(keys.Slice(e * Dim, Dim), query);
+            alpha[e] = VectorKernels.Dot(keys.Slice(keyRows[e] * Dim, Dim), query);
             max = MathF.Max(max, alpha[e]);
         }
         // Shifted by the largest logit (0 counts among them with padding): the same softmax, without overflow.
@@ -227,20 +252,36 @@ public sealed partial class SimpleX
             float weighted = 0;
             for (int e = first; e < last; e++)
             {
-                weighted += _alpha[e] * VectorKernels.Dot(da, h.AsSpan(_entryItem[e] * Dim, Dim));
+                _entryDot[e] = VectorKernels.Dot(da, h.AsSpan(_entryItem[e] * Dim, Dim));
+                weighted += _alpha[e] * _entryDot[e];
             }
             for (int e = first; e < last; e++)
             {
-                ReadOnlySpan<float> k = _keys.AsSpan(e * Dim, Dim);
-                float dl = _alpha[e] * (VectorKernels.Dot(da, h.AsSpan(_entryItem[e] * Dim, Dim)) - weighted);
+                ReadOnlySpan<float> k = _keys.AsSpan(_entryKey[e] * Dim, Dim);
+                float dl = _alpha[e] * (_entryDot[e] - weighted);
                 VectorKernels.MultiplyAdd(k, dl, dq);
-                Span<float> dz = _entryDz.AsSpan(e * Dim, Dim);
                 VectorKernels.Multiply(da, _alpha[e], _entryGradient.AsSpan(e * Dim, Dim));   // the direct part; W_k^T dz is added per chunk
-                for (int o = 0; o < Dim; o++)
-                {
-                    dz[o] = dl * query[o] * (1 - k[o] * k[o]);
-                }
+                TanhGradient(query, dl, k, _entryDz.AsSpan(e * Dim, Dim));
             }
+        }
+    }
+
+    /// <summary>dz = (dl q) .* (1 - k .* k) elementwise, in that order (the scalar loop's rounding).</summary>
+    private static void TanhGradient(ReadOnlySpan<float> query, float dl, ReadOnlySpan<float> k, Span<float> dz)
+    {
+        int o = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var scale = Vector512.Create(dl);
+            for (; o <= dz.Length - Vector512<float>.Count; o += Vector512<float>.Count)
+            {
+                Vector512<float> kv = Vector512.Create(k.Slice(o, Vector512<float>.Count));
+                (scale * Vector512.Create(query.Slice(o, Vector512<float>.Count)) * (Vector512<float>.One - kv * kv)).CopyTo(dz.Slice(o));
+            }
+        }
+        for (; o < dz.Length; o++)
+        {
+            dz[o] = dl * query[o] * (1 - k[o] * k[o]);
         }
     }
 
