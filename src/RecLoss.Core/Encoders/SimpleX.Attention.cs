@@ -128,7 +128,7 @@ public sealed partial class SimpleX
     /// <summary>W_k^T into <paramref name="target"/> [dim, dim] (a caller's own array when several threads read keys).</summary>
     private float[] TransposeKeyWeights(float[] target)
     {
-        FloatBuffer w = _keyWeights.Values;
+        ReadOnlySpan<float> w = _keyWeights.Values;
         for (int o = 0; o < Dim; o++)
         {
             for (int i = 0; i < Dim; i++)
@@ -177,18 +177,18 @@ public sealed partial class SimpleX
     {
         var keys = new float[items.Length * Dim];
         Keys(items, keyWeightsT, keys);
-        Pool(query, items, keys, Enumerable.Range(0, items.Length).ToArray(), new float[items.Length], a);
+        Pool(query, items, keys, [], new float[items.Length], a);
     }
 
     /// <summary>alpha = softmax(k_e . q) (with the reference's padding when asked) and a = sum_e alpha_e h_e; entry e's
-    /// key is row keyRows[e] of <paramref name="keys"/>.</summary>
+    /// key is row keyRows[e] of <paramref name="keys"/>, or row e when keyRows is empty.</summary>
     private void Pool(ReadOnlySpan<float> query, ReadOnlySpan<int> items, ReadOnlySpan<float> keys, ReadOnlySpan<int> keyRows, Span<float> alpha, Span<float> a)
     {
         FloatBuffer h = _historyTable.Values;
         float max = _padding == AttentionPadding.Reference ? 0f : float.NegativeInfinity;
         for (int e = 0; e < items.Length; e++)
         {
-            alpha[e] = VectorKernels.Dot(keys.Slice(keyRows[e] * Dim, Dim), query);
+            alpha[e] = VectorKernels.Dot(keys.Slice((keyRows.IsEmpty ? e : keyRows[e]) * Dim, Dim), query);
             max = MathF.Max(max, alpha[e]);
         }
         // Shifted by the largest logit (0 counts among them with padding): the same softmax, without overflow.

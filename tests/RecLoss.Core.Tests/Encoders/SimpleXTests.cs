@@ -130,4 +130,31 @@ public class SimpleXTests
             Assert.Equal(expected, model.User(1)[o], 1e-5);
         }
     }
+
+    [Theory]
+    [InlineData(SimpleXAggregator.UserAttention)]
+    [InlineData(SimpleXAggregator.SelfAttention)]
+    public void Attention_AStepAfterAnother_EqualsTheSameStepOnAFreshEncoder_BitForBit(SimpleXAggregator aggregator)
+    {
+        // A step keeps one key per distinct history item; what the step before laid out must not leak into it.
+        InteractionMatrix train = EncoderGradientTests.SmallGraph();
+        SimpleX Make() => new(train, new SimpleXOptions { Dim = Dim, Gamma = 0.3, InitStd = 0.8, Aggregator = aggregator }, 6);
+        var runner = new ParallelRunner(1);
+        SimpleX used = Make(), fresh = Make();
+        int[] users = [2, 6, 1, 2], targets = [8, 4, 1, 6];
+        var afterAnother = new float[users.Length * Dim];
+        var alone = new float[users.Length * Dim];
+        used.BeginStepOnAll(runner);
+        used.UserVectors([0, 2, 5], [3, 6, 2], new float[3 * Dim], runner);
+        foreach (SimpleX encoder in new[] { used, fresh })
+        {
+            // As a training step would: W_k moves, so a key kept from the step before is stale.
+            VectorKernels.Multiply<float>(encoder.Parameters.Single(b => b.Name == "W_k").Values, 1.5f, encoder.Parameters.Single(b => b.Name == "W_k").Values);
+        }
+        used.BeginStepOnAll(runner);
+        used.UserVectors(users, targets, afterAnother, runner);
+        fresh.BeginStepOnAll(runner);
+        fresh.UserVectors(users, targets, alone, runner);
+        Assert.Equal(alone.Select(BitConverter.SingleToInt32Bits), afterAnother.Select(BitConverter.SingleToInt32Bits));
+    }
 }
