@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using RecLoss.Cli.Experiments;
 
 namespace RecLoss.Cli.Tests;
@@ -341,7 +342,7 @@ public class ExperimentTests : WithTempFolder
     {
         string first = Spec("name: first\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [mml, ccl]\n");
         string second = Spec("name: second\nbase: {epochs: 2}\ngrid:\n  loss: [ccl, bpr]\n  \"@v\": [a]\nper:\n  - {when: {loss: ccl}, set: {eval-every: 1}}\n");
-        string third = Spec("name: third\nbase: {epochs: 2, eval-every: 2}\ngrid:\n  loss: [ccl]\n");
+        string third = Spec("name: third\nbase: {epochs: 2, eval-every: 1, lr: 0.01}\ngrid:\n  loss: [ccl]\n");
         Assert.Equal(0, Cli.Run("experiment", "run", first, "--smoke", "--experiments", Folder).Code);
         var (code, output, err) = Cli.Run("experiment", "status", second, "--smoke", "--experiments", Folder);
         Assert.Contains("reuse    ccl_a", output);
@@ -360,7 +361,7 @@ public class ExperimentTests : WithTempFolder
             Assert.Equal(source.RootElement.GetProperty("epochs").GetRawText(), copy.RootElement.GetProperty("epochs").GetRawText());
         }
 
-        // Another option (eval-every 2) is another training; --no-reuse trains even an identical one.
+        // Another option (lr) is another training; --no-reuse trains even an identical one.
         (code, output, _) = Cli.Run("experiment", "run", third, "--smoke", "--experiments", Folder);
         Assert.Equal(0, code);
         Assert.Contains("ccl: train", output);
@@ -369,6 +370,73 @@ public class ExperimentTests : WithTempFolder
         Assert.Equal(0, code);
         Assert.Contains("ccl: train", output);
         Assert.DoesNotContain("reusedFrom", Result("fourth", "ccl"));
+    }
+
+    [Fact]
+    public void A_cell_evaluated_less_often_takes_a_denser_result_with_only_its_own_evaluations_and_selections()
+    {
+        string dense = Spec("name: dense\nbase: {epochs: 5, eval-every: 1}\ngrid:\n  loss: [ccl, bpr]\n");
+        string sparse = Spec("name: sparse\nbase: {epochs: 5, eval-every: 2}\ngrid:\n  loss: [ccl]\n");
+        string trained = Spec("name: trained\nbase: {epochs: 5, eval-every: 2}\ngrid:\n  loss: [ccl]\n");
+        Assert.Equal(0, Cli.Run("experiment", "run", dense, "--smoke", "--experiments", Folder).Code);
+        var (code, output, err) = Cli.Run("experiment", "status", sparse, "--smoke", "--experiments", Folder);
+        Assert.True(code == 0, err);
+        Assert.Contains("the same training as dense/ccl (evaluated every 1; every 2 kept): run takes its result", output);
+        (code, output, err) = Cli.Run("experiment", "run", sparse, "--smoke", "--experiments", Folder);
+        Assert.True(code == 0, err);
+        Assert.Contains("the same data and options, evaluated every 1 epoch: its evaluations every 2 epochs and the last kept", output);
+        Assert.Equal(0, Cli.Run("experiment", "run", trained, "--smoke", "--experiments", Folder, "--no-reuse").Code);
+
+        // The copy holds what training it with eval-every 2 gives: evaluations at 2, 4 and 5, and the same selections.
+        JsonElement Result(string spec) => JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "runs", spec + "-smoke", "results", "ccl.json"))).RootElement;
+        JsonElement copy = Result("sparse"), own = Result("trained");
+        Assert.Equal("dense/ccl", copy.GetProperty("reusedFrom").GetString());
+        Assert.Equal("2", copy.GetProperty("options").GetProperty("eval-every").GetString());
+        string[] Tests(JsonElement r) => [.. r.GetProperty("epochs").EnumerateArray().Select(e => e.GetProperty("test").GetRawText())];
+        Assert.Equal(Tests(own), Tests(copy));
+        Assert.Equal(3, Tests(copy).Count(t => t != "null"));
+        Assert.Equal(own.GetProperty("selections").GetRawText(), copy.GetProperty("selections").GetRawText());
+        Assert.Equal(5, Tests(Result("dense")).Count(t => t != "null"));     // the source is left as it was
+
+        // A multiple of the source's: reused. Evaluating more often than the source, at epochs it did not evaluate, or
+        // with early stopping (whose patience counts evaluations): trained.
+        (code, output, _) = Cli.Run("experiment", "run", Spec("name: every3\nbase: {epochs: 5, eval-every: 3}\ngrid:\n  loss: [ccl]\n"), "--smoke", "--experiments", Folder);
+        Assert.Equal(0, code);
+        Assert.Contains("the same training as dense/ccl", output);
+        string Patient(string name, int every) => Spec($"name: {name}\nbase: {{epochs: 5, eval-every: {every}, patience: 1, select-on: test}}\ngrid:\n  loss: [bpr]\n");
+        Assert.Equal(0, Cli.Run("experiment", "run", Spec("name: sparser\nbase: {epochs: 5, eval-every: 2, lr: 0.01}\ngrid:\n  loss: [ccl]\n"), "--smoke", "--experiments", Folder).Code);
+        Assert.Equal(0, Cli.Run("experiment", "run", Patient("patient1", 1), "--smoke", "--experiments", Folder).Code);
+        string[] trainedAnew =
+        [
+            Spec("name: odd\nbase: {epochs: 5, eval-every: 3, lr: 0.01}\ngrid:\n  loss: [ccl]\n"),
+            Spec("name: denser\nbase: {epochs: 5, eval-every: 1, lr: 0.01}\ngrid:\n  loss: [ccl]\n"),
+            Patient("patient2", 2),
+        ];
+        foreach (string path in trainedAnew)
+        {
+            (code, output, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder);
+            Assert.True(code == 0, err);
+            Assert.Contains(": train", output);
+            Assert.DoesNotContain("the same training", output);
+        }
+    }
+
+    [Fact]
+    public void Keeping_every_third_evaluation_selects_again_among_the_kept_ones()
+    {
+        JsonObject Metrics(double recall) => new() { ["recall@20"] = recall, ["ndcg@20"] = recall / 2 };
+        var epochs = new JsonArray([.. new[] { 0.30, 0.10, 0.20, 0.25, 0.15, 0.20, 0.05 }.Select((r, i) => (JsonNode)new JsonObject
+        {
+            ["epoch"] = i + 1,
+            ["test"] = Metrics(r),
+            ["validation"] = Metrics(1 - r),
+        })]);
+        JsonArray selections = ExperimentRunner.KeepEvaluations(epochs, 3);
+        Assert.Equal([3, 6, 7], epochs.Where(e => e!["test"] is not null).Select(e => (int)e!["epoch"]!));
+        Assert.All(epochs.Where(e => e!["test"] is null), e => Assert.Null(e!["validation"]));
+        Assert.Equal(["last", "best-validation", "best-test (test-selected: optimistic)"], selections.Select(s => (string)s!["selection"]!));
+        Assert.Equal([7, 7, 3], selections.Select(s => (int)s!["epoch"]!));       // epoch 1's 0.30 is gone; 3 ties 6, the first kept
+        Assert.Equal(0.20, (double)selections[2]!["test"]!["recall@20"]!);
     }
 
     [Fact]

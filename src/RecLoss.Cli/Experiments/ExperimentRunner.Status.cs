@@ -63,9 +63,11 @@ internal sealed partial class ExperimentRunner
                 measured[cell.Key] = ownSeconds;
             }
             bool running = IsRunning(cell);
-            // As run decides: a cell not started here takes another spec's identical training.
+            // As run decides: a cell not started here takes another spec's result of the same training.
             sources ??= ReuseSources();
-            string? same = !running && Reuse && !File.Exists(CheckpointPath(cell)) ? SameTraining(cell, sources)?.Name : null;
+            ReuseMatch? match = !running && Reuse && !File.Exists(CheckpointPath(cell)) ? SameTraining(cell, sources) : null;
+            string? same = match is null ? null
+                : match.Name + (match.KeepEvery is { } k ? $" (evaluated every {match.SourceEvery}; every {k} kept)" : "");
             rows.Add(same is not null ? (cell, "reuse", total, total)
                 : (cell, running ? "running" : done > 0 ? "stopped" : "left", done, total));
             if (same is not null)

@@ -159,7 +159,7 @@ internal sealed partial class ExperimentRunner
             {
                 CopyResult(cell, same);
                 reused++;
-                context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: the same training as {same.Name} (identical data and options): its result reused");
+                context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: the same training as {same.Name} ({same.How}): its result reused");
                 continue;
             }
             context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: train {string.Join(" ", TrainOptions(cell).Select(o => o.Value is null ? $"--{o.Key}" : $"--{o.Key} {o.Value}"))}");
@@ -175,74 +175,11 @@ internal sealed partial class ExperimentRunner
         return (ran, reused, busy, ExitCodes.Success);
     }
 
-    /// <summary>Whether a cell whose training another spec has already finished takes that result instead of training.</summary>
-    public bool Reuse { get; init; } = true;
-
-    /// <summary>A finished result of another spec that a cell may take: its file and name, and what it trained.</summary>
-    private sealed record ReuseSource(string File, string Name, bool Smoke, string? Data, string? DataPath, JsonObject Options, JsonObject Result);
-
-    /// <summary>The other specs' finished results that are their own training (not themselves reused): the published
-    /// ones in experiments/results/SPEC/, or with --smoke those in experiments/runs/SPEC-smoke/results/. Files that
-    /// are not readable cell results (a table, a file being written) are skipped.</summary>
-    private List<ReuseSource> ReuseSources()
-    {
-        string specs = Path.GetDirectoryName(Smoke ? RunsFolder : ResultsFolder)!;
-        IEnumerable<string> folders = !Directory.Exists(specs) ? []
-            : Directory.GetDirectories(specs).Select(d => Smoke ? Path.Combine(d, "results") : d);
-        var sources = new List<ReuseSource>();
-        foreach (string folder in folders.Where(Directory.Exists).Order(StringComparer.Ordinal))
-        {
-            if (Path.GetFullPath(folder) == Path.GetFullPath(ResultsFolder))
-            {
-                continue;
-            }
-            foreach (string file in Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal))
-            {
-                try
-                {
-                    if (JsonNode.Parse(File.ReadAllText(file)) is JsonObject r && r["options"] is JsonObject options
-                        && r["epochs"] is JsonArray && r["reusedFrom"] is null
-                        && r["smoke"] is JsonValue smoke && smoke.TryGetValue(out bool isSmoke) && r["grid"] is JsonObject grid)
-                    {
-                        sources.Add(new ReuseSource(file, $"{Text(r["spec"])}/{Text(r["cell"])}", isSmoke, Text(grid["data"]), Text(r["dataPath"]), options, r));
-                    }
-                }
-                catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or InvalidOperationException)
-                {
-                    // Not a readable cell result: not a source.
-                }
-            }
-        }
-        return sources;
-    }
-
-    /// <summary>The source that trained exactly this cell: the same smoke mode, the same data folder (its full path)
-    /// and the same train options, compared as written (so "1e-8" and "1e-08" differ: a miss trains, never a wrong
-    /// reuse).</summary>
-    private ReuseSource? SameTraining(Cell cell, IReadOnlyList<ReuseSource> sources)
-    {
-        var wanted = cell.Options.ToDictionary(o => o.Key, o => o.Value ?? "true", StringComparer.Ordinal);
-        string? dataPath = DataPath(cell);
-        return sources.FirstOrDefault(r => r.Smoke == Smoke && r.Data == cell.Data && r.DataPath == dataPath
-            && r.Options.Count == wanted.Count && wanted.All(w => Text(r.Options[w.Key]) == w.Value));
-    }
-
     /// <summary>The full path of the data folder a cell trains on; null for generated data.</summary>
     private string? DataPath(Cell cell) => DataFolder(cell) is { } folder ? Path.GetFullPath(folder) : null;
 
     /// <summary>A JSON string value as text; null for anything else.</summary>
     internal static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? text) ? text : null;
-
-    /// <summary>Writes a cell's result as a copy of another spec's result file, under this spec's and cell's names.</summary>
-    private void CopyResult(Cell cell, ReuseSource source)
-    {
-        var result = (JsonObject)JsonNode.Parse(File.ReadAllText(source.File))!;
-        result["spec"] = Spec.Name;
-        result["cell"] = cell.Key;
-        result["grid"] = GridJson(cell);
-        result["reusedFrom"] = source.Name;
-        SaveResult(cell, result);
-    }
 
     private static JsonObject GridJson(Cell cell) => new([.. cell.Grid.Select(g => new KeyValuePair<string, JsonNode?>(g.Key, g.Value))]);
 
