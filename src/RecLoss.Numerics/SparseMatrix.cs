@@ -147,19 +147,26 @@ public sealed class SparseMatrix
         a3.StoreUnsafe(ref t, 48);
     }
 
+    // Stored values ahead whose neighbour row is prefetched: 16 across row ends measured 10-25 % faster than 4 within
+    // the row on Yelp2018's LightGCN graph (an average row has 35 values, so 4 within it left each row's first reads
+    // unfetched; 2-core AMD EPYC, 2026-12-03).
+    private const int PrefetchAhead = 16;
+
     /// <summary>The common case: a 64-float row held in four 512-bit accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Row64(ReadOnlySpan<float> denseSpan, int first, int last, Span<float> target)
     {
         ref float dense = ref MemoryMarshal.GetReference(denseSpan);
         Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+        int[] columns = Columns;
         for (int p = first; p < last; p++)
         {
-            if (p + 4 < last)
+            // Across the row's end too: the rows are swept in order, so the next stored values are the next rows'.
+            if (p + PrefetchAhead < columns.Length)
             {
-                Prefetch.Row(denseSpan, Columns[p + 4] * 64, 64);
+                Prefetch.Row(denseSpan, columns[p + PrefetchAhead] * 64, 64);
             }
-            ref float row = ref Unsafe.Add(ref dense, Columns[p] * 64);
+            ref float row = ref Unsafe.Add(ref dense, columns[p] * 64);
             var w = Vector512.Create(Values[p]);
             a0 += w * Vector512.LoadUnsafe(ref row);
             a1 += w * Vector512.LoadUnsafe(ref row, 16);
