@@ -53,22 +53,56 @@ public static class SmallGemm
         }
     }
 
+    /// <summary>Two entries at a time, so that each B row loaded serves both; each c[e][j] sums k = 0..63 in order.</summary>
     private static void GatherTimes64(ReadOnlySpan<float> table, ReadOnlySpan<int> rows, ReadOnlySpan<float> b, Span<float> c, bool accumulate)
     {
         ref float t = ref MemoryMarshal.GetReference(table);
         ref float bRef = ref MemoryMarshal.GetReference(b);
         ref float cRef = ref MemoryMarshal.GetReference(c);
-        for (int e = 0; e < rows.Length; e++)
+        int e = 0;
+        for (; e + 1 < rows.Length; e += 2)
+        {
+            ref float a = ref Unsafe.Add(ref t, rows[e] * 64);
+            ref float a2 = ref Unsafe.Add(ref t, rows[e + 1] * 64);
+            ref float o = ref Unsafe.Add(ref cRef, e * 64);
+            ref float o2 = ref Unsafe.Add(ref o, 64);
+            Vector512<float> c0, c1, c2, c3, d0, d1, d2, d3;
+            if (accumulate)
+            {
+                (c0, c1, c2, c3) = Load64(ref o);
+                (d0, d1, d2, d3) = Load64(ref o2);
+            }
+            else
+            {
+                c0 = c1 = c2 = c3 = d0 = d1 = d2 = d3 = Vector512<float>.Zero;
+            }
+            for (int k = 0; k < 64; k++)
+            {
+                var ak = Vector512.Create(Unsafe.Add(ref a, k));
+                var a2k = Vector512.Create(Unsafe.Add(ref a2, k));
+                ref float bk = ref Unsafe.Add(ref bRef, k * 64);
+                Vector512<float> b0 = Vector512.LoadUnsafe(ref bk), b1 = Vector512.LoadUnsafe(ref bk, 16);
+                Vector512<float> b2 = Vector512.LoadUnsafe(ref bk, 32), b3 = Vector512.LoadUnsafe(ref bk, 48);
+                c0 += ak * b0;
+                c1 += ak * b1;
+                c2 += ak * b2;
+                c3 += ak * b3;
+                d0 += a2k * b0;
+                d1 += a2k * b1;
+                d2 += a2k * b2;
+                d3 += a2k * b3;
+            }
+            Store64(c0, c1, c2, c3, ref o);
+            Store64(d0, d1, d2, d3, ref o2);
+        }
+        for (; e < rows.Length; e++)
         {
             ref float a = ref Unsafe.Add(ref t, rows[e] * 64);
             ref float o = ref Unsafe.Add(ref cRef, e * 64);
             Vector512<float> c0, c1, c2, c3;
             if (accumulate)
             {
-                c0 = Vector512.LoadUnsafe(ref o);
-                c1 = Vector512.LoadUnsafe(ref o, 16);
-                c2 = Vector512.LoadUnsafe(ref o, 32);
-                c3 = Vector512.LoadUnsafe(ref o, 48);
+                (c0, c1, c2, c3) = Load64(ref o);
             }
             else
             {
@@ -83,45 +117,85 @@ public static class SmallGemm
                 c2 += ak * Vector512.LoadUnsafe(ref bk, 32);
                 c3 += ak * Vector512.LoadUnsafe(ref bk, 48);
             }
-            c0.StoreUnsafe(ref o);
-            c1.StoreUnsafe(ref o, 16);
-            c2.StoreUnsafe(ref o, 32);
-            c3.StoreUnsafe(ref o, 48);
+            Store64(c0, c1, c2, c3, ref o);
         }
     }
 
-    /// <summary>Eight rows of c at a time in 32 registers, each entry's y row loaded once per block.</summary>
+    /// <summary>
+    /// Eight rows of c, one 32-column half at a time, in 16 registers: each entry's half y row is loaded once per
+    /// pass and each c[i][j] adds x[e][i] y[e][j] for e in order. (Accumulators in a stackalloc'd span, as before
+    /// 2026-12-03, were loaded and stored at every entry: the stores bound the kernel.)
+    /// </summary>
     private static void AddOuterProducts64(ReadOnlySpan<float> x, ReadOnlySpan<float> table, ReadOnlySpan<int> rows, Span<float> c)
     {
         ref float t = ref MemoryMarshal.GetReference(table);
         ref float xRef = ref MemoryMarshal.GetReference(x);
         ref float cRef = ref MemoryMarshal.GetReference(c);
-        Span<Vector512<float>> acc = stackalloc Vector512<float>[32];
         for (int i0 = 0; i0 < 64; i0 += 8)
         {
-            for (int q = 0; q < 32; q++)
+            for (int h = 0; h < 64; h += 32)
             {
-                acc[q] = Vector512.LoadUnsafe(ref cRef, (nuint)((i0 + q / 4) * 64 + q % 4 * 16));
-            }
-            for (int e = 0; e < rows.Length; e++)
-            {
-                ref float y = ref Unsafe.Add(ref t, rows[e] * 64);
-                Vector512<float> y0 = Vector512.LoadUnsafe(ref y), y1 = Vector512.LoadUnsafe(ref y, 16);
-                Vector512<float> y2 = Vector512.LoadUnsafe(ref y, 32), y3 = Vector512.LoadUnsafe(ref y, 48);
-                ref float xe = ref Unsafe.Add(ref xRef, e * 64 + i0);
-                for (int r = 0; r < 8; r++)
+                ref float c0 = ref Unsafe.Add(ref cRef, i0 * 64 + h);
+                Vector512<float> p0 = Vector512.LoadUnsafe(ref c0), q0 = Vector512.LoadUnsafe(ref c0, 16);
+                Vector512<float> p1 = Vector512.LoadUnsafe(ref c0, 64), q1 = Vector512.LoadUnsafe(ref c0, 80);
+                Vector512<float> p2 = Vector512.LoadUnsafe(ref c0, 128), q2 = Vector512.LoadUnsafe(ref c0, 144);
+                Vector512<float> p3 = Vector512.LoadUnsafe(ref c0, 192), q3 = Vector512.LoadUnsafe(ref c0, 208);
+                Vector512<float> p4 = Vector512.LoadUnsafe(ref c0, 256), q4 = Vector512.LoadUnsafe(ref c0, 272);
+                Vector512<float> p5 = Vector512.LoadUnsafe(ref c0, 320), q5 = Vector512.LoadUnsafe(ref c0, 336);
+                Vector512<float> p6 = Vector512.LoadUnsafe(ref c0, 384), q6 = Vector512.LoadUnsafe(ref c0, 400);
+                Vector512<float> p7 = Vector512.LoadUnsafe(ref c0, 448), q7 = Vector512.LoadUnsafe(ref c0, 464);
+                for (int e = 0; e < rows.Length; e++)
                 {
-                    var s = Vector512.Create(Unsafe.Add(ref xe, r));
-                    acc[r * 4] += s * y0;
-                    acc[r * 4 + 1] += s * y1;
-                    acc[r * 4 + 2] += s * y2;
-                    acc[r * 4 + 3] += s * y3;
+                    ref float y = ref Unsafe.Add(ref t, rows[e] * 64 + h);
+                    Vector512<float> y0 = Vector512.LoadUnsafe(ref y), y1 = Vector512.LoadUnsafe(ref y, 16);
+                    ref float xe = ref Unsafe.Add(ref xRef, e * 64 + i0);
+                    var s = Vector512.Create(xe);
+                    p0 += s * y0;
+                    q0 += s * y1;
+                    s = Vector512.Create(Unsafe.Add(ref xe, 1));
+                    p1 += s * y0;
+                    q1 += s * y1;
+                    s = Vector512.Create(Unsafe.Add(ref xe, 2));
+                    p2 += s * y0;
+                    q2 += s * y1;
+                    s = Vector512.Create(Unsafe.Add(ref xe, 3));
+                    p3 += s * y0;
+                    q3 += s * y1;
+                    s = Vector512.Create(Unsafe.Add(ref xe, 4));
+                    p4 += s * y0;
+                    q4 += s * y1;
+                    s = Vector512.Create(Unsafe.Add(ref xe, 5));
+                    p5 += s * y0;
+                    q5 += s * y1;
+                    s = Vector512.Create(Unsafe.Add(ref xe, 6));
+                    p6 += s * y0;
+                    q6 += s * y1;
+                    s = Vector512.Create(Unsafe.Add(ref xe, 7));
+                    p7 += s * y0;
+                    q7 += s * y1;
                 }
-            }
-            for (int q = 0; q < 32; q++)
-            {
-                acc[q].StoreUnsafe(ref cRef, (nuint)((i0 + q / 4) * 64 + q % 4 * 16));
+                p0.StoreUnsafe(ref c0); q0.StoreUnsafe(ref c0, 16);
+                p1.StoreUnsafe(ref c0, 64); q1.StoreUnsafe(ref c0, 80);
+                p2.StoreUnsafe(ref c0, 128); q2.StoreUnsafe(ref c0, 144);
+                p3.StoreUnsafe(ref c0, 192); q3.StoreUnsafe(ref c0, 208);
+                p4.StoreUnsafe(ref c0, 256); q4.StoreUnsafe(ref c0, 272);
+                p5.StoreUnsafe(ref c0, 320); q5.StoreUnsafe(ref c0, 336);
+                p6.StoreUnsafe(ref c0, 384); q6.StoreUnsafe(ref c0, 400);
+                p7.StoreUnsafe(ref c0, 448); q7.StoreUnsafe(ref c0, 464);
             }
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>) Load64(ref float row) =>
+        (Vector512.LoadUnsafe(ref row), Vector512.LoadUnsafe(ref row, 16), Vector512.LoadUnsafe(ref row, 32), Vector512.LoadUnsafe(ref row, 48));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store64(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, ref float row)
+    {
+        a0.StoreUnsafe(ref row);
+        a1.StoreUnsafe(ref row, 16);
+        a2.StoreUnsafe(ref row, 32);
+        a3.StoreUnsafe(ref row, 48);
     }
 }
