@@ -76,6 +76,7 @@ internal static class SessionArguments
             Mixture = parts,
             Alpha = args.Double("popularity-alpha", d.Sampler.Alpha, 0, 10),
             FalseNegativeRatio = args.Double("false-negative-ratio", d.Sampler.FalseNegativeRatio, 0, 1),
+            FalseNegativeWeight = args.Has("false-negative-weight") ? args.Double("false-negative-weight", 1, 0, 1000) : null,
             HardCandidates = args.Int("hard-candidates", d.Sampler.HardCandidates, 1, Limits.MaxHardCandidates),
             Timing = timing,
         };
@@ -160,6 +161,10 @@ internal static class SessionArguments
         if (options.Trainer.ExcludePositives && !parts.Any(p => p.Kind is SamplerKind.Uniform or SamplerKind.Popularity))
         {
             throw new UsageException("--exclude-positives applies to uniform and popularity draws; in-batch and hard negatives already leave out the user's train items");
+        }
+        if (sampler.FalseNegativeWeight is not null && (options.Trainer.ExcludePositives || sampler.FalseNegativeRatio > 0 || !parts.All(p => p.Kind == SamplerKind.Uniform)))
+        {
+            throw new UsageException("--false-negative-weight reweights uniform draws (0 excludes the user's train items): it takes neither --exclude-positives, --false-negative-ratio nor a sampler other than uniform");
         }
         if (options.Trainer.ExcludePositives && sampler.FalseNegativeRatio > 0)
         {
@@ -296,6 +301,7 @@ internal static class SessionArguments
         return parts
             + (o.Trainer.ExcludePositives ? ", positives excluded" : "")
             + (s.FalseNegativeRatio > 0 ? string.Create(CultureInfo.InvariantCulture, $", false negatives {s.FalseNegativeRatio}") : "")
+            + (s.FalseNegativeWeight is { } w ? string.Create(CultureInfo.InvariantCulture, $", the user's train items weighted {w}") : "")
             + (s.Timing == NegativeDrawTiming.PerEpoch ? ", drawn once per epoch" : "");
     }
 
@@ -329,6 +335,7 @@ internal static class SessionArguments
         ["popularityAlpha"] = o.Sampler.Alpha,
         ["hardCandidates"] = o.Sampler.HardLayout(o.Trainer.Negatives).Candidates,
         ["falseNegativeRatio"] = o.Sampler.FalseNegativeRatio,
+        ["falseNegativeWeight"] = o.Sampler.FalseNegativeWeight,   // null when off: older checkpoints lack the key
         ["drawNegatives"] = o.Sampler.Timing == NegativeDrawTiming.PerEpoch ? "per-epoch" : "per-batch",
         ["patience"] = o.Patience,
         ["selectOn"] = o.SelectOn == SelectionSplit.Test ? "test (test-selected: optimistic)" : "validation",

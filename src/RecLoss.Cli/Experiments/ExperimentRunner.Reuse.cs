@@ -7,9 +7,12 @@ namespace RecLoss.Cli.Experiments;
 
 /// <summary>Taking another spec's finished result for a cell whose training it already is.</summary>
 /// <remarks>
-/// Evaluation changes no parameter and draws no random number, so a run evaluated every M epochs trained exactly what
-/// one evaluated every N = k M epochs trains: without early stopping (whose patience counts evaluations) such a cell
-/// takes the source's result with the evaluations it would not have made removed and its selections made again.
+/// Evaluation changes no parameter and draws no random number, so a run evaluated every M epochs trains what one
+/// evaluated every N = k M epochs trains: without early stopping (whose patience counts evaluations) such a cell takes
+/// the source's result with the evaluations it would not have made removed and its selections made again. One caveat:
+/// dense Adam's catch-up before an evaluation also refreshes the idle rows' L2 term of the clipping norm
+/// (<c>ReplayAdamOptimizer</c>), below 1e-15 of a clipped norm at the reference lambda, so a clip factor could in
+/// principle differ in its last bit; checkpoints, at the runner's own cadence, do the same to identical reuse.
 /// </remarks>
 internal sealed partial class ExperimentRunner
 {
@@ -138,13 +141,17 @@ internal sealed partial class ExperimentRunner
         var selections = new JsonArray { Selection("last", epochs[^1]!) };
         foreach ((string split, string label) in new[] { ("validation", "best-validation"), ("test", "best-test (test-selected: optimistic)") })
         {
-            JsonNode? best = epochs.Where(e => e![split] is JsonObject).MaxBy(e => (double)e![split]!["recall@20"]!);
+            JsonNode? best = epochs.Where(e => e![split] is JsonObject).MaxBy(e => Recall(e![split]!));
             if (best is not null)
             {
                 selections.Add(Selection(label, best));
             }
         }
         return selections;
+
+        // A metric the file does not hold as a number (no users to rank) never wins, as NaN never wins the trainer's.
+        static double Recall(JsonNode metrics) =>
+            metrics["recall@20"] is JsonValue v && v.TryGetValue(out double recall) && !double.IsNaN(recall) ? recall : double.NegativeInfinity;
 
         static JsonObject Selection(string label, JsonNode epoch) => new()
         {

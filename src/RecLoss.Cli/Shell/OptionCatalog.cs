@@ -65,7 +65,8 @@ internal static class OptionCatalog
         new("popularity-alpha", "X", Section.Sampling, "popularity sampler: probability proportional to train count^X, X in [0, 10] (default 1)"),
         new("hard-candidates", "M", Section.Sampling, $"hard sampler: uniform candidates scored per row, up to {Limits.MaxHardCandidates:N0} (default 4 per hard negative)"),
         new("draw-negatives", "per-batch|per-epoch", Section.Sampling, "when rows draw their negatives (default per-batch); per-epoch draws the whole epoch first, as the reference's loader (same negatives: one stream per row)"),
-        new("false-negative-ratio", "R", Section.Sampling, "noise: a share R in [0, 1] of each row's negatives are the user's own train items (BSL's r_noise; default 0)"),
+        new("false-negative-ratio", "R", Section.Sampling, "noise: a share R in [0, 1] of each row's negatives are the user's own train items (default 0)"),
+        new("false-negative-weight", "W", Section.Sampling, "noise: uniform negatives weight the user's own train items W against 1 for every other item (the BSL code's r_noise: 0 excludes them, 1 is plain uniform; in [0, 1000]; default off)"),
         new("noisy-positive-ratio", "R", Section.Sampling, "noise: add round(R n_u) random items user u never interacted with to its train items (BSL's positive noise), listed in noisy-positives.csv beside run.json; R in [0, 10]"),
     ];
 

@@ -3,13 +3,16 @@ using RecLoss.Numerics;
 
 namespace RecLoss.Core.Sampling;
 
-/// <summary>Negative noise for the BSL paper's robustness experiments: a share r_noise of each row's negatives are the
-/// user's own train items (false negatives).</summary>
+/// <summary>Negative noise: some of each row's negatives are the user's own train items (false negatives), either a
+/// fixed share of the row or, as the BSL paper's r_noise, by sampling weight.</summary>
 /// <remarks>
-/// The inner sampler fills the row, then the first m slots are replaced by uniform draws from the user's train row,
-/// with <c>m = floor(r N + U)</c>, U uniform in [0, 1): exactly r N on average and never more than one away from it.
-/// The BSL paper implements its r_noise the same way, "during negative sampling, where a certain portion of positive
-/// instances are sampled as negatives" (Sec. III-C). Users without train items keep the inner draws.
+/// Share r: the inner sampler fills the row, then the first m slots are replaced by uniform draws from the user's
+/// train row, with <c>m = floor(r N + U)</c>, U uniform in [0, 1): exactly r N on average, never more than one away.
+/// Weight w (<see cref="Weighted"/>; the BSL paper: "r_noise represents the ratio of the sampling probability of
+/// positive samples to that of negative samples", its code weighting the user's train items w and every other item 1):
+/// the inner sampler draws outside the user's items, and each slot independently becomes a uniform train item with
+/// probability <c>q = w n_u / (w n_u + I - n_u)</c> for a user with n_u of the I items. w = 1 is uniform over all items.
+/// Users without train items keep the inner draws.
 /// </remarks>
 public sealed class FalseNegativeSampler : IBatchNegativeSampler
 {
@@ -27,9 +30,21 @@ public sealed class FalseNegativeSampler : IBatchNegativeSampler
         Ratio = ratio;
     }
 
+    private FalseNegativeSampler(INegativeSampler inner, InteractionMatrix train, double? weight, double ratio)
+        : this(inner, train, ratio) => Weight = weight;
+
+    /// <summary>The user's train items weighted <paramref name="weight"/> against 1 for every other item; the inner
+    /// sampler must draw outside the user's items.</summary>
+    public static FalseNegativeSampler Weighted(INegativeSampler inner, InteractionMatrix train, double weight) =>
+        weight >= 0 && double.IsFinite(weight) ? new(inner, train, weight, 0)
+            : throw new ArgumentOutOfRangeException(nameof(weight), weight, $"The positive sampling weight must be finite and >= 0; got {weight}.");
+
     public double Ratio { get; }
 
-    public string Name => $"{_inner.Name}+false-negatives";
+    /// <summary>The sampling weight of the user's train items; null when a fixed share is replaced instead.</summary>
+    public double? Weight { get; }
+
+    public string Name => Weight is null ? $"{_inner.Name}+false-negatives" : $"{_inner.Name}+weighted-positives";
 
     public void BeginBatch(ReadOnlySpan<int> positives) => (_inner as IBatchNegativeSampler)?.BeginBatch(positives);
 
@@ -47,6 +62,23 @@ public sealed class FalseNegativeSampler : IBatchNegativeSampler
             _inner.Sample(ref rng, userIndex, destination);
         }
         ReadOnlySpan<int> own = _train.Row(userIndex);
+        if (Weight is { } weight)
+        {
+            if (own.IsEmpty)
+            {
+                return;
+            }
+            double heavy = weight * own.Length;
+            double q = heavy / (heavy + (_train.ItemCount - own.Length));
+            for (int k = 0; k < destination.Length; k++)
+            {
+                if (rng.NextDouble() < q)
+                {
+                    destination[k] = own[rng.NextInt(own.Length)];
+                }
+            }
+            return;
+        }
         int replaced = Math.Min(destination.Length, (int)Math.Floor(Ratio * destination.Length + rng.NextDouble()));
         if (own.IsEmpty)
         {

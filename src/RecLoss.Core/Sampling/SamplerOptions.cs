@@ -65,6 +65,10 @@ public sealed class SamplerOptions
     /// <summary>Share of each row's negatives replaced by the user's own train items (BSL's r_noise), in [0, 1].</summary>
     public double FalseNegativeRatio { get; init; }
 
+    /// <summary>The BSL code's r_noise: each drawn negative is one of the user's own train items with the probability
+    /// that weighting those items r and every other item 1 gives (0 excludes them, 1 is plain uniform); null: off.</summary>
+    public double? FalseNegativeWeight { get; init; }
+
     /// <summary>Hard negatives: candidates scored per row; 0 means four per hard negative.</summary>
     public int HardCandidates { get; init; }
 
@@ -159,6 +163,14 @@ public sealed class SamplerOptions
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The false-negative ratio must lie in [0, 1]; got {FalseNegativeRatio}."));
         }
+        if (FalseNegativeWeight is { } weight && !(weight >= 0 && weight <= 1000))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The positive sampling weight must lie in [0, 1000]; got {weight}."));
+        }
+        if (FalseNegativeWeight is not null && (FalseNegativeRatio > 0 || !parts.All(p => p.Kind == SamplerKind.Uniform)))
+        {
+            throw new ArgumentException("The positive sampling weight reweights uniform draws; it cannot be combined with a false-negative ratio or with other samplers.");
+        }
         if (HardCandidates < 0)
         {
             throw new ArgumentException($"The number of hard-negative candidates must be >= 0 (0: four per hard negative); got {HardCandidates}.");
@@ -195,7 +207,8 @@ public sealed class SamplerOptions
         {
             if (parts[p].Kind != SamplerKind.Hard && counts[p] > 0)
             {
-                drawn.Add((Single(parts[p].Kind, train, excludePositives), counts[p]));
+                // With a positive weight the uniform draws leave the user's items out and the weighting puts them back.
+                drawn.Add((Single(parts[p].Kind, train, excludePositives || FalseNegativeWeight is not null), counts[p]));
             }
         }
         int drawnCount = negatives - hardCount;
@@ -209,10 +222,14 @@ public sealed class SamplerOptions
         {
             drawnSampler = new FalseNegativeSampler(drawnSampler, train, FalseNegativeRatio);
         }
+        else if (FalseNegativeWeight is { } weight && weight > 0)
+        {
+            drawnSampler = FalseNegativeSampler.Weighted(drawnSampler, train, weight);
+        }
         INegativeSampler? candidateSampler = hardCount == 0 ? null : new UniformSampler(train.ItemCount, train);
         return new NegativeSampling(drawnSampler, drawnCount, hardCount, candidates, candidateSampler, Timing)
         {
-            NegativesFromBatch = FalseNegativeRatio == 0 && parts.All(p => p.Kind is SamplerKind.InBatch or SamplerKind.InBatchAll),
+            NegativesFromBatch = FalseNegativeRatio == 0 && FalseNegativeWeight is null && parts.All(p => p.Kind is SamplerKind.InBatch or SamplerKind.InBatchAll),
         };
     }
 

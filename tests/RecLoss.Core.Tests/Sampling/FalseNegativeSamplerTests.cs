@@ -43,4 +43,46 @@ public class FalseNegativeSamplerTests
     public void RatioOutsideUnitInterval_IsRejected() =>
         Assert.Contains("must lie in [0, 1]", Assert.Throws<ArgumentOutOfRangeException>(
             () => new FalseNegativeSampler(new UniformSampler(10), InteractionMatrix.FromPairs(1, 10, [0], [3], out _), 1.5)).Message);
+
+    // The BSL code's r_noise: a user's train items weighted w against 1 for the others, so a negative is one of them
+    // with probability w n_u / (w n_u + I - n_u); w = 1 is uniform over all items, w = 0 excludes them.
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.0)]
+    [InlineData(3.0)]
+    public void WeightedOwnItems_AreDrawnWithTheWeightedProbability(double weight)
+    {
+        Dataset data = SyntheticData.Generate(new SyntheticDataOptions { Users = 300, Items = 200, MeanInteractions = 20, Seed = 5 });
+        var options = new SamplerOptions { FalseNegativeWeight = weight };
+        INegativeSampler sampler = options.Create(data.Train, excludePositives: false, negatives: 50).Drawn;
+        var rng = new Xoshiro256(17);
+        var buffer = new int[50];
+        double expected = 0, drawnOwn = 0;
+        for (int round = 0; round < 20; round++)
+        {
+            for (int u = 0; u < data.UserCount; u++)
+            {
+                sampler.Sample(ref rng, u, buffer);
+                ReadOnlySpan<int> row = data.Train.Row(u);
+                foreach (int i in buffer)
+                {
+                    drawnOwn += row.BinarySearch(i) >= 0 ? 1 : 0;
+                }
+                expected += buffer.Length * weight * row.Length / (weight * row.Length + data.ItemCount - row.Length);
+            }
+        }
+        if (weight == 0)
+        {
+            Assert.Equal(0, drawnOwn);
+        }
+        else
+        {
+            Assert.InRange(drawnOwn / expected, 0.97, 1.03);    // some 30,000 (w 1) to 66,000 (w 3) own draws expected
+        }
+    }
+
+    [Fact]
+    public void WeightedOwnItems_NeedPlainUniformDraws() =>
+        Assert.Contains("cannot be combined", Assert.Throws<ArgumentException>(() => new SamplerOptions { FalseNegativeWeight = 2, FalseNegativeRatio = 0.1 }
+            .Create(InteractionMatrix.FromPairs(1, 10, [0], [3], out _), false, 4)).Message);
 }
