@@ -140,6 +140,8 @@ try "timestamps with a random split" stats --data "$D/ok.csv" --timestamp-column
 try "--split-seed with a temporal split" stats --data "$D/ok.csv" --split temporal --timestamp-column ts --split-seed 3
 try "--exclude-positives with hard negatives only" train --sampler hard --exclude-positives
 try "--exclude-positives with false negatives" train --exclude-positives --false-negative-ratio 0.5
+try "false-negative weight -1" train --false-negative-weight -1
+try "false-negative weight with popularity draws" train --false-negative-weight 2 --sampler popularity
 try "training option on stats" stats --data "$D/ok" --epochs 5
 # Split folders
 try "no such path" stats --data "$D/missing"

@@ -37,7 +37,7 @@ public sealed class FalseNegativeSampler : IBatchNegativeSampler
     /// sampler must draw outside the user's items.</summary>
     public static FalseNegativeSampler Weighted(INegativeSampler inner, InteractionMatrix train, double weight) =>
         weight >= 0 && double.IsFinite(weight) ? new(inner, train, weight, 0)
-            : throw new ArgumentOutOfRangeException(nameof(weight), weight, $"The positive sampling weight must be finite and >= 0; got {weight}.");
+            : throw new ArgumentOutOfRangeException(nameof(weight), weight, $"The false-negative weight must be finite and >= 0; got {weight}.");
 
     public double Ratio { get; }
 

@@ -165,11 +165,11 @@ public sealed class SamplerOptions
         }
         if (FalseNegativeWeight is { } weight && !(weight >= 0 && weight <= 1000))
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The positive sampling weight must lie in [0, 1000]; got {weight}."));
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The false-negative weight must lie in [0, 1000]; got {weight}."));
         }
         if (FalseNegativeWeight is not null && (FalseNegativeRatio > 0 || !parts.All(p => p.Kind == SamplerKind.Uniform)))
         {
-            throw new ArgumentException("The positive sampling weight reweights uniform draws; it cannot be combined with a false-negative ratio or with other samplers.");
+            throw new ArgumentException("The false-negative weight reweights uniform draws; it cannot be combined with a false-negative ratio or with other samplers.");
         }
         if (HardCandidates < 0)
         {
