@@ -27,6 +27,11 @@ public class EpochTimesTests
         Assert.Equal(10.0, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "sl")))!.Value, 9);
         // No finished MML cell: every loss of the data set, each scaled, averaged.
         Assert.Equal((5 + 10) / 2.0 * 1.5, times.SecondsPerEpoch(false, Cell("yelp2018", ("negatives", "200")))!.Value, 9);
+        // A finished cell at the same negatives times it alone, unscaled: the others' scaling misses fixed costs.
+        times.Add(smoke: false, "yelp2018", Result("""{"loss": "ccl", "negatives": "800"}""", 30));
+        Assert.Equal(30.0, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "ccl"), ("negatives", "800")))!.Value, 9);
+        Assert.Equal(5.0, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "ccl"), ("negatives", "100")))!.Value, 9);
+        Assert.Equal((5 * 500 / 200.0 + 30 * 500 / 900.0) / 2, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "ccl"), ("negatives", "400")))!.Value, 9);
         // Another encoder, data set or smoke mode: nothing alike.
         Assert.Null(times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "ccl"), ("encoder", "simplex"))));
         Assert.Null(times.SecondsPerEpoch(false, Cell("ml-100k", ("loss", "ccl"))));

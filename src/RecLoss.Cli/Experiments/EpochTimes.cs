@@ -6,9 +6,11 @@ namespace RecLoss.Cli.Experiments;
 
 /// <summary>
 /// Seconds per epoch of a cell still to train, from the finished cells most like it: the same data set and encoder,
-/// the same loss when one has finished (any loss otherwise), scaled by the number of negatives. An epoch's cost grows
-/// with the negatives: (n + 100) / (n' + 100) puts Yelp2018's CCL and SL epochs at 800 negatives within 25 % of
-/// their measured ones from the 100-negative cells, where one mean over every cell was 2-5x short.
+/// the same loss when one has finished (any loss otherwise), the same number of negatives when one has finished
+/// (scaled by the negatives otherwise). An epoch's cost grows with the negatives: (n + 100) / (n' + 100) puts
+/// Yelp2018's CCL and SL epochs at 800 negatives within 25 % of their measured ones from the 100-negative cells,
+/// where one mean over every cell was 2-5x short; but averaged with cells at 10-50 negatives it put bsl-noise's
+/// 800-negative SL and BSL cells at 90 s per epoch where the finished 800-negative ones took 50-57 s.
 /// </summary>
 internal sealed class EpochTimes
 {
@@ -46,6 +48,8 @@ internal sealed class EpochTimes
         List<Timed> basis = sameLoss.Count > 0 ? sameLoss : alike;
         List<Timed> sameThreads = [.. basis.Where(t => threads is not null && t.Threads == threads)];
         basis = sameThreads.Count > 0 ? sameThreads : basis;
+        List<Timed> sameNegatives = [.. basis.Where(t => t.Negatives == wanted.Negatives)];
+        basis = sameNegatives.Count > 0 ? sameNegatives : basis;
         // Each cell counts once: the mean of its epochs kept (weighted by their number), scaled to the cell's negatives.
         return basis.Count == 0 ? null
             : basis.GroupBy(t => t.Cell).Average(c => c.Sum(t => t.Seconds * t.Epochs) / c.Sum(t => t.Epochs) * (wanted.Negatives + 100.0) / (c.First().Negatives + 100.0));
