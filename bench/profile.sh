@@ -3,7 +3,8 @@
 #   bash bench/profile.sh [SECONDS] -- BENCH OPTIONS
 #   bash bench/profile.sh 25 -- --data ../shared/data/yelp2018 --loss bsl --negatives 800 --epochs 2 --skip-machine
 # Samples the bench process with Linux perf (apt-get install linux-perf) for SECONDS (default 25) after 15 s of data
-# loading and warm-up. The runtime writes a perf map for its JIT code (DOTNET_PerfMapEnabled=1); write-xor-execute is
+# loading and warm-up. Give the bench enough --epochs to outlast those 15 + SECONDS: perf ends the script when the
+# sampled process exits first (it prints "Terminated" and no table). The runtime writes a perf map for its JIT code (DOTNET_PerfMapEnabled=1); write-xor-execute is
 # off (DOTNET_EnableWriteXorExecute=0) so the code runs from the addresses the map names. Shares are relative within
 # one run, so they survive this VM's drift better than seconds do; compare two binaries by both.
 set -euo pipefail
