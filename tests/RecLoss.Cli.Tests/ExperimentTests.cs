@@ -488,7 +488,7 @@ public class ExperimentTests : WithTempFolder
         Assert.Contains("<table>", html);
         string[] figures = [.. Directory.GetFiles(Path.Combine(report, "figures"), "*.svg").Select(Path.GetFileNameWithoutExtension).Order()!];
         // learning curves, Recall@20 against negatives, against noisy negatives and noisy positives
-        Assert.Equal(["rep-generated-curves", "rep-generated-negatives", "rep-neg-noise", "rep-pos-noise"], figures);
+        Assert.Equal(["rep-generated-curves", "rep-generated-neg-noise", "rep-generated-negatives", "rep-generated-pos-noise"], figures);
         Assert.Equal(figures.Length, html.Split("<figure>").Length - 1);
         Assert.Equal(figures.Length, html.Split("<svg").Length - 1);
         Assert.All(figures, f => Assert.True(new FileInfo(Path.Combine(report, "figures", f + ".png")).Length > 1000));

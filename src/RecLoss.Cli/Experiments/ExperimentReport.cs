@@ -59,20 +59,24 @@ internal static class ExperimentReport
             }
             if (runner.Spec.GridKeys.Contains("@noise"))
             {
-                foreach (string kind in new[] { "neg", "pos" })
+                // Noisy negatives as a sampling weight of the user's own items (the BSL code's r_noise): none is weight 1.
+                bool weighted = runner.Cells.Any(c => c.Grid.GetValueOrDefault("@noise", "").StartsWith("neg", StringComparison.Ordinal)
+                    && c.Options.ContainsKey("false-negative-weight"));
+                foreach (IGrouping<string, TableRow> data in rows.GroupBy(r => r.Grid.GetValueOrDefault("data", "generated")))
                 {
-                    // Values "none" and KIND + a ratio, e.g. neg0.2; others are left out of these two figures.
-                    var noisy = rows.Where(r => r.Grid["@noise"] == "none" || r.Grid["@noise"].StartsWith(kind, StringComparison.Ordinal)
-                        && double.TryParse(r.Grid["@noise"][3..], CultureInfo.InvariantCulture, out _)).ToList();
-                    // Noisy negatives as a sampling weight of the user's own items (the BSL code's r_noise): none is weight 1.
-                    bool weighted = kind == "neg" && runner.Cells.Any(c => c.Grid.GetValueOrDefault("@noise", "").StartsWith(kind, StringComparison.Ordinal)
-                        && c.Options.ContainsKey("false-negative-weight"));
-                    double none = weighted ? 1 : 0;
-                    string axis = kind == "pos" ? "noisy positives per true positive"
-                        : weighted ? "sampling weight of the user's own items (1: uniform)" : "share of negatives that are the user's own items";
-                    html.AppendLine(Figure(Against(noisy, "@noise", r => r.Grid["@noise"] == "none" ? none : double.Parse(r.Grid["@noise"][3..], CultureInfo.InvariantCulture),
-                        axis, log: false),
-                        figures, $"{runner.Spec.Name}-{kind}-noise", $"{runner.Spec.Name}: last-epoch Recall@20 against {(kind == "neg" ? "noisy negatives" : "noisy positives")}"));
+                    foreach (string kind in new[] { "neg", "pos" })
+                    {
+                        // Values "none" and KIND + a ratio, e.g. neg0.2; others are left out of these two figures.
+                        var noisy = data.Where(r => r.Grid["@noise"] == "none" || r.Grid["@noise"].StartsWith(kind, StringComparison.Ordinal)
+                            && double.TryParse(r.Grid["@noise"][3..], CultureInfo.InvariantCulture, out _)).ToList();
+                        double none = kind == "neg" && weighted ? 1 : 0;
+                        string axis = kind == "pos" ? "noisy positives per true positive"
+                            : weighted ? "sampling weight of the user's own items (1: uniform)" : "share of negatives that are the user's own items";
+                        html.AppendLine(Figure(Against(noisy, "@noise", r => r.Grid["@noise"] == "none" ? none : double.Parse(r.Grid["@noise"][3..], CultureInfo.InvariantCulture),
+                            axis, log: false),
+                            figures, $"{runner.Spec.Name}-{FileName(data.Key)}-{kind}-noise",
+                            $"{runner.Spec.Name}, {data.Key}: last-epoch Recall@20 against {(kind == "neg" ? "noisy negatives" : "noisy positives")}"));
+                    }
                 }
             }
         }
