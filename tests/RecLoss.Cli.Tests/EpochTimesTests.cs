@@ -60,6 +60,19 @@ public class EpochTimesTests
     }
 
     [Fact]
+    public void The_same_negatives_on_other_threads_time_a_cell_before_other_negatives_on_its_threads()
+    {
+        var times = new EpochTimes();
+        times.Add(false, "yelp2018", Segmented("""{"loss": "sl", "negatives": "800"}""", [(1, 2)], 30, 30));
+        times.Add(false, "yelp2018", Segmented("""{"loss": "sl", "negatives": "10"}""", [(1, 1)], 11, 11));
+        times.Add(false, "yelp2018", Segmented("""{"loss": "sl", "negatives": "800"}""", [(1, 1)], 50, 50));
+        Cell cell = Cell("yelp2018", ("loss", "sl"), ("negatives", "800"));
+        Assert.Equal(50.0, times.SecondsPerEpoch(false, cell, threads: 1)!.Value, 9);   // both match
+        Assert.Equal(30.0, times.SecondsPerEpoch(false, cell, threads: 2)!.Value, 9);
+        Assert.Equal(40.0, times.SecondsPerEpoch(false, cell, threads: 4)!.Value, 9);   // no thread match: both 800s
+    }
+
+    [Fact]
     public void Epochs_trained_on_the_runners_thread_count_time_a_cell_when_there_are_some()
     {
         var times = new EpochTimes();

@@ -108,8 +108,8 @@ internal sealed partial class ExperimentRunner
         string wallClock = runners < 2 ? ""
             : string.Create(CultureInfo.InvariantCulture, $"; with the {runners} runners training now side by side, about {Days(Math.Max(seconds / runners, longest))} of wall-clock");
         string basis = runnerThreads is { } t
-            ? $"the others at that of the finished cells alike (data set, encoder, loss; trained on {t} thread{(t == 1 ? "" : "s")} like the live runners, where some were) scaled by their negatives"
-            : "the others at that of the finished cells alike (data set, encoder, loss) scaled by their negatives";
+            ? $"the others at that of the finished cells alike (data set, encoder, loss; trained on {t} thread{(t == 1 ? "" : "s")} like the live runners, where some were), at the same negatives where some finished, else scaled by the negatives"
+            : "the others at that of the finished cells alike (data set, encoder, loss), at the same negatives where some finished, else scaled by the negatives";
         return epochsLeft == 0 ? "nothing left to run"
             : untimed == epochsLeft ? string.Create(CultureInfo.InvariantCulture, $"{epochsLeft:N0} epochs left (no finished cell on the same data set and encoder yet to time them)")
             : string.Create(CultureInfo.InvariantCulture, $"{epochsLeft:N0} epochs left: about {Days(seconds)} (d.hh:mm) one cell at a time")

@@ -62,7 +62,8 @@ public sealed class SamplerOptions
     /// <summary>The popularity exponent (popularity sampler only), in [0, 10].</summary>
     public double Alpha { get; init; } = 1;
 
-    /// <summary>Share of each row's negatives replaced by the user's own train items (BSL's r_noise), in [0, 1].</summary>
+    /// <summary>Share of each row's negatives replaced by the user's own train items, in [0, 1] (a fixed share per row;
+    /// the BSL code's r_noise is <see cref="FalseNegativeWeight"/>).</summary>
     public double FalseNegativeRatio { get; init; }
 
     /// <summary>The BSL code's r_noise: each drawn negative is one of the user's own train items with the probability
@@ -207,8 +208,15 @@ public sealed class SamplerOptions
         {
             if (parts[p].Kind != SamplerKind.Hard && counts[p] > 0)
             {
-                // With a positive weight the uniform draws leave the user's items out and the weighting puts them back.
-                drawn.Add((Single(parts[p].Kind, train, excludePositives || FalseNegativeWeight is not null), counts[p]));
+                // With a false-negative weight the uniform draws leave the user's items out and the weighting puts them back.
+                try
+                {
+                    drawn.Add((Single(parts[p].Kind, train, excludePositives || FalseNegativeWeight is not null), counts[p]));
+                }
+                catch (NoNegativeException e) when (FalseNegativeWeight is not null && !excludePositives)
+                {
+                    throw new NoNegativeException(e.UserIndex, $"interacted with all {train.ItemCount} items, so the uniform part of a --false-negative-weight draw (items outside the user's own) has nothing to draw from");
+                }
             }
         }
         int drawnCount = negatives - hardCount;

@@ -82,6 +82,22 @@ public class FalseNegativeSamplerTests
     }
 
     [Fact]
+    public void WeightZero_DrawsWhatExcludingPositivesDraws()
+    {
+        Dataset data = SyntheticData.Generate(new SyntheticDataOptions { Users = 50, Items = 80, MeanInteractions = 10, Seed = 6 });
+        INegativeSampler weighted = new SamplerOptions { FalseNegativeWeight = 0 }.Create(data.Train, false, 20).Drawn;
+        INegativeSampler excluding = new SamplerOptions().Create(data.Train, true, 20).Drawn;
+        var (a, b) = (new Xoshiro256(3), new Xoshiro256(3));
+        int[] x = new int[20], y = new int[20];
+        for (int u = 0; u < data.UserCount; u++)
+        {
+            weighted.Sample(ref a, u, x);
+            excluding.Sample(ref b, u, y);
+            Assert.Equal(y, x);
+        }
+    }
+
+    [Fact]
     public void WeightedOwnItems_NeedPlainUniformDraws() =>
         Assert.Contains("cannot be combined", Assert.Throws<ArgumentException>(() => new SamplerOptions { FalseNegativeWeight = 2, FalseNegativeRatio = 0.1 }
             .Create(InteractionMatrix.FromPairs(1, 10, [0], [3], out _), false, 4)).Message);
