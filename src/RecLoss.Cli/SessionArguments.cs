@@ -162,9 +162,10 @@ internal static class SessionArguments
         {
             throw new UsageException("--exclude-positives applies to uniform and popularity draws; in-batch and hard negatives already leave out the user's train items");
         }
-        if (sampler.FalseNegativeWeight is not null && (options.Trainer.ExcludePositives || sampler.FalseNegativeRatio > 0 || !parts.All(p => p.Kind == SamplerKind.Uniform)))
+        // The ratio and other samplers are refused by the sampler options' own validation above.
+        if (sampler.FalseNegativeWeight is not null && options.Trainer.ExcludePositives)
         {
-            throw new UsageException("--false-negative-weight reweights uniform draws (0 excludes the user's train items): it takes neither --exclude-positives, --false-negative-ratio nor a sampler other than uniform");
+            throw new UsageException("--false-negative-weight reweights uniform draws (0 excludes the user's train items): it does not take --exclude-positives");
         }
         if (options.Trainer.ExcludePositives && sampler.FalseNegativeRatio > 0)
         {
