@@ -1,0 +1,41 @@
+namespace RecLoss.Cli.Tests;
+
+/// <summary>`recloss report`: the tables and figures of finished cells.</summary>
+public partial class ExperimentTests
+{
+    [Fact]
+    public void Noisy_negatives_as_a_sampling_weight_are_drawn_against_the_weight()
+    {
+        string path = Spec("name: weighted\nbase: {epochs: 1}\ngrid:\n  loss: [bpr]\n  \"@noise\": [none, neg0, neg3]\nper:\n  - {when: {\"@noise\": neg0}, set: {false-negative-weight: 0}}\n  - {when: {\"@noise\": neg3}, set: {false-negative-weight: 3}}\n");
+        Assert.Equal(0, Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder).Code);
+        string report = Path.Combine(Folder, "report");
+        var (code, _, err) = Cli.Run("report", path, "--smoke", "--experiments", Folder, "--out", report);
+        Assert.True(code == 0, err);
+        string svg = File.ReadAllText(Path.Combine(report, "figures", "weighted-generated-neg-noise.svg"));
+        Assert.Contains("sampling weight of the user", svg);        // a weighted spec's axis (the apostrophe is escaped)
+        Assert.DoesNotContain("share of negatives", svg);
+        Assert.Contains("noisy positives per true positive", File.ReadAllText(Path.Combine(report, "figures", "weighted-generated-pos-noise.svg")));
+    }
+
+    [Fact]
+    public void The_report_holds_a_table_and_the_figures_of_every_spec_as_inline_svg_and_files()
+    {
+        string path = Spec("name: rep\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [mml, ccl]\n  negatives: [5, 10]\n  \"@noise\": [none, neg0.2, pos0.1]\nper:\n  - {when: {\"@noise\": neg0.2}, set: {false-negative-ratio: 0.2}}\n  - {when: {\"@noise\": pos0.1}, set: {noisy-positive-ratio: 0.1}}\npublished:\n  - {when: {loss: ccl, negatives: \"10\", \"@noise\": none}, recall: 0.05, ndcg: 0.04, source: paper}\n");
+        Assert.Equal(0, Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder).Code);
+        string report = Path.Combine(Folder, "report");
+        var (code, output, err) = Cli.Run("report", path, "--smoke", "--experiments", Folder, "--out", report);
+        Assert.True(code == 0, err);
+        Assert.Contains("12 finished cells", output);
+        string html = File.ReadAllText(Path.Combine(report, "index.html"));
+        Assert.Contains("<table>", html);
+        string[] figures = [.. Directory.GetFiles(Path.Combine(report, "figures"), "*.svg").Select(Path.GetFileNameWithoutExtension).Order()!];
+        // learning curves, Recall@20 against negatives, against noisy negatives and noisy positives
+        Assert.Equal(["rep-generated-curves", "rep-generated-neg-noise", "rep-generated-negatives", "rep-generated-pos-noise"], figures);
+        Assert.Equal(figures.Length, html.Split("<figure>").Length - 1);
+        Assert.Equal(figures.Length, html.Split("<svg").Length - 1);
+        Assert.All(figures, f => Assert.True(new FileInfo(Path.Combine(report, "figures", f + ".png")).Length > 1000));
+        // The published figure is drawn beside its measured point, in the negatives figure only.
+        Assert.Contains("ccl none: published", File.ReadAllText(Path.Combine(report, "figures", "rep-generated-negatives.svg")));
+        Assert.DoesNotContain("published", File.ReadAllText(Path.Combine(report, "figures", "rep-generated-curves.svg")));
+    }
+}
