@@ -3,14 +3,21 @@ namespace RecLoss.Cli.Tests;
 /// <summary>`recloss report`: the tables and figures of finished cells.</summary>
 public partial class ExperimentTests
 {
-    [Fact]
-    public void Noisy_negatives_as_a_sampling_weight_are_drawn_against_the_weight()
+    /// <summary>Runs the spec's smoke cells, then the report of them; returns the report folder and its output.</summary>
+    private (string Report, string Output) SmokeReport(string path)
     {
-        string path = Spec("name: weighted\nbase: {epochs: 1}\ngrid:\n  loss: [bpr]\n  \"@noise\": [none, neg0, neg3]\nper:\n  - {when: {\"@noise\": neg0}, set: {false-negative-weight: 0}}\n  - {when: {\"@noise\": neg3}, set: {false-negative-weight: 3}}\n");
         Assert.Equal(0, Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder).Code);
         string report = Path.Combine(Folder, "report");
-        var (code, _, err) = Cli.Run("report", path, "--smoke", "--experiments", Folder, "--out", report);
+        var (code, output, err) = Cli.Run("report", path, "--smoke", "--experiments", Folder, "--out", report);
         Assert.True(code == 0, err);
+        return (report, output);
+    }
+
+    [Fact]
+    public void A_weighted_noise_spec_is_plotted_against_the_sampling_weight()
+    {
+        string path = Spec("name: weighted\nbase: {epochs: 1}\ngrid:\n  loss: [bpr]\n  \"@noise\": [none, neg0, neg3]\nper:\n  - {when: {\"@noise\": neg0}, set: {false-negative-weight: 0}}\n  - {when: {\"@noise\": neg3}, set: {false-negative-weight: 3}}\n");
+        (string report, _) = SmokeReport(path);
         string svg = File.ReadAllText(Path.Combine(report, "figures", "weighted-generated-neg-noise.svg"));
         Assert.Contains("sampling weight of the user", svg);        // a weighted spec's axis (the apostrophe is escaped)
         Assert.DoesNotContain("share of negatives", svg);
@@ -21,10 +28,7 @@ public partial class ExperimentTests
     public void The_report_holds_a_table_and_the_figures_of_every_spec_as_inline_svg_and_files()
     {
         string path = Spec("name: rep\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [mml, ccl]\n  negatives: [5, 10]\n  \"@noise\": [none, neg0.2, pos0.1]\nper:\n  - {when: {\"@noise\": neg0.2}, set: {false-negative-ratio: 0.2}}\n  - {when: {\"@noise\": pos0.1}, set: {noisy-positive-ratio: 0.1}}\npublished:\n  - {when: {loss: ccl, negatives: \"10\", \"@noise\": none}, recall: 0.05, ndcg: 0.04, source: paper}\n");
-        Assert.Equal(0, Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder).Code);
-        string report = Path.Combine(Folder, "report");
-        var (code, output, err) = Cli.Run("report", path, "--smoke", "--experiments", Folder, "--out", report);
-        Assert.True(code == 0, err);
+        (string report, string output) = SmokeReport(path);
         Assert.Contains("12 finished cells", output);
         string html = File.ReadAllText(Path.Combine(report, "index.html"));
         Assert.Contains("<table>", html);
