@@ -32,6 +32,7 @@ public partial class ExperimentTests
         Assert.Contains("12 finished cells", output);
         string html = File.ReadAllText(Path.Combine(report, "index.html"));
         Assert.Contains("<table>", html);
+        Assert.Contains("<li><a href=\"#rep\">rep</a>: 12 of 12 cells finished.", html);   // the contents line
         string[] figures = [.. Directory.GetFiles(Path.Combine(report, "figures"), "*.svg").Select(Path.GetFileNameWithoutExtension).Order()!];
         // learning curves, Recall@20 against negatives, against noisy negatives and noisy positives
         Assert.Equal(["rep-generated-curves", "rep-generated-neg-noise", "rep-generated-negatives", "rep-generated-pos-noise"], figures);

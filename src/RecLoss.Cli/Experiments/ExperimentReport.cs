@@ -28,9 +28,19 @@ internal static class ExperimentReport
         html.AppendLine("body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;font-size:13px;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}figure{display:inline-block;margin:0 1em 1em 0}figcaption{font-size:13px;color:#444}.note{color:#555;font-size:14px}");
         html.AppendLine("</style></head><body><h1>RecLoss experiments</h1>");
         html.AppendLine(Invariant($"<p class=\"note\">Generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC by <code>recloss report</code> from the result files of the finished cells. Recall@20 / NDCG@20 on the test split: <b>last</b> epoch, <b>best-validation</b> epoch where a validation split was used, and the <b>test-selected</b> epoch (optimistic: the epoch chosen on the test split, as the papers report).</p>"));
-        foreach (ExperimentRunner runner in runners)
+        List<(Cell Cell, JsonNode Result)>[] finished = [.. runners.Select(r => r.FinishedResults())];
+        // Contents: every spec, how far it is, a link to its section.
+        html.AppendLine("<ul class=\"note\">");
+        for (int k = 0; k < runners.Count; k++)
         {
-            List<(Cell Cell, JsonNode Result)> results = runner.FinishedResults();
+            ExperimentSpec spec = runners[k].Spec;
+            html.AppendLine($"<li><a href=\"#{spec.Name}\">{Encode(spec.Name)}</a>: {finished[k].Count} of {runners[k].Cells.Count} cells finished. {Encode(spec.Description)}</li>");
+        }
+        html.AppendLine("</ul>");
+        for (int k = 0; k < runners.Count; k++)
+        {
+            ExperimentRunner runner = runners[k];
+            List<(Cell Cell, JsonNode Result)> results = finished[k];
             List<TableRow> rows = ExperimentTables.Rows(runner, results);
             html.AppendLine($"<h2 id=\"{runner.Spec.Name}\">{Encode(runner.Spec.Name)}</h2><p>{Encode(runner.Spec.Description)}</p>");
             html.AppendLine($"<p class=\"note\">{results.Count} of {runner.Cells.Count} cells finished (spec <code>{Encode(runner.Spec.Path)}</code>).</p>");
