@@ -43,4 +43,26 @@ public partial class ExperimentTests
         Assert.Contains("ccl none: published", File.ReadAllText(Path.Combine(report, "figures", "rep-generated-negatives.svg")));
         Assert.DoesNotContain("published", File.ReadAllText(Path.Combine(report, "figures", "rep-generated-curves.svg")));
     }
+
+    [Fact]
+    public void Without_specs_named_the_report_places_them_by_their_order_key_then_by_file_name()
+    {
+        // File names a < b < c; the order keys put c first, then a; b has none and comes last.
+        File.WriteAllText(Path.Combine(Folder, "a.yaml"), "name: alpha\norder: 2\ngrid: {loss: [mml]}\n");
+        File.WriteAllText(Path.Combine(Folder, "b.yaml"), "name: beta\ngrid: {loss: [mml]}\n");
+        File.WriteAllText(Path.Combine(Folder, "c.yaml"), "name: gamma\norder: 1\ngrid: {loss: [mml]}\n");
+        string report = Path.Combine(Folder, "report");
+        var (code, _, err) = Cli.Run("report", "--smoke", "--experiments", Folder, "--out", report);
+        Assert.True(code == 0, err);
+        string html = File.ReadAllText(Path.Combine(report, "index.html"));
+        int[] at = [.. new[] { "gamma", "alpha", "beta" }.Select(n => html.IndexOf($"<li><a href=\"#{n}\">", StringComparison.Ordinal))];
+        Assert.All(at, i => Assert.True(i >= 0));
+        Assert.True(at[0] < at[1] && at[1] < at[2], $"contents positions {string.Join(", ", at)}");
+
+        // Specs named on the command line keep the order given.
+        (code, _, err) = Cli.Run("report", Path.Combine(Folder, "b.yaml"), Path.Combine(Folder, "c.yaml"), "--smoke", "--experiments", Folder, "--out", report);
+        Assert.True(code == 0, err);
+        html = File.ReadAllText(Path.Combine(report, "index.html"));
+        Assert.True(html.IndexOf("href=\"#beta\"", StringComparison.Ordinal) < html.IndexOf("href=\"#gamma\"", StringComparison.Ordinal));
+    }
 }

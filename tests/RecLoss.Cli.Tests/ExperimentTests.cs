@@ -82,6 +82,7 @@ public partial class ExperimentTests : WithTempFolder
     [InlineData("name: x\ngrid: [a, b]\n", 2, "expected a mapping")]
     [InlineData("name: x\ngrid: {loss: [mml\n", 3, "not valid YAML")]
     [InlineData("name: x\ngrid: {loss: [mml, mml]}\n", 1, "2 cells are named 'mml'")]
+    [InlineData("name: x\norder: -1\ngrid: {loss: [mml]}\n", 2, "order '-1' must be a whole number")]
     public void A_bad_spec_names_the_file_line_and_problem(string yaml, int line, string problem)
     {
         string path = Spec(yaml);

@@ -6,7 +6,7 @@ namespace RecLoss.Cli.Commands;
 internal static class ReportCommand
 {
     public static Verb Verb => new("report", "recloss report [SPEC ...] [--out DIR]", "an HTML report of the experiments' finished cells, with figures",
-        "Without SPEC, every experiments/*.yaml. Writes DIR/index.html (self-contained: tables and inline SVG figures) and DIR/figures/*.svg and *.png: learning curves, Recall@20 against the number of negatives, against noise.",
+        "Without SPEC, every experiments/*.yaml, in the order of their order: keys (then by file name); with SPECs, in the order given. Writes DIR/index.html (self-contained: tables and inline SVG figures) and DIR/figures/*.svg and *.png: learning curves, Recall@20 against the number of negatives, against noise.",
         [new("out", "DIR", Section.Output, "the report folder (default experiments/report)"),
          new("smoke", null, Section.Query, "report the specs' smoke runs instead"),
          new("experiments", "DIR", Section.Query, "the folder holding runs/ and results/ (default experiments)")],
@@ -27,7 +27,12 @@ internal static class ReportCommand
         {
             throw new UsageException($"report: '{spec}' is not a file (expected a YAML spec)");
         }
-        var runners = specs.Select(s => new ExperimentRunner(ExperimentSpec.Load(s), smoke, "", root, 1)).ToList();
+        IEnumerable<ExperimentSpec> loaded = specs.Select(ExperimentSpec.Load);
+        if (args.Positionals.Count == 0)
+        {
+            loaded = loaded.OrderBy(s => s.Order);      // stable: the file names' order among equal (or absent) keys
+        }
+        var runners = loaded.Select(s => new ExperimentRunner(s, smoke, "", root, 1)).ToList();
         string page = ExperimentReport.Write(runners, folder);
         context.Output.WriteLine($"report: {page} ({runners.Count} specs, {runners.Sum(r => r.FinishedCount)} finished cells)");
         return ExitCodes.Success;

@@ -13,7 +13,8 @@ internal sealed record Cell(string Key, IReadOnlyDictionary<string, string> Grid
 internal sealed record Published(IReadOnlyDictionary<string, string> When, double? Recall, double? Ndcg, string Source);
 
 /// <summary>
-/// An experiment spec (YAML): <c>name</c>, <c>description</c>, <c>base</c> (train options of every cell), <c>grid</c>
+/// An experiment spec (YAML): <c>name</c>, <c>description</c>, <c>order</c> (where <c>recloss report</c> places it among
+/// every spec, lowest first; optional), <c>base</c> (train options of every cell), <c>grid</c>
 /// (option: [values], every combination in the order written; <c>data</c> names a data set under the data root,
 /// <c>seed</c> the seed, and a key starting with <c>@</c> is a label that only <c>per</c> gives a meaning), <c>per</c> (a list of <c>when: {grid values}</c>, <c>set: {options}</c> overrides, applied in
 /// order), <c>published</c> (a list of <c>when</c>, <c>recall</c>, <c>ndcg</c>, <c>source</c>), and <c>smoke</c>
@@ -29,6 +30,9 @@ internal sealed class ExperimentSpec
     public string Name { get; private set; } = "";
 
     public string Description { get; private set; } = "";
+
+    /// <summary>The report's place for this spec among all of them (lowest first); specs without one come last, by file name.</summary>
+    public int Order { get; private set; } = int.MaxValue;
 
     private Dictionary<string, string?> _base = [];
     private readonly List<(string Key, List<string> Values)> _grid = [];
@@ -74,6 +78,10 @@ internal sealed class ExperimentSpec
                 case "description":
                     spec.Description = spec.Scalar(value, "description");
                     break;
+                case "order":
+                    spec.Order = int.TryParse(spec.Scalar(value, "order"), NumberStyles.None, CultureInfo.InvariantCulture, out int order)
+                        ? order : throw spec.Error(value, $"order '{spec.Scalar(value, "order")}' must be a whole number of 0 or more (the report's place of the spec)");
+                    break;
                 case "base":
                     spec._base = spec.Options(value, "base");
                     break;
@@ -107,7 +115,7 @@ internal sealed class ExperimentSpec
                     spec._smoke = spec.Options(spec.Field(spec.Mapping(value, "smoke"), "set", value), "smoke set");
                     break;
                 default:
-                    throw spec.Error(keyNode, $"unknown key '{key}' (expected name, description, base, grid, per, published, smoke)");
+                    throw spec.Error(keyNode, $"unknown key '{key}' (expected name, description, order, base, grid, per, published, smoke)");
             }
         }
         if (spec.Name.Length == 0)
