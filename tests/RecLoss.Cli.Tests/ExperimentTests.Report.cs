@@ -6,7 +6,7 @@ public partial class ExperimentTests
     /// <summary>Runs the spec's smoke cells, then the report of them; returns the report folder and its output.</summary>
     private (string Report, string Output) SmokeReport(string path)
     {
-        Assert.Equal(0, Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder).Code);
+        Assert.Equal(0, RunSmoke(path).Code);
         string report = Path.Combine(Folder, "report");
         var (code, output, err) = Cli.Run("report", path, "--smoke", "--experiments", Folder, "--out", report);
         Assert.True(code == 0, err);

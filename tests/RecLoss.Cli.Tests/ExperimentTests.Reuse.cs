@@ -13,12 +13,12 @@ public partial class ExperimentTests
         string first = Spec("name: first\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [mml, ccl]\n");
         string second = Spec("name: second\nbase: {epochs: 2}\ngrid:\n  loss: [ccl, bpr]\n  \"@v\": [a]\nper:\n  - {when: {loss: ccl}, set: {eval-every: 1}}\n");
         string third = Spec("name: third\nbase: {epochs: 2, eval-every: 1, lr: 0.01}\ngrid:\n  loss: [ccl]\n");
-        Assert.Equal(0, Cli.Run("experiment", "run", first, "--smoke", "--experiments", Folder).Code);
+        Assert.Equal(0, RunSmoke(first).Code);
         var (code, output, err) = Cli.Run("experiment", "status", second, "--smoke", "--experiments", Folder);
         Assert.Contains("reuse    ccl_a", output);
         Assert.Contains("the same training as first/ccl: run takes its result", output);
         Assert.Contains("2 epochs left", output);                  // bpr_a's only
-        (code, output, err) = Cli.Run("experiment", "run", second, "--smoke", "--experiments", Folder);
+        (code, output, err) = RunSmoke(second);
         Assert.True(code == 0, err);
         Assert.Contains("ccl_a: the same training as first/ccl (identical data and options): its result reused", output);
         Assert.Contains("bpr_a: train", output);
@@ -32,11 +32,11 @@ public partial class ExperimentTests
         }
 
         // Another option (lr) is another training; --no-reuse trains even an identical one.
-        (code, output, _) = Cli.Run("experiment", "run", third, "--smoke", "--experiments", Folder);
+        (code, output, _) = RunSmoke(third);
         Assert.Equal(0, code);
         Assert.Contains("ccl: train", output);
         string fourth = Spec("name: fourth\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [ccl]\n");
-        (code, output, _) = Cli.Run("experiment", "run", fourth, "--smoke", "--experiments", Folder, "--no-reuse");
+        (code, output, _) = RunSmoke(fourth, "--no-reuse");
         Assert.Equal(0, code);
         Assert.Contains("ccl: train", output);
         Assert.DoesNotContain("reusedFrom", Result("fourth", "ccl"));
@@ -48,14 +48,14 @@ public partial class ExperimentTests
         string dense = Spec("name: dense\nbase: {epochs: 5, eval-every: 1}\ngrid:\n  loss: [ccl, bpr]\n");
         string sparse = Spec("name: sparse\nbase: {epochs: 5, eval-every: 2}\ngrid:\n  loss: [ccl]\n");
         string trained = Spec("name: trained\nbase: {epochs: 5, eval-every: 2}\ngrid:\n  loss: [ccl]\n");
-        Assert.Equal(0, Cli.Run("experiment", "run", dense, "--smoke", "--experiments", Folder).Code);
+        Assert.Equal(0, RunSmoke(dense).Code);
         var (code, output, err) = Cli.Run("experiment", "status", sparse, "--smoke", "--experiments", Folder);
         Assert.True(code == 0, err);
         Assert.Contains("the same training as dense/ccl (evaluated every 1; every 2 kept): run takes its result", output);
-        (code, output, err) = Cli.Run("experiment", "run", sparse, "--smoke", "--experiments", Folder);
+        (code, output, err) = RunSmoke(sparse);
         Assert.True(code == 0, err);
         Assert.Contains("the same data and options, evaluated every 1 epoch: its evaluations every 2 epochs and the last kept", output);
-        Assert.Equal(0, Cli.Run("experiment", "run", trained, "--smoke", "--experiments", Folder, "--no-reuse").Code);
+        Assert.Equal(0, RunSmoke(trained, "--no-reuse").Code);
 
         // The copy holds what training it with eval-every 2 gives: evaluations at 2, 4 and 5, and the same selections.
         JsonElement Result(string spec) => JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "runs", spec + "-smoke", "results", "ccl.json"))).RootElement;
@@ -84,7 +84,7 @@ public partial class ExperimentTests
         ];
         foreach (string path in trainedAnew)
         {
-            (code, output, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder);
+            (code, output, err) = RunSmoke(path);
             Assert.True(code == 0, err);
             Assert.Contains(": train", output);
             Assert.DoesNotContain("the same training", output);

@@ -7,7 +7,7 @@ public partial class ExperimentTests
     public void Status_of_a_half_finished_spec_says_what_is_left_and_the_time_it_takes()
     {
         string path = Spec("name: half\nbase: {epochs: 2}\ngrid:\n  loss: [mml, ccl, bpr]\n");
-        Assert.Equal(0, Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder).Code);
+        Assert.Equal(0, RunSmoke(path).Code);
         string results = Path.Combine(Folder, "runs", "half-smoke", "results");
         File.Delete(Path.Combine(results, "bpr.json"));
         Directory.Delete(Path.Combine(Folder, "runs", "half-smoke", "bpr"), recursive: true);
@@ -23,7 +23,7 @@ public partial class ExperimentTests
     public void Status_times_a_started_cell_by_its_own_epochs_when_no_cell_has_finished()
     {
         string path = Spec("name: own\nbase: {epochs: 2}\ngrid:\n  loss: [ccl]\n");
-        Assert.Equal(0, Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder).Code);
+        Assert.Equal(0, RunSmoke(path).Code);
         File.Delete(Path.Combine(Folder, "runs", "own-smoke", "results", "ccl.json"));
         File.WriteAllText(path, "name: own\nbase: {epochs: 5}\ngrid:\n  loss: [ccl]\n");   // its checkpoint is at 2 of 5 now
         var (code, output, _) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder);
@@ -50,7 +50,7 @@ public partial class ExperimentTests
         Assert.Contains("all 2 specs: 8 epochs left", output);                     // run --no-reuse trains every copy
 
         // Once first/mml has finished it times the rest; its copy counts no more.
-        Assert.Equal(0, Cli.Run("experiment", "run", first, "--smoke", "--experiments", Folder, "--cells", "mml").Code);
+        Assert.Equal(0, RunSmoke(first, "--cells", "mml").Code);
         (code, output, _) = Cli.Run("experiment", "status", first, second, "--smoke", "--experiments", Folder);
         Assert.Equal(0, code);
         Assert.Contains("all 2 specs, a training two specs share counted once: 4 epochs left: about", output);
@@ -72,8 +72,8 @@ public partial class ExperimentTests
         // Both copies trained 2 epochs, then both specs ask for 5: each copy resumes its own checkpoint, 3 + 3 epochs.
         string a = Spec("name: sa\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [ccl]\n");
         string b = Spec("name: sb\nbase: {epochs: 2, eval-every: 1}\ngrid:\n  loss: [ccl]\n");
-        Assert.Equal(0, Cli.Run("experiment", "run", a, "--smoke", "--experiments", Folder).Code);
-        Assert.Equal(0, Cli.Run("experiment", "run", b, "--smoke", "--experiments", Folder, "--no-reuse").Code);
+        Assert.Equal(0, RunSmoke(a).Code);
+        Assert.Equal(0, RunSmoke(b, "--no-reuse").Code);
         foreach ((string path, string name) in new[] { (a, "sa"), (b, "sb") })
         {
             File.Delete(Path.Combine(Folder, "runs", name + "-smoke", "results", "ccl.json"));
@@ -89,7 +89,7 @@ public partial class ExperimentTests
     public void Status_counts_the_live_runners_and_reads_their_thread_count_only_from_a_segment_they_wrote()
     {
         string path = Spec("name: live\nbase: {epochs: 2}\ngrid:\n  loss: [mml, ccl, bpr, sl]\n");
-        Assert.Equal(0, Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder, "--threads", "1").Code);
+        Assert.Equal(0, RunSmoke(path, "--threads", "1").Code);
         string runs = Path.Combine(Folder, "runs", "live-smoke");
         // ccl and bpr are being trained (their results not yet written; their checkpoints' last segment, on one thread,
         // is the holder's: it started after the lock was taken); sl is left.

@@ -12,6 +12,10 @@ public partial class ExperimentTests : WithTempFolder
         return path;
     }
 
+    /// <summary>`recloss experiment run SPEC --smoke` into this test's folder, with any further options.</summary>
+    private (int Code, string Out, string Err) RunSmoke(string spec, params string[] options) =>
+        Cli.Run(["experiment", "run", spec, "--smoke", "--experiments", Folder, .. options]);
+
     private const string Small = """
         name: small
         base: {epochs: 3, negatives: 4, eval-every: 1}
@@ -95,7 +99,7 @@ public partial class ExperimentTests : WithTempFolder
     public void A_bad_option_in_any_cell_stops_the_run_before_the_first_cell_trains()
     {
         string path = Spec("name: bad\nbase: {epochs: 1}\ngrid:\n  loss: [mml, bpr]\nper:\n  - when: {loss: bpr}\n    set: {margins: \"0.5\"}\n");
-        var (code, output, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder);
+        var (code, output, err) = RunSmoke(path);
         Assert.Equal(2, code);
         Assert.Contains("cell bpr", err);
         Assert.Contains("--margins", err);
@@ -106,7 +110,7 @@ public partial class ExperimentTests : WithTempFolder
     public void Run_skips_finished_cells_status_counts_them_and_the_table_averages_seeds()
     {
         string path = Spec(Small);
-        var (code, output, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder);
+        var (code, output, err) = RunSmoke(path);
         Assert.True(code == 0, err);
         Assert.Contains("16 cells run now", output);
         string results = Path.Combine(Folder, "runs", "small-smoke", "results");
@@ -125,7 +129,7 @@ public partial class ExperimentTests : WithTempFolder
             firstStart = before.RootElement.GetProperty("segments")[0].GetProperty("startedUtc").GetString()!;
         }
         File.Delete(Path.Combine(results, "gowalla_ccl_2_stopped.json"));
-        (code, output, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder);
+        (code, output, err) = RunSmoke(path);
         Assert.True(code == 0, err);
         Assert.Contains("1 cells run now", output);
         using (JsonDocument again = JsonDocument.Parse(File.ReadAllText(Path.Combine(results, "gowalla_ccl_2_stopped.json"))))
@@ -154,7 +158,7 @@ public partial class ExperimentTests : WithTempFolder
     public void Cells_picks_which_cells_run_and_a_pattern_matching_none_is_a_usage_error()
     {
         string path = Spec("name: pick\nbase: {epochs: 1}\ngrid:\n  data: [yelp2018, gowalla]\n  loss: [mml, ccl, bpr]\n");
-        var (code, output, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder, "--cells", "gowalla_*,yelp2018_bpr");
+        var (code, output, err) = RunSmoke(path, "--cells", "gowalla_*,yelp2018_bpr");
         Assert.True(code == 0, err);
         Assert.Contains("4 cells run now, 4 of 6 done (the others were not among --cells)", output);
         string results = Path.Combine(Folder, "runs", "pick-smoke", "results");
@@ -167,7 +171,7 @@ public partial class ExperimentTests : WithTempFolder
         Assert.Contains("4 of 6 cells done", output);
         Assert.Contains("left     yelp2018_mml", output);
 
-        (code, _, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder, "--cells", "movielens_*");
+        (code, _, err) = RunSmoke(path, "--cells", "movielens_*");
         Assert.Equal(2, code);
         Assert.Contains("'movielens_*' matches no cell of pick", err);
         Assert.Contains("yelp2018_mml, yelp2018_ccl", err);
@@ -191,7 +195,7 @@ public partial class ExperimentTests : WithTempFolder
         // Another runner training ccl holds its lock file open, exclusively (as CellLock does).
         using (var other = new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
         {
-            var (code, output, err) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder, "--threads", "1");
+            var (code, output, err) = RunSmoke(path, "--threads", "1");
             Assert.True(code == 0, err);
             Assert.Contains("[2/3] ccl: another runner is training it", output);
             Assert.Contains("2 cells run now, 2 of 3 done (1 running in another runner)", output);
@@ -205,7 +209,7 @@ public partial class ExperimentTests : WithTempFolder
 
         // The lock file stays behind with a process id in it (as after a kill): nobody holds it, so it is free.
         File.WriteAllText(lockFile, "999999\n");
-        var (again, againOutput, againErr) = Cli.Run("experiment", "run", path, "--smoke", "--experiments", Folder);
+        var (again, againOutput, againErr) = RunSmoke(path);
         Assert.True(again == 0, againErr);
         Assert.Contains("1 cells run now, all 3 done", againOutput);
         Assert.True(File.Exists(Path.Combine(results, "ccl.json")));
