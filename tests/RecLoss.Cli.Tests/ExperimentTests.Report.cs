@@ -34,13 +34,17 @@ public partial class ExperimentTests
         Assert.Contains("<table>", html);
         Assert.Contains("<li><a href=\"#rep\">rep</a>: 12 of 12 cells finished.", html);   // the contents line
         string[] figures = [.. Directory.GetFiles(Path.Combine(report, "figures"), "*.svg").Select(Path.GetFileNameWithoutExtension).Order()!];
-        // learning curves, Recall@20 against negatives, against noisy negatives and noisy positives
-        Assert.Equal(["rep-generated-curves", "rep-generated-neg-noise", "rep-generated-negatives", "rep-generated-pos-noise"], figures);
+        // learning curves; Recall@20 and NDCG@20 against negatives, against noisy negatives and noisy positives
+        Assert.Equal(["rep-generated-curves", "rep-generated-neg-noise", "rep-generated-neg-noise-ndcg", "rep-generated-negatives", "rep-generated-negatives-ndcg",
+            "rep-generated-pos-noise", "rep-generated-pos-noise-ndcg"], figures);
         Assert.Equal(figures.Length, html.Split("<figure>").Length - 1);
         Assert.Equal(figures.Length, html.Split("<svg").Length - 1);
         Assert.All(figures, f => Assert.True(new FileInfo(Path.Combine(report, "figures", f + ".png")).Length > 1000));
         // The published figure is drawn beside its measured point, in the negatives figure only.
         Assert.Contains("ccl none: published", File.ReadAllText(Path.Combine(report, "figures", "rep-generated-negatives.svg")));
+        string ndcg = File.ReadAllText(Path.Combine(report, "figures", "rep-generated-negatives-ndcg.svg"));
+        Assert.Contains("test NDCG@20 (last epoch)", ndcg);
+        Assert.Contains("ccl none: published", ndcg);
         Assert.DoesNotContain("published", File.ReadAllText(Path.Combine(report, "figures", "rep-generated-curves.svg")));
     }
 

@@ -9,9 +9,9 @@ namespace RecLoss.Cli.Experiments;
 
 /// <summary>
 /// One self-contained HTML page over every experiment's finished cells: each spec's table beside the published
-/// figures, its learning curves (test Recall@20 per epoch, one figure per data set), Recall@20 against the number of
-/// negatives (the MML paper's Figure 3) where the grid varies them, and against the noise ratio (the BSL robustness
-/// studies) where a <c>@noise</c> label does. Figures are drawn by ScottPlot, inlined as SVG, and also written as SVG and
+/// figures, its learning curves (test Recall@20 per epoch, one figure per data set), Recall@20 and NDCG@20 against the
+/// number of negatives (the MML paper's Figure 3) where the grid varies them, and against the noise ratio (the BSL
+/// robustness studies) where a <c>@noise</c> label does. Figures are drawn by ScottPlot, inlined as SVG, and also written as SVG and
 /// PNG files for the docs.
 /// </summary>
 internal static class ExperimentReport
@@ -58,8 +58,12 @@ internal static class ExperimentReport
             {
                 foreach (IGrouping<string, TableRow> data in rows.GroupBy(r => r.Grid.GetValueOrDefault("data", "generated")))
                 {
-                    html.AppendLine(Figure(Against(data, "negatives", r => double.Parse(r.Grid["negatives"], CultureInfo.InvariantCulture), "negatives per row", log: true),
-                        figures, $"{runner.Spec.Name}-{FileName(data.Key)}-negatives", $"{runner.Spec.Name}, {data.Key}: last-epoch Recall@20 against the number of negatives (hollow circles: the published figures)"));
+                    foreach (Metric metric in Metrics)
+                    {
+                        html.AppendLine(Figure(Against(data, metric, "negatives", r => double.Parse(r.Grid["negatives"], CultureInfo.InvariantCulture), "negatives per row", log: true),
+                            figures, $"{runner.Spec.Name}-{FileName(data.Key)}-negatives{metric.FileSuffix}",
+                            $"{runner.Spec.Name}, {data.Key}: last-epoch {metric.Name} against the number of negatives (hollow circles: the published figures)"));
+                    }
                 }
             }
             foreach (string label in runner.Spec.GridKeys.Where(k => k.StartsWith('@') && k != "@noise"))
@@ -82,10 +86,13 @@ internal static class ExperimentReport
                         double none = kind == "neg" && weighted ? 1 : 0;
                         string axis = kind == "pos" ? "noisy positives per true positive"
                             : weighted ? "sampling weight of the user's own items (1: uniform)" : "share of negatives that are the user's own items";
-                        html.AppendLine(Figure(Against(noisy, "@noise", r => r.Grid["@noise"] == "none" ? none : double.Parse(r.Grid["@noise"][3..], CultureInfo.InvariantCulture),
-                            axis, log: false),
-                            figures, $"{runner.Spec.Name}-{FileName(data.Key)}-{kind}-noise",
-                            $"{runner.Spec.Name}, {data.Key}: last-epoch Recall@20 against {(kind == "neg" ? "noisy negatives" : "noisy positives")}"));
+                        foreach (Metric metric in Metrics)
+                        {
+                            html.AppendLine(Figure(Against(noisy, metric, "@noise", r => r.Grid["@noise"] == "none" ? none : double.Parse(r.Grid["@noise"][3..], CultureInfo.InvariantCulture),
+                                axis, log: false),
+                                figures, $"{runner.Spec.Name}-{FileName(data.Key)}-{kind}-noise{metric.FileSuffix}",
+                                $"{runner.Spec.Name}, {data.Key}: last-epoch {metric.Name} against {(kind == "neg" ? "noisy negatives" : "noisy positives")}"));
+                        }
                     }
                 }
             }
@@ -120,20 +127,28 @@ internal static class ExperimentReport
         return plot;
     }
 
-    /// <summary>Last-epoch Recall@20 against a numeric grid value, one line per combination of the other grid values, and
+    /// <summary>A metric of the figures against a grid value: its name, its value in a row and in a published figure,
+    /// and the suffix of its files (none for Recall@20, whose file names the docs already link).</summary>
+    private sealed record Metric(string Name, Func<Stat, double> Of, Func<Published, double?> PublishedOf, string FileSuffix);
+
+    /// <summary>Both metrics of the papers' figures: Recall@20 and NDCG@20 (on Gowalla they rank the losses differently).</summary>
+    private static readonly Metric[] Metrics =
+        [new("Recall@20", s => s.Recall, p => p.Recall, ""), new("NDCG@20", s => s.Ndcg, p => p.Ndcg, "-ndcg")];
+
+    /// <summary>A last-epoch metric against a numeric grid value, one line per combination of the other grid values, and
     /// the published figures where the spec gives them.</summary>
-    private static Plot Against(IEnumerable<TableRow> rows, string key, Func<TableRow, double> x, string label, bool log)
+    private static Plot Against(IEnumerable<TableRow> rows, Metric metric, string key, Func<TableRow, double> x, string label, bool log)
     {
         var plot = new Plot();
         foreach (IGrouping<string, TableRow> series in rows.GroupBy(r => string.Join(" ", r.Grid.Where(g => g.Key is not "data" && g.Key != key).Select(g => g.Value))))
         {
-            var points = series.Select(r => (X: x(r), Y: r.Last.Recall)).OrderBy(p => p.X).ToArray();
+            var points = series.Select(r => (X: x(r), Y: metric.Of(r.Last))).OrderBy(p => p.X).ToArray();
             var line = plot.Add.Scatter(points.Select(p => log ? Math.Log10(p.X) : p.X).ToArray(), points.Select(p => p.Y).ToArray());
             line.LegendText = series.Key;
             // The published figure beside a measured point: a hollow circle of the series' colour.
-            foreach (TableRow r in series.Where(r => r.Published?.Recall is not null))
+            foreach (TableRow r in series.Where(r => r.Published is not null && metric.PublishedOf(r.Published) is not null))
             {
-                var published = plot.Add.Marker(log ? Math.Log10(x(r)) : x(r), r.Published!.Recall!.Value, MarkerShape.OpenCircle, 11, line.Color);
+                var published = plot.Add.Marker(log ? Math.Log10(x(r)) : x(r), metric.PublishedOf(r.Published!)!.Value, MarkerShape.OpenCircle, 11, line.Color);
                 published.LegendText = $"{series.Key}: published";
             }
         }
@@ -143,7 +158,7 @@ internal static class ExperimentReport
                 [.. new[] { 10.0, 50, 100, 200, 400, 800 }.Select(v => new Tick(Math.Log10(v), v.ToString(CultureInfo.InvariantCulture)))]);
         }
         plot.XLabel(label);
-        plot.YLabel("test Recall@20 (last epoch)");
+        plot.YLabel($"test {metric.Name} (last epoch)");
         plot.ShowLegend(Edge.Right);   // outside the data: the points can sit anywhere
         return plot;
     }
