@@ -31,7 +31,25 @@ public partial class ExperimentTests
         Assert.Contains("stopped  ccl", output);
         Assert.Contains("epoch    2 / 5", output);
         Assert.Contains("3 epochs left: about", output);
-        Assert.DoesNotContain("no finished cell", output);
+        Assert.DoesNotContain("no finished or started cell", output);
+    }
+
+    [Fact]
+    public void Status_times_a_cell_not_started_by_a_started_one_alike_when_none_has_finished()
+    {
+        string path = Spec("name: alike\nbase: {epochs: 2}\ngrid:\n  seed: [1, 2]\n");
+        Assert.Equal(0, RunSmoke(path).Code);
+        string runs = Path.Combine(Folder, "runs", "alike-smoke");
+        File.Delete(Path.Combine(runs, "results", "1.json"));
+        File.Delete(Path.Combine(runs, "results", "2.json"));
+        Directory.Delete(Path.Combine(runs, "2"), recursive: true);
+        File.WriteAllText(path, "name: alike\nbase: {epochs: 5}\ngrid:\n  seed: [1, 2]\n");   // seed 1 at 2 of 5, seed 2 not started
+        var (code, output, _) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder);
+        Assert.Equal(0, code);
+        Assert.Contains("stopped  1", output);
+        Assert.Contains("left     2", output);
+        Assert.Contains("8 epochs left: about", output);
+        Assert.DoesNotContain("no finished or started cell", output);   // seed 2 is timed by seed 1's epochs
     }
 
     [Fact]

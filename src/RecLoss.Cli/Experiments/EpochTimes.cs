@@ -5,7 +5,7 @@ using RecLoss.Core.Training;
 namespace RecLoss.Cli.Experiments;
 
 /// <summary>
-/// Seconds per epoch of a cell still to train, from the finished cells most like it: the same data set and encoder,
+/// Seconds per epoch of a cell still to train, from the cells added (finished ones, or started ones' checkpoints) most like it: the same data set and encoder,
 /// the same loss when one has finished (any loss otherwise), the same number of negatives when one has finished
 /// (scaled by the negatives otherwise). An epoch's cost grows with the negatives: (n + 100) / (n' + 100) puts
 /// Yelp2018's CCL and SL epochs at 800 negatives within 25 % of their measured ones from the 100-negative cells,
@@ -27,12 +27,21 @@ internal sealed class EpochTimes
     /// segments that say on how many threads each epoch trained); a result without timed epochs is left out.</summary>
     public void Add(bool smoke, string? data, JsonNode result)
     {
-        if (result["options"] is not JsonObject options || result["epochs"] is not JsonArray { Count: > 0 } epochs)
+        if (result["options"] is JsonObject options && result["epochs"] is JsonArray epochs)
+        {
+            Add(smoke, data, options.ToDictionary(o => o.Key, o => ExperimentRunner.Text(o.Value), StringComparer.Ordinal), epochs, result["segments"] as JsonArray);
+        }
+    }
+
+    /// <summary>Adds the timed epochs of a cell trained with <paramref name="written"/> (a result's, or a started cell's
+    /// checkpoint history and segments).</summary>
+    public void Add(bool smoke, string? data, IReadOnlyDictionary<string, string?> written, JsonArray epochs, JsonArray? segments)
+    {
+        if (epochs.Count == 0)
         {
             return;
         }
-        var written = options.ToDictionary(o => o.Key, o => ExperimentRunner.Text(o.Value), StringComparer.Ordinal);
-        foreach (IGrouping<int?, (int Epoch, int? Threads, double Seconds)> group in Seconds(epochs, result["segments"] as JsonArray).GroupBy(e => e.Threads))
+        foreach (IGrouping<int?, (int Epoch, int? Threads, double Seconds)> group in Seconds(epochs, segments).GroupBy(e => e.Threads))
         {
             _timed.Add(Describe(smoke, data, written, group.Key, group.Average(e => e.Seconds)) with { Cell = _cells, Epochs = group.Count() });
         }
@@ -40,7 +49,7 @@ internal sealed class EpochTimes
     }
 
     /// <summary>The estimated train seconds per epoch of a cell, on <paramref name="threads"/> threads when finished
-    /// cells alike were timed on that many (any otherwise); null when no finished cell shares its data set and encoder.</summary>
+    /// cells alike were timed on that many (any otherwise); null when no cell added shares its data set and encoder.</summary>
     public double? SecondsPerEpoch(bool smoke, Cell cell, int? threads = null)
     {
         Timed wanted = Describe(smoke, cell.Data, cell.Options, threads, 0);

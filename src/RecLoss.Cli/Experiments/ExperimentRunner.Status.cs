@@ -22,7 +22,7 @@ internal sealed partial class ExperimentRunner
         {
             return null;
         }
-        (_, _, int? threads, DateTime? started) = CheckpointProgress(CheckpointPath(cell));
+        (_, _, int? threads, DateTime? started, _) = CheckpointProgress(CheckpointPath(cell));
         DateTime locked = File.GetLastWriteTimeUtc(CellLock.PathIn(RunFolder(cell)));
         return started >= locked.AddSeconds(-2) ? threads : null;
     }
@@ -38,6 +38,7 @@ internal sealed partial class ExperimentRunner
     public IReadOnlyList<LeftCell> Status(TextWriter o, IReadOnlySet<string>? only = null, int? runnerThreads = null)
     {
         var times = new EpochTimes();
+        var startedTimes = new EpochTimes();   // the started cells' epochs: they time the cells alike where none finished
         var reusable = new Dictionary<string, string>(StringComparer.Ordinal);
         var rows = new List<(Cell Cell, string State, int Done, int Total)>();
         var measured = new Dictionary<string, double>(StringComparer.Ordinal);   // a started cell's own seconds per epoch
@@ -57,10 +58,11 @@ internal sealed partial class ExperimentRunner
                 rows.Add((cell, "done", epochs.Count, epochs.Count));
                 continue;
             }
-            (int done, double? own, _, _) = File.Exists(CheckpointPath(cell)) ? CheckpointProgress(CheckpointPath(cell)) : (0, null, null, null);
+            (int done, double? own, _, _, JsonNode? runState) = File.Exists(CheckpointPath(cell)) ? CheckpointProgress(CheckpointPath(cell)) : (0, null, null, null, null);
             if (own is { } ownSeconds)
             {
                 measured[cell.Key] = ownSeconds;
+                startedTimes.Add(Smoke, cell.Data, cell.Options, (JsonArray)runState!["history"]!, runState["segments"] as JsonArray);
             }
             bool running = IsRunning(cell);
             // As run decides: a cell not started here takes another spec's result of the same training.
@@ -89,7 +91,8 @@ internal sealed partial class ExperimentRunner
         }
         List<LeftCell> left = [.. rows.Where(r => r.State is not ("done" or "reuse")).Select(r => new LeftCell(Spec.Name, TrainingKey(r.Cell), r.Total - r.Done,
             r.Done > 0 || r.State == "running",
-            measured.TryGetValue(r.Cell.Key, out double own) ? own : times.SecondsPerEpoch(Smoke, r.Cell, runnerThreads),
+            measured.TryGetValue(r.Cell.Key, out double own) ? own
+                : times.SecondsPerEpoch(Smoke, r.Cell, runnerThreads) ?? startedTimes.SecondsPerEpoch(Smoke, r.Cell, runnerThreads),
             r.State == "running"))];
         o.WriteLine(TimeLeft(left, runnerThreads));
         return left;
@@ -108,12 +111,12 @@ internal sealed partial class ExperimentRunner
         string wallClock = runners < 2 ? ""
             : string.Create(CultureInfo.InvariantCulture, $"; with the {runners} runners training now side by side, about {Days(Math.Max(seconds / runners, longest))} of wall-clock");
         string basis = runnerThreads is { } t
-            ? $"the others at that of the finished cells alike (data set, encoder, loss; trained on {t} thread{(t == 1 ? "" : "s")} like the live runners, where some were), at the same negatives where some finished, else scaled by the negatives"
-            : "the others at that of the finished cells alike (data set, encoder, loss), at the same negatives where some finished, else scaled by the negatives";
+            ? $"the others at that of the finished cells alike (data set, encoder, loss; trained on {t} thread{(t == 1 ? "" : "s")} like the live runners, where some were; the started ones where none finished), at the same negatives where some finished, else scaled by the negatives"
+            : "the others at that of the finished cells alike (data set, encoder, loss; the started ones where none finished), at the same negatives where some finished, else scaled by the negatives";
         return epochsLeft == 0 ? "nothing left to run"
-            : untimed == epochsLeft ? string.Create(CultureInfo.InvariantCulture, $"{epochsLeft:N0} epochs left (no finished cell on the same data set and encoder yet to time them)")
+            : untimed == epochsLeft ? string.Create(CultureInfo.InvariantCulture, $"{epochsLeft:N0} epochs left (no finished or started cell on the same data set and encoder yet to time them)")
             : string.Create(CultureInfo.InvariantCulture, $"{epochsLeft:N0} epochs left: about {Days(seconds)} (d.hh:mm) one cell at a time")
-                + (untimed > 0 ? string.Create(CultureInfo.InvariantCulture, $" for the {epochsLeft - untimed:N0} timed and more for {untimed:N0} with no finished cell on their data set and encoder") : "")
+                + (untimed > 0 ? string.Create(CultureInfo.InvariantCulture, $" for the {epochsLeft - untimed:N0} timed and more for {untimed:N0} with no finished or started cell on their data set and encoder") : "")
                 + wallClock
                 + $": a started cell at its own epoch time (in its latest process), {basis}, +15% for evaluation and checkpoints";
     }
@@ -134,9 +137,9 @@ internal sealed partial class ExperimentRunner
         })];
 
     /// <summary>The epoch a checkpoint reached, its mean train seconds per epoch in its latest process (all its
-    /// history when that has none yet), and the thread count and start of that process as its segment records them;
-    /// (0, null, null, null) for a checkpoint that cannot be read.</summary>
-    private static (int Epoch, double? SecondsPerEpoch, int? Threads, DateTime? Started) CheckpointProgress(string path)
+    /// history when that has none yet), the thread count and start of that process as its segment records them, and
+    /// the run state (history, segments); (0, null, null, null, null) for a checkpoint that cannot be read.</summary>
+    private static (int Epoch, double? SecondsPerEpoch, int? Threads, DateTime? Started, JsonNode? RunState) CheckpointProgress(string path)
     {
         try
         {
@@ -145,11 +148,12 @@ internal sealed partial class ExperimentRunner
             JsonNode? last = EpochTimes.LastSegment(segments);
             DateTime? started = last?["startedUtc"] is JsonValue v && v.TryGetValue(out string? text)
                 && DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime utc) ? utc : null;
-            return (header.Epoch, header.RunState?["history"] is JsonArray history ? EpochTimes.MeanTrainSeconds(history, segments) : null, EpochTimes.Threads(last), started);
+            return (header.Epoch, header.RunState?["history"] is JsonArray history ? EpochTimes.MeanTrainSeconds(history, segments) : null, EpochTimes.Threads(last), started,
+                header.RunState);
         }
         catch (Core.Models.ModelFileException)
         {
-            return (0, null, null, null);
+            return (0, null, null, null, null);
         }
     }
 
