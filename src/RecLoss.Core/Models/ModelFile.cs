@@ -1,9 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using RecLoss.Core.Data;
 using RecLoss.Core.Losses;
@@ -37,7 +35,7 @@ namespace RecLoss.Core.Models;
 /// beyond the file's size), its checksum, and every count against the others; any mismatch is a
 /// <see cref="ModelFileException"/> naming the section, what was expected and what was found.</para>
 /// </remarks>
-public static class ModelFile
+public static partial class ModelFile
 {
     public const int FormatVersion = 1;
 
@@ -274,136 +272,5 @@ public static class ModelFile
             }
         }
         return Encoding.ASCII.GetString(bytes);
-    }
-
-    private static byte[] Ids(IdIndex ids)
-    {
-        using var buffer = new MemoryStream();
-        var writer = new BinaryWriter(buffer, Encoding.UTF8);
-        writer.Write((uint)ids.Count);
-        foreach (string id in ids.Ids)
-        {
-            byte[] bytes = Encoding.UTF8.GetBytes(id);
-            writer.Write((uint)bytes.Length);
-            writer.Write(bytes);
-        }
-        writer.Flush();
-        return buffer.ToArray();
-    }
-
-    private static byte[] Seen(InteractionMatrix seen)
-    {
-        using var buffer = new MemoryStream();
-        var writer = new BinaryWriter(buffer);
-        writer.Write((uint)seen.UserCount);
-        writer.Write((uint)seen.ItemCount);
-        writer.Write((ulong)seen.Count);
-        writer.Write(MemoryMarshal.AsBytes(seen.RowPointers));
-        writer.Write(MemoryMarshal.AsBytes(seen.ColumnIndices));
-        writer.Flush();
-        return buffer.ToArray();
-    }
-
-    private static byte[] Vectors(FactorModel factors)
-    {
-        using var buffer = new MemoryStream();
-        var writer = new BinaryWriter(buffer);
-        writer.Write((uint)factors.UserCount);
-        writer.Write((uint)factors.ItemCount);
-        writer.Write((uint)factors.Dim);
-        writer.Write(MemoryMarshal.AsBytes(factors.UserFactors.AsSpan()));
-        writer.Write(MemoryMarshal.AsBytes(factors.ItemFactors.AsSpan()));
-        writer.Flush();
-        return buffer.ToArray();
-    }
-
-    private static byte[] Blocks(IReadOnlyList<SavedBlock> blocks)
-    {
-        using var buffer = new MemoryStream();
-        var writer = new BinaryWriter(buffer);
-        writer.Write((uint)blocks.Count);
-        foreach (SavedBlock block in blocks)
-        {
-            byte[] name = Encoding.UTF8.GetBytes(block.Name);
-            writer.Write((uint)name.Length);
-            writer.Write(name);
-            writer.Write((uint)block.Rows);
-            writer.Write((uint)block.Cols);
-            writer.Write(MemoryMarshal.AsBytes(block.Values.AsSpan()));
-        }
-        writer.Flush();
-        return buffer.ToArray();
-    }
-
-    private static IdIndex ReadIds(byte[] payload)
-    {
-        var reader = new PayloadReader(payload);
-        int count = reader.Count("id count", 4);
-        var ids = new string[count];
-        for (int i = 0; i < count; i++)
-        {
-            ids[i] = reader.Utf8($"id {i}");
-        }
-        reader.End();
-        return new IdIndex(ids);
-    }
-
-    private static InteractionMatrix ReadSeen(byte[] payload, int users, int items)
-    {
-        var reader = new PayloadReader(payload);
-        int u = reader.Int("user count"), i = reader.Int("item count");
-        if (u != users || i != items)
-        {
-            throw new FormatException($"the matrix is {u} x {i}, but the id maps hold {users} users and {items} items");
-        }
-        int nnz = reader.Count("interaction count", 4, wide: true);
-        int[] rowStarts = reader.Ints(users + 1, "row starts");
-        int[] columns = reader.Ints(nnz, "item indices");
-        reader.End();
-        if (rowStarts[0] != 0 || rowStarts[users] != nnz)
-        {
-            throw new FormatException($"row starts run from {rowStarts[0]} to {rowStarts[users]}, expected 0 to {nnz}");
-        }
-        for (int r = 0; r < users; r++)
-        {
-            if (rowStarts[r + 1] < rowStarts[r])
-            {
-                throw new FormatException($"row starts decrease at user {r} ({rowStarts[r]} then {rowStarts[r + 1]})");
-            }
-        }
-        return new InteractionMatrix(users, items, rowStarts, columns);
-    }
-
-    private static FactorModel ReadVectors(byte[] payload, int users, int items, int headerDim)
-    {
-        var reader = new PayloadReader(payload);
-        int u = reader.Int("user count"), i = reader.Int("item count"), dim = reader.Int("dimension");
-        if (u != users || i != items)
-        {
-            throw new FormatException($"{u} user and {i} item vectors, but the id maps hold {users} users and {items} items");
-        }
-        if (dim != headerDim)
-        {
-            throw new FormatException($"vectors of dimension {dim}, but the header says {headerDim}");
-        }
-        float[] userVectors = reader.Floats((long)users * dim, "user vectors");
-        float[] itemVectors = reader.Floats((long)items * dim, "item vectors");
-        reader.End();
-        return new FactorModel(users, items, dim, userVectors, itemVectors);
-    }
-
-    private static SavedBlock[] ReadBlocks(byte[] payload)
-    {
-        var reader = new PayloadReader(payload);
-        int count = reader.Count("block count", 12);
-        var blocks = new SavedBlock[count];
-        for (int b = 0; b < count; b++)
-        {
-            string name = reader.Utf8($"block {b}'s name");
-            int rows = reader.Int($"block '{name}' rows"), cols = reader.Int($"block '{name}' columns");
-            blocks[b] = new SavedBlock(name, rows, cols, reader.Floats((long)rows * cols, $"block '{name}' values"));
-        }
-        reader.End();
-        return blocks;
     }
 }
