@@ -1,3 +1,5 @@
+using RecLoss.Cli.Experiments;
+
 namespace RecLoss.Cli.Tests;
 
 /// <summary>`recloss report`: the tables and figures of finished cells.</summary>
@@ -51,7 +53,8 @@ public partial class ExperimentTests
     [Fact]
     public void Without_specs_named_the_report_places_them_by_their_order_key_then_by_file_name()
     {
-        // File names a < b < c; the order keys put c first, then a; b has none and comes last.
+        // File names a < b < c < d; the order keys put c first, then a; b and d have none and come last, by file name.
+        File.WriteAllText(Path.Combine(Folder, "d.yaml"), "name: delta\ngrid: {loss: [mml]}\n");
         File.WriteAllText(Path.Combine(Folder, "a.yaml"), "name: alpha\norder: 2\ngrid: {loss: [mml]}\n");
         File.WriteAllText(Path.Combine(Folder, "b.yaml"), "name: beta\ngrid: {loss: [mml]}\n");
         File.WriteAllText(Path.Combine(Folder, "c.yaml"), "name: gamma\norder: 1\ngrid: {loss: [mml]}\n");
@@ -59,14 +62,31 @@ public partial class ExperimentTests
         var (code, _, err) = Cli.Run("report", "--smoke", "--experiments", Folder, "--out", report);
         Assert.True(code == 0, err);
         string html = File.ReadAllText(Path.Combine(report, "index.html"));
-        int[] at = [.. new[] { "gamma", "alpha", "beta" }.Select(n => html.IndexOf($"<li><a href=\"#{n}\">", StringComparison.Ordinal))];
+        int[] at = [.. new[] { "gamma", "alpha", "beta", "delta" }.Select(n => html.IndexOf($"<li><a href=\"#{n}\">", StringComparison.Ordinal))];
         Assert.All(at, i => Assert.True(i >= 0));
-        Assert.True(at[0] < at[1] && at[1] < at[2], $"contents positions {string.Join(", ", at)}");
+        Assert.True(at[0] < at[1] && at[1] < at[2] && at[2] < at[3], $"contents positions {string.Join(", ", at)}");
 
         // Specs named on the command line keep the order given.
         (code, _, err) = Cli.Run("report", Path.Combine(Folder, "b.yaml"), Path.Combine(Folder, "c.yaml"), "--smoke", "--experiments", Folder, "--out", report);
         Assert.True(code == 0, err);
         html = File.ReadAllText(Path.Combine(report, "index.html"));
         Assert.True(html.IndexOf("href=\"#beta\"", StringComparison.Ordinal) < html.IndexOf("href=\"#gamma\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Each_metric_figure_plots_its_own_metric_and_its_own_published_figure()
+    {
+        static TableRow Row(string negatives, double recall, double ndcg, Published? published = null) =>
+            new(new Dictionary<string, string> { ["loss"] = "mml", ["negatives"] = negatives }, 1, 1, new Stat(recall, 0, ndcg, 0), null,
+                new Stat(recall, 0, ndcg, 0), published);
+        TableRow[] rows = [Row("10", 0.20, 0.10), Row("50", 0.30, 0.15, new Published(new Dictionary<string, string>(), 0.50, 0.40, "paper"))];
+        foreach ((ExperimentReport.Metric metric, double[] ys, double published) in new[] { (ExperimentReport.Metrics[0], new[] { 0.20, 0.30 }, 0.50), (ExperimentReport.Metrics[1], new[] { 0.10, 0.15 }, 0.40) })
+        {
+            ScottPlot.Plot plot = ExperimentReport.Against(rows, metric, "negatives", r => double.Parse(r.Grid["negatives"], System.Globalization.CultureInfo.InvariantCulture), "negatives", log: false);
+            var line = Assert.Single(plot.GetPlottables<ScottPlot.Plottables.Scatter>());
+            Assert.Equal(ys, line.Data.GetScatterPoints().Select(p => p.Y));
+            var marker = Assert.Single(plot.GetPlottables<ScottPlot.Plottables.Marker>());
+            Assert.Equal(published, marker.GetAxisLimits().Top, 9);
+        }
     }
 }

@@ -70,12 +70,12 @@ public partial class ExperimentTests
 
         // A multiple of the source's: reused. Evaluating more often than the source, at epochs it did not evaluate, or
         // with early stopping (whose patience counts evaluations): trained.
-        (code, output, _) = Cli.Run("experiment", "run", Spec("name: every3\nbase: {epochs: 5, eval-every: 3}\ngrid:\n  loss: [ccl]\n"), "--smoke", "--experiments", Folder);
+        (code, output, _) = RunSmoke(Spec("name: every3\nbase: {epochs: 5, eval-every: 3}\ngrid:\n  loss: [ccl]\n"));
         Assert.Equal(0, code);
         Assert.Contains("the same training as dense/ccl", output);
         string Patient(string name, int every) => Spec($"name: {name}\nbase: {{epochs: 5, eval-every: {every}, patience: 1, select-on: test}}\ngrid:\n  loss: [bpr]\n");
-        Assert.Equal(0, Cli.Run("experiment", "run", Spec("name: sparser\nbase: {epochs: 5, eval-every: 2, lr: 0.01}\ngrid:\n  loss: [ccl]\n"), "--smoke", "--experiments", Folder).Code);
-        Assert.Equal(0, Cli.Run("experiment", "run", Patient("patient1", 1), "--smoke", "--experiments", Folder).Code);
+        Assert.Equal(0, RunSmoke(Spec("name: sparser\nbase: {epochs: 5, eval-every: 2, lr: 0.01}\ngrid:\n  loss: [ccl]\n")).Code);
+        Assert.Equal(0, RunSmoke(Patient("patient1", 1)).Code);
         string[] trainedAnew =
         [
             Spec("name: odd\nbase: {epochs: 5, eval-every: 3, lr: 0.01}\ngrid:\n  loss: [ccl]\n"),

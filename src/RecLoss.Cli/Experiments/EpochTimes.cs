@@ -5,21 +5,23 @@ using RecLoss.Core.Training;
 namespace RecLoss.Cli.Experiments;
 
 /// <summary>
-/// Seconds per epoch of a cell still to train, from the cells added (finished ones, or started ones' checkpoints) most like it: the same data set and encoder,
-/// the same loss when one has finished (any loss otherwise), the same number of negatives when one has finished
-/// (scaled by the negatives otherwise). An epoch's cost grows with the negatives: (n + 100) / (n' + 100) puts
-/// Yelp2018's CCL and SL epochs at 800 negatives within 25 % of their measured ones from the 100-negative cells,
-/// where one mean over every cell was 2-5x short; but averaged with cells at 10-50 negatives it put bsl-noise's
-/// 800-negative SL and BSL cells at 90 s per epoch where the finished 800-negative ones took 30-57 s. Among those,
-/// cells timed on the live runners' thread count go first.
+/// Seconds per epoch of a cell still to train, from the cells added (finished ones, and started ones' checkpoints)
+/// most like it: the same data set and encoder, the same loss where one was added (any loss otherwise), the same
+/// number of negatives where one was added (scaled by the negatives otherwise). An epoch's cost grows with the
+/// negatives: (n + 100) / (n' + 100) puts Yelp2018's CCL and SL epochs at 800 negatives within 25 % of their measured
+/// ones from the 100-negative cells, where one mean over every cell was 2-5x short; but averaged with cells at 10-50
+/// negatives it put bsl-noise's 800-negative SL and BSL cells at 90 s per epoch where the finished 800-negative ones
+/// took 30-57 s. Among those, cells timed on the live runners' thread count go first, then finished cells.
 /// </summary>
 internal sealed class EpochTimes
 {
     private readonly List<Timed> _timed = [];
 
-    /// <summary>A finished cell's (the <see cref="Cell"/>-th added) mean seconds per epoch over its <see cref="Epochs"/>
-    /// epochs trained on <see cref="Threads"/> threads (null: a result that predates the record of threads).</summary>
-    private sealed record Timed(int Cell, bool Smoke, string? Data, string Encoder, string Loss, int Negatives, int? Threads, double Seconds, int Epochs);
+    /// <summary>A cell's (the <see cref="Cell"/>-th added) mean seconds per epoch over its <see cref="Epochs"/> epochs
+    /// trained on <see cref="Threads"/> threads (null: a result that predates the record of threads); <see cref="Started"/>
+    /// for a cell not finished, timed by its checkpoint.</summary>
+    private sealed record Timed(int Cell, bool Smoke, string? Data, string Encoder, string Loss, int Negatives, int? Threads, double Seconds, int Epochs,
+        bool Started = false);
 
     private int _cells;
 
@@ -35,7 +37,7 @@ internal sealed class EpochTimes
 
     /// <summary>Adds the timed epochs of a cell trained with <paramref name="written"/> (a result's, or a started cell's
     /// checkpoint history and segments).</summary>
-    public void Add(bool smoke, string? data, IReadOnlyDictionary<string, string?> written, JsonArray epochs, JsonArray? segments)
+    public void Add(bool smoke, string? data, IReadOnlyDictionary<string, string?> written, JsonArray epochs, JsonArray? segments, bool started = false)
     {
         if (epochs.Count == 0)
         {
@@ -43,7 +45,7 @@ internal sealed class EpochTimes
         }
         foreach (IGrouping<int?, (int Epoch, int? Threads, double Seconds)> group in Seconds(epochs, segments).GroupBy(e => e.Threads))
         {
-            _timed.Add(Describe(smoke, data, written, group.Key, group.Average(e => e.Seconds)) with { Cell = _cells, Epochs = group.Count() });
+            _timed.Add(Describe(smoke, data, written, group.Key, group.Average(e => e.Seconds)) with { Cell = _cells, Epochs = group.Count(), Started = started });
         }
         _cells++;
     }
@@ -61,6 +63,9 @@ internal sealed class EpochTimes
         basis = sameNegatives.Count > 0 ? sameNegatives : basis;
         List<Timed> sameThreads = [.. basis.Where(t => threads is not null && t.Threads == threads)];
         basis = sameThreads.Count > 0 ? sameThreads : basis;
+        // Among cells equally alike, finished ones go first: a started cell's epochs so far may not be its pace.
+        List<Timed> finished = [.. basis.Where(t => !t.Started)];
+        basis = finished.Count > 0 ? finished : basis;
         // Each cell counts once: the mean of its epochs kept (weighted by their number), scaled to the cell's negatives.
         return basis.Count == 0 ? null
             : basis.GroupBy(t => t.Cell).Average(c => c.Sum(t => t.Seconds * t.Epochs) / c.Sum(t => t.Epochs) * (wanted.Negatives + 100.0) / (c.First().Negatives + 100.0));

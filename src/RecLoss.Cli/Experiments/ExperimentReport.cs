@@ -129,15 +129,15 @@ internal static class ExperimentReport
 
     /// <summary>A metric of the figures against a grid value: its name, its value in a row and in a published figure,
     /// and the suffix of its files (none for Recall@20, whose file names the docs already link).</summary>
-    private sealed record Metric(string Name, Func<Stat, double> Of, Func<Published, double?> PublishedOf, string FileSuffix);
+    internal sealed record Metric(string Name, Func<Stat, double> Of, Func<Published, double?> PublishedOf, string FileSuffix);
 
     /// <summary>Both metrics of the papers' figures: Recall@20 and NDCG@20 (on Gowalla they rank the losses differently).</summary>
-    private static readonly Metric[] Metrics =
+    internal static readonly Metric[] Metrics =
         [new("Recall@20", s => s.Recall, p => p.Recall, ""), new("NDCG@20", s => s.Ndcg, p => p.Ndcg, "-ndcg")];
 
     /// <summary>A last-epoch metric against a numeric grid value, one line per combination of the other grid values, and
     /// the published figures where the spec gives them.</summary>
-    private static Plot Against(IEnumerable<TableRow> rows, Metric metric, string key, Func<TableRow, double> x, string label, bool log)
+    internal static Plot Against(IEnumerable<TableRow> rows, Metric metric, string key, Func<TableRow, double> x, string label, bool log)
     {
         var plot = new Plot();
         foreach (IGrouping<string, TableRow> series in rows.GroupBy(r => string.Join(" ", r.Grid.Where(g => g.Key is not "data" && g.Key != key).Select(g => g.Value))))

@@ -7,7 +7,7 @@ namespace RecLoss.Cli.Experiments;
 internal sealed partial class ExperimentRunner
 {
     /// <summary>A cell still to train: its training (data and options, as reuse compares them), its epochs left, their
-    /// estimated train seconds each (null: nothing alike has finished), and whether a runner holds it now.</summary>
+    /// estimated train seconds each (null: nothing alike has finished or started), and whether a runner holds it now.</summary>
     internal sealed record LeftCell(string Spec, string Training, int Epochs, bool Started, double? SecondsPerEpoch, bool Running = false);
 
     /// <summary>The thread counts of the processes training this spec's cells now, as the segments they added to their
@@ -33,12 +33,12 @@ internal sealed partial class ExperimentRunner
             .Select(g => (int?)g.Key).FirstOrDefault();
 
     /// <summary>What is done, running, stopped part way and left, with an estimate of the time left (for cells not
-    /// started, at the epoch times of finished cells trained on <paramref name="runnerThreads"/> threads where there
-    /// are some); returns the cells left.</summary>
+    /// started, at the epoch times of the finished cells alike, or the started ones where none finished, trained on
+    /// <paramref name="runnerThreads"/> threads where there are some); returns the cells left. Started cells time only
+    /// the cells of their own spec; finished ones also those of the specs that could reuse them.</summary>
     public IReadOnlyList<LeftCell> Status(TextWriter o, IReadOnlySet<string>? only = null, int? runnerThreads = null)
     {
         var times = new EpochTimes();
-        var startedTimes = new EpochTimes();   // the started cells' epochs: they time the cells alike where none finished
         var reusable = new Dictionary<string, string>(StringComparer.Ordinal);
         var rows = new List<(Cell Cell, string State, int Done, int Total)>();
         var measured = new Dictionary<string, double>(StringComparer.Ordinal);   // a started cell's own seconds per epoch
@@ -59,10 +59,10 @@ internal sealed partial class ExperimentRunner
                 continue;
             }
             (int done, double? own, _, _, JsonNode? runState) = File.Exists(CheckpointPath(cell)) ? CheckpointProgress(CheckpointPath(cell)) : (0, null, null, null, null);
-            if (own is { } ownSeconds)
+            if (own is { } ownSeconds && runState?["history"] is JsonArray history)
             {
                 measured[cell.Key] = ownSeconds;
-                startedTimes.Add(Smoke, cell.Data, cell.Options, (JsonArray)runState!["history"]!, runState["segments"] as JsonArray);
+                times.Add(Smoke, cell.Data, cell.Options, history, runState["segments"] as JsonArray, started: true);
             }
             bool running = IsRunning(cell);
             // As run decides: a cell not started here takes another spec's result of the same training.
@@ -91,8 +91,7 @@ internal sealed partial class ExperimentRunner
         }
         List<LeftCell> left = [.. rows.Where(r => r.State is not ("done" or "reuse")).Select(r => new LeftCell(Spec.Name, TrainingKey(r.Cell), r.Total - r.Done,
             r.Done > 0 || r.State == "running",
-            measured.TryGetValue(r.Cell.Key, out double own) ? own
-                : times.SecondsPerEpoch(Smoke, r.Cell, runnerThreads) ?? startedTimes.SecondsPerEpoch(Smoke, r.Cell, runnerThreads),
+            measured.TryGetValue(r.Cell.Key, out double own) ? own : times.SecondsPerEpoch(Smoke, r.Cell, runnerThreads),
             r.State == "running"))];
         o.WriteLine(TimeLeft(left, runnerThreads));
         return left;
