@@ -20,7 +20,7 @@ public class EpochTimesTests
         var times = new EpochTimes();
         times.Add(smoke: false, "yelp2018", Result("""{"loss": "ccl", "negatives": "100"}""", 4, 6));     // 5 s at 100
         times.Add(smoke: false, "yelp2018", Result("""{"loss": "sl"}""", 10));                          // default 100
-        times.Add(smoke: false, "gowalla", Result("""{"loss": "ccl"}""", 50));
+        times.Add(smoke: false, "gowalla", Result("""{"loss": "ccl"}""", 50, 48, 900, 52));         // one paused epoch
 
         // The same loss: 5 s x (800 + 100) / (100 + 100).
         Assert.Equal(22.5, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "ccl"), ("negatives", "800")))!.Value, 9);
@@ -36,6 +36,8 @@ public class EpochTimesTests
         Assert.Null(times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "ccl"), ("encoder", "simplex"))));
         Assert.Null(times.SecondsPerEpoch(false, Cell("ml-100k", ("loss", "ccl"))));
         Assert.Null(times.SecondsPerEpoch(true, Cell("yelp2018", ("loss", "ccl"))));
+        // A finished cell's pace is its epochs' median: a paused epoch does not move it.
+        Assert.Equal(51.0, times.SecondsPerEpoch(false, Cell("gowalla", ("loss", "ccl")))!.Value, 9);
     }
 
     [Fact]
@@ -80,7 +82,7 @@ public class EpochTimesTests
         times.Add(false, "yelp2018", Segmented("""{"loss": "sl"}""", [(4, 1), (1, 2)], 10, 10, 10, 16));
         Assert.Equal(16.0, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "sl")), threads: 1)!.Value, 9);
         Assert.Equal(10.0, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "sl")), threads: 2)!.Value, 9);
-        // No epoch on that many threads, or the count unknown: the cell's mean over all its epochs.
+        // No epoch on that many threads, or the count unknown: its thread groups' medians, weighted by their epochs.
         Assert.Equal(11.5, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "sl")), threads: 4)!.Value, 9);
         Assert.Equal(11.5, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "sl")))!.Value, 9);
         // Each cell counts once beside another: (11.5 + 20) / 2.
@@ -96,12 +98,17 @@ public class EpochTimesTests
     {
         var epochs = new JsonArray([.. new[] { 10.0, 10, 10, 20, 22 }.Select((s, i) => (JsonNode)new JsonObject { ["epoch"] = i + 1, ["trainSeconds"] = s })]);
         var segments = new JsonArray(new JsonObject { ["firstEpoch"] = 1 }, new JsonObject { ["firstEpoch"] = 4 });
-        Assert.Equal(21.0, EpochTimes.MeanTrainSeconds(epochs, segments)!.Value, 9);
-        Assert.Equal(21.0, EpochTimes.MeanTrainSeconds(epochs, new JsonArray(segments[1]!.DeepClone(), segments[0]!.DeepClone()))!.Value, 9);
-        Assert.Equal(14.4, EpochTimes.MeanTrainSeconds(epochs)!.Value, 9);
+        Assert.Equal(21.0, EpochTimes.MedianTrainSeconds(epochs, segments)!.Value, 9);
+        Assert.Equal(21.0, EpochTimes.MedianTrainSeconds(epochs, new JsonArray(segments[1]!.DeepClone(), segments[0]!.DeepClone()))!.Value, 9);
+        Assert.Equal(10.0, EpochTimes.MedianTrainSeconds(epochs)!.Value, 9);
         // A process that has not finished an epoch yet: the history before it.
         segments.Add(new JsonObject { ["firstEpoch"] = 6 });
-        Assert.Equal(14.4, EpochTimes.MeanTrainSeconds(epochs, segments)!.Value, 9);
+        Assert.Equal(10.0, EpochTimes.MedianTrainSeconds(epochs, segments)!.Value, 9);
+        // That process's epochs: one stretched by a pause does not move the pace (a mean would say 196.7 s).
+        epochs.Add(new JsonObject { ["epoch"] = 6, ["trainSeconds"] = 540.0 });
+        epochs.Add(new JsonObject { ["epoch"] = 7, ["trainSeconds"] = 24.0 });
+        epochs.Add(new JsonObject { ["epoch"] = 8, ["trainSeconds"] = 26.0 });
+        Assert.Equal(26.0, EpochTimes.MedianTrainSeconds(epochs, segments)!.Value, 9);
     }
 
     [Fact]

@@ -135,7 +135,7 @@ internal sealed partial class ExperimentRunner
             return kept.Select(l => l with { SecondsPerEpoch = l.SecondsPerEpoch ?? seconds });
         })];
 
-    /// <summary>The epoch a checkpoint reached, its mean train seconds per epoch in its latest process (all its
+    /// <summary>The epoch a checkpoint reached, its median train seconds per epoch in its latest process (all its
     /// history when that has none yet), the thread count and start of that process as its segment records them, and
     /// the run state (history, segments); (0, null, null, null, null) for a checkpoint that cannot be read.</summary>
     private static (int Epoch, double? SecondsPerEpoch, int? Threads, DateTime? Started, JsonNode? RunState) CheckpointProgress(string path)
@@ -147,7 +147,7 @@ internal sealed partial class ExperimentRunner
             JsonNode? last = EpochTimes.LastSegment(segments);
             DateTime? started = last?["startedUtc"] is JsonValue v && v.TryGetValue(out string? text)
                 && DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime utc) ? utc : null;
-            return (header.Epoch, header.RunState?["history"] is JsonArray history ? EpochTimes.MeanTrainSeconds(history, segments) : null, EpochTimes.Threads(last), started,
+            return (header.Epoch, header.RunState?["history"] is JsonArray history ? EpochTimes.MedianTrainSeconds(history, segments) : null, EpochTimes.Threads(last), started,
                 header.RunState);
         }
         catch (Core.Models.ModelFileException)
