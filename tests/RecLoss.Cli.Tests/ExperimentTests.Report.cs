@@ -89,4 +89,18 @@ public partial class ExperimentTests
             Assert.Equal(published, marker.GetAxisLimits().Top, 9);
         }
     }
+
+    [Fact]
+    public void A_bar_shows_the_best_validation_epoch_where_early_stopping_chose_one_else_the_last()
+    {
+        static Stat At(double recall) => new(recall, 0, recall / 2, 0);
+        TableRow[] rows =
+        [
+            new(new Dictionary<string, string> { ["@stopping"] = "none" }, 1, 100, At(0.30), null, At(0.31), null),
+            new(new Dictionary<string, string> { ["@stopping"] = "validation" }, 1, 93, At(0.20), At(0.25), At(0.26), null),
+        ];
+        ScottPlot.Plot plot = ExperimentReport.Bars(rows, "@stopping");
+        var bars = Assert.Single(plot.GetPlottables<ScottPlot.Plottables.BarPlot>());
+        Assert.Equal([0.30, 0.25], bars.Bars.Select(b => b.Value));
+    }
 }

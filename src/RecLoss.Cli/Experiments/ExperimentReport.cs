@@ -69,7 +69,7 @@ internal static class ExperimentReport
             foreach (string label in runner.Spec.GridKeys.Where(k => k.StartsWith('@') && k != "@noise"))
             {
                 html.AppendLine(Figure(Bars(rows, label), figures, $"{runner.Spec.Name}-{FileName(label.TrimStart('@'))}",
-                    $"{runner.Spec.Name}: last-epoch Recall@20 by {label.TrimStart('@')}"));
+                    $"{runner.Spec.Name}: Recall@20 by {label.TrimStart('@')} (the best-validation epoch where a validation split chose one, else the last)"));
             }
             if (runner.Spec.GridKeys.Contains("@noise"))
             {
@@ -163,11 +163,17 @@ internal static class ExperimentReport
         return plot;
     }
 
-    /// <summary>Last-epoch Recall@20 of each row as a bar, labelled by its grid values, grouped by the label's value.</summary>
-    private static Plot Bars(IReadOnlyList<TableRow> rows, string label)
+    /// <summary>Recall@20 of each row as a bar, labelled by its grid values: at the best-validation epoch where early
+    /// stopping on a validation split chose one (its honest figure; its last epoch is only where it stopped), else the
+    /// last.</summary>
+    internal static Plot Bars(IReadOnlyList<TableRow> rows, string label)
     {
         var plot = new Plot();
-        var bars = rows.Select((r, i) => new Bar { Position = i, Value = r.Last.Recall, Error = r.Last.RecallSpread }).ToArray();
+        Bar[] bars = [.. rows.Select((r, i) =>
+        {
+            Stat shown = r.BestValidation ?? r.Last;
+            return new Bar { Position = i, Value = shown.Recall, Error = shown.RecallSpread };
+        })];
         plot.Add.Bars(bars);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             [.. rows.Select((r, i) => new Tick(i, string.Join(" ", r.Grid.Where(g => g.Key != "data").Select(g => g.Value))))]);
@@ -178,7 +184,7 @@ internal static class ExperimentReport
         }
         plot.Axes.Margins(bottom: 0);
         plot.XLabel(label.TrimStart('@'));
-        plot.YLabel("test Recall@20 (last epoch)");
+        plot.YLabel(rows.Any(r => r.BestValidation is not null) ? "test Recall@20 (best-validation or last epoch)" : "test Recall@20 (last epoch)");
         return plot;
     }
 
