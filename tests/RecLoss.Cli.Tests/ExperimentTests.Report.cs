@@ -99,7 +99,7 @@ public partial class ExperimentTests
             new(new Dictionary<string, string> { ["@stopping"] = "none" }, 1, 100, At(0.30), null, At(0.31), null),
             new(new Dictionary<string, string> { ["@stopping"] = "validation" }, 1, 93, At(0.20), At(0.25), At(0.26), null),
         ];
-        ScottPlot.Plot plot = ExperimentReport.Bars(rows, "@stopping");
+        ScottPlot.Plot plot = ExperimentReport.Bars(rows);
         var bars = Assert.Single(plot.GetPlottables<ScottPlot.Plottables.BarPlot>());
         Assert.Equal([0.30, 0.25], bars.Bars.Select(b => b.Value));
     }

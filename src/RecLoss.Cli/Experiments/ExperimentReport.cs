@@ -66,10 +66,14 @@ internal static class ExperimentReport
                     }
                 }
             }
-            foreach (string label in runner.Spec.GridKeys.Where(k => k.StartsWith('@') && k != "@noise"))
+            // Labels (other than noise, which has its own figures) name cells no number orders: one bar per cell and data set.
+            if (runner.Spec.GridKeys.Any(k => k.StartsWith('@') && k != "@noise"))
             {
-                html.AppendLine(Figure(Bars(rows, label), figures, $"{runner.Spec.Name}-{FileName(label.TrimStart('@'))}",
-                    $"{runner.Spec.Name}: Recall@20 by {label.TrimStart('@')} (the best-validation epoch where a validation split chose one, else the last)"));
+                foreach (IGrouping<string, TableRow> data in rows.GroupBy(r => r.Grid.GetValueOrDefault("data", "generated")))
+                {
+                    html.AppendLine(Figure(Bars([.. data]), figures, $"{runner.Spec.Name}-{FileName(data.Key)}-cells",
+                        $"{runner.Spec.Name}, {data.Key}: test Recall@20 of each cell (the best-validation epoch where a validation split chose one, else the last)"));
+                }
             }
             if (runner.Spec.GridKeys.Contains("@noise"))
             {
@@ -163,28 +167,22 @@ internal static class ExperimentReport
         return plot;
     }
 
-    /// <summary>Recall@20 of each row as a bar, labelled by its grid values: at the best-validation epoch where early
-    /// stopping on a validation split chose one (its honest figure; its last epoch is only where it stopped), else the
-    /// last.</summary>
-    internal static Plot Bars(IReadOnlyList<TableRow> rows, string label)
+    /// <summary>Recall@20 of each row as a horizontal bar (the first at the top), named by its grid values on the left
+    /// axis, where long names cannot overlap: at the best-validation epoch where early stopping on a validation split
+    /// chose one (its honest figure; its last epoch is only where it stopped), else the last.</summary>
+    internal static Plot Bars(IReadOnlyList<TableRow> rows)
     {
         var plot = new Plot();
         Bar[] bars = [.. rows.Select((r, i) =>
         {
             Stat shown = r.BestValidation ?? r.Last;
-            return new Bar { Position = i, Value = shown.Recall, Error = shown.RecallSpread };
+            return new Bar { Position = rows.Count - 1 - i, Value = shown.Recall, Error = shown.RecallSpread };
         })];
-        plot.Add.Bars(bars);
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-            [.. rows.Select((r, i) => new Tick(i, string.Join(" ", r.Grid.Where(g => g.Key != "data").Select(g => g.Value))))]);
-        if (rows.Count > 8)
-        {
-            plot.Axes.Bottom.TickLabelStyle.Rotation = 30;
-            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
-        }
-        plot.Axes.Margins(bottom: 0);
-        plot.XLabel(label.TrimStart('@'));
-        plot.YLabel(rows.Any(r => r.BestValidation is not null) ? "test Recall@20 (best-validation or last epoch)" : "test Recall@20 (last epoch)");
+        plot.Add.Bars(bars).Horizontal = true;
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            [.. rows.Select((r, i) => new Tick(rows.Count - 1 - i, string.Join(" ", r.Grid.Where(g => g.Key != "data").Select(g => g.Value))))]);
+        plot.Axes.Margins(left: 0);
+        plot.XLabel("test Recall@20");   // the tick labels name the cells; the caption says which epoch
         return plot;
     }
 
