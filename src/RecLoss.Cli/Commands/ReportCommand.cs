@@ -6,7 +6,7 @@ namespace RecLoss.Cli.Commands;
 internal static class ReportCommand
 {
     public static Verb Verb => new("report", "recloss report [SPEC ...] [--out DIR]", "an HTML report of the experiments' finished cells, with figures",
-        "Without SPEC, every experiments/*.yaml, in the order of their order: keys (then by file name); with SPECs, in the order given. Writes DIR/index.html (self-contained: tables and inline SVG figures) and DIR/figures/*.svg and *.png: learning curves, Recall@20 and NDCG@20 against the number of negatives and against noise.",
+        "Without SPEC, every experiments/*.yaml, in the order of their order: keys (then by file name); with SPECs, in the order given. Writes DIR/index.html (self-contained: tables and inline SVG figures) and DIR/figures/*.svg and *.png: learning curves, Recall@20 and NDCG@20 against the number of negatives and against noise, and a bar per cell where labels (@stopping, @margins) name the cells.",
         [new("out", "DIR", Section.Output, "the report folder (default experiments/report)"),
          new("smoke", null, Section.Query, "report the specs' smoke runs instead"),
          new("experiments", "DIR", Section.Query, "the folder holding runs/ and results/ (default experiments)")],
