@@ -7,10 +7,18 @@ namespace RecLoss.Core.Models;
 /// <summary>The payloads of the model file's sections: ids, seen items, vectors and parameter blocks, written and read.</summary>
 public static partial class ModelFile
 {
-    private static byte[] Ids(IdIndex ids)
+    /// <summary>The bytes <paramref name="write"/> puts through a (little-endian) binary writer: a section's payload.</summary>
+    private static byte[] Payload(Action<BinaryWriter> write)
     {
         using var buffer = new MemoryStream();
-        var writer = new BinaryWriter(buffer, Encoding.UTF8);
+        using var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true);
+        write(writer);
+        writer.Flush();
+        return buffer.ToArray();
+    }
+
+    private static byte[] Ids(IdIndex ids) => Payload(writer =>
+    {
         writer.Write((uint)ids.Count);
         foreach (string id in ids.Ids)
         {
@@ -18,40 +26,28 @@ public static partial class ModelFile
             writer.Write((uint)bytes.Length);
             writer.Write(bytes);
         }
-        writer.Flush();
-        return buffer.ToArray();
-    }
+    });
 
-    private static byte[] Seen(InteractionMatrix seen)
+    private static byte[] Seen(InteractionMatrix seen) => Payload(writer =>
     {
-        using var buffer = new MemoryStream();
-        var writer = new BinaryWriter(buffer);
         writer.Write((uint)seen.UserCount);
         writer.Write((uint)seen.ItemCount);
         writer.Write((ulong)seen.Count);
         writer.Write(MemoryMarshal.AsBytes(seen.RowPointers));
         writer.Write(MemoryMarshal.AsBytes(seen.ColumnIndices));
-        writer.Flush();
-        return buffer.ToArray();
-    }
+    });
 
-    private static byte[] Vectors(FactorModel factors)
+    private static byte[] Vectors(FactorModel factors) => Payload(writer =>
     {
-        using var buffer = new MemoryStream();
-        var writer = new BinaryWriter(buffer);
         writer.Write((uint)factors.UserCount);
         writer.Write((uint)factors.ItemCount);
         writer.Write((uint)factors.Dim);
         writer.Write(MemoryMarshal.AsBytes(factors.UserFactors.AsSpan()));
         writer.Write(MemoryMarshal.AsBytes(factors.ItemFactors.AsSpan()));
-        writer.Flush();
-        return buffer.ToArray();
-    }
+    });
 
-    private static byte[] Blocks(IReadOnlyList<SavedBlock> blocks)
+    private static byte[] Blocks(IReadOnlyList<SavedBlock> blocks) => Payload(writer =>
     {
-        using var buffer = new MemoryStream();
-        var writer = new BinaryWriter(buffer);
         writer.Write((uint)blocks.Count);
         foreach (SavedBlock block in blocks)
         {
@@ -62,9 +58,7 @@ public static partial class ModelFile
             writer.Write((uint)block.Cols);
             writer.Write(MemoryMarshal.AsBytes(block.Values.AsSpan()));
         }
-        writer.Flush();
-        return buffer.ToArray();
-    }
+    });
 
     private static IdIndex ReadIds(byte[] payload)
     {
