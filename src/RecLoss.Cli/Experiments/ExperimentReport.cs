@@ -42,6 +42,7 @@ internal static class ExperimentReport
             ExperimentRunner runner = runners[k];
             List<(Cell Cell, JsonNode Result)> results = finished[k];
             List<TableRow> rows = ExperimentTables.Rows(runner, results);
+            List<IGrouping<string, TableRow>> rowsByData = [.. rows.GroupBy(r => r.Grid.GetValueOrDefault("data", "generated"))];
             html.AppendLine($"<h2 id=\"{runner.Spec.Name}\">{Encode(runner.Spec.Name)}</h2><p>{Encode(runner.Spec.Description)}</p>");
             html.AppendLine($"<p class=\"note\">{results.Count} of {runner.Cells.Count} cells finished (spec <code>{Encode(runner.Spec.Path)}</code>).</p>");
             if (rows.Count == 0)
@@ -56,7 +57,7 @@ internal static class ExperimentReport
             }
             if (runner.Spec.GridKeys.Contains("negatives") && rows.All(r => double.TryParse(r.Grid["negatives"], CultureInfo.InvariantCulture, out _)))
             {
-                foreach (IGrouping<string, TableRow> data in rows.GroupBy(r => r.Grid.GetValueOrDefault("data", "generated")))
+                foreach (IGrouping<string, TableRow> data in rowsByData)
                 {
                     foreach (Metric metric in Metrics)
                     {
@@ -69,7 +70,7 @@ internal static class ExperimentReport
             // Labels (other than noise, which has its own figures) name cells no number orders: one bar per cell and data set.
             if (runner.Spec.GridKeys.Any(k => k.StartsWith('@') && k != "@noise"))
             {
-                foreach (IGrouping<string, TableRow> data in rows.GroupBy(r => r.Grid.GetValueOrDefault("data", "generated")))
+                foreach (IGrouping<string, TableRow> data in rowsByData)
                 {
                     html.AppendLine(Figure(Bars([.. data]), figures, $"{runner.Spec.Name}-{FileName(data.Key)}-cells",
                         $"{runner.Spec.Name}, {data.Key}: test Recall@20 of each cell (the best-validation epoch where a validation split chose one, else the last)"));
@@ -80,7 +81,7 @@ internal static class ExperimentReport
                 // Noisy negatives as a sampling weight of the user's own items (the BSL code's r_noise): none is weight 1.
                 bool weighted = runner.Cells.Any(c => c.Grid.GetValueOrDefault("@noise", "").StartsWith("neg", StringComparison.Ordinal)
                     && c.Options.ContainsKey("false-negative-weight"));
-                foreach (IGrouping<string, TableRow> data in rows.GroupBy(r => r.Grid.GetValueOrDefault("data", "generated")))
+                foreach (IGrouping<string, TableRow> data in rowsByData)
                 {
                     foreach (string kind in new[] { "neg", "pos" })
                     {

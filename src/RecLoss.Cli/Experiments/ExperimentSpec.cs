@@ -79,8 +79,9 @@ internal sealed class ExperimentSpec
                     spec.Description = spec.Scalar(value, "description");
                     break;
                 case "order":
-                    spec.Order = int.TryParse(spec.Scalar(value, "order"), NumberStyles.None, CultureInfo.InvariantCulture, out int order)
-                        ? order : throw spec.Error(value, $"order '{spec.Scalar(value, "order")}' must be a whole number of 0 or more (the report's place of the spec)");
+                    string orderText = spec.Scalar(value, "order");
+                    spec.Order = int.TryParse(orderText, NumberStyles.None, CultureInfo.InvariantCulture, out int order)
+                        ? order : throw spec.Error(value, $"order '{orderText}' must be a whole number of 0 or more (the report's place of the spec)");
                     break;
                 case "base":
                     spec._base = spec.Options(value, "base");
