@@ -103,4 +103,17 @@ public partial class ExperimentTests
         var bars = Assert.Single(plot.GetPlottables<ScottPlot.Plottables.BarPlot>());
         Assert.Equal([0.30, 0.25], bars.Bars.Select(b => b.Value));
     }
+
+    [Fact]
+    public void Every_line_of_a_twelve_line_figure_has_its_own_colour()
+    {
+        var plot = new ScottPlot.Plot();
+        var colours = Enumerable.Range(0, 12).Select(i =>
+        {
+            var line = plot.Add.Scatter(new double[] { 0, 1 }, new double[] { i, i });
+            ExperimentReport.Style(line, i);
+            return line.Color;
+        }).ToArray();
+        Assert.Equal(12, colours.Distinct().Count());   // ScottPlot's own ten-colour cycle gives the 11th the 1st's colour
+    }
 }

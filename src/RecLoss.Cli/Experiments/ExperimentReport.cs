@@ -114,6 +114,7 @@ internal static class ExperimentReport
         var plot = new Plot();
         // The seed names a line only when the figure holds more than one.
         bool seeds = cells.Select(c => c.Cell.Grid.GetValueOrDefault("seed")).Distinct().Count() > 1;
+        int index = 0;
         foreach ((Cell cell, JsonNode result) in cells)
         {
             var points = result["epochs"]!.AsArray().Where(e => e!["test"] is JsonObject t && t["recall@20"] is not null)
@@ -125,12 +126,20 @@ internal static class ExperimentReport
             var line = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
             line.LegendText = string.Join(" ", cell.Grid.Where(g => g.Key != "data" && (seeds || g.Key != "seed")).Select(g => g.Key == "seed" ? $"seed {g.Value}" : g.Value));
             line.MarkerSize = points.Length > 30 ? 0 : 4;
+            Style(line, index++);
         }
         plot.XLabel("epoch");
         plot.YLabel("test Recall@20");
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.ShowLegend(Edge.Right);   // beside the data: twelve lines fill a corner's legend over the curves
         return plot;
     }
+
+    /// <summary>Line colours: Category10, then four dark ones it lacks (Table 3's figures have twelve lines; Category20
+    /// pales every other line, and Skia's SVG writer drops dash patterns).</summary>
+    private static readonly Color[] Colours =
+        [.. new ScottPlot.Palettes.Category10().Colors, .. new[] { "#000000", "#b8860b", "#000080", "#ff00ff" }.Select(Color.FromHex)];
+
+    internal static void Style(ScottPlot.Plottables.Scatter line, int index) => line.Color = Colours[index % Colours.Length];
 
     /// <summary>A metric of the figures against a grid value: its name, its value in a row and in a published figure,
     /// and the suffix of its files (none for Recall@20, whose file names the docs already link).</summary>
@@ -145,11 +154,13 @@ internal static class ExperimentReport
     internal static Plot Against(IEnumerable<TableRow> rows, Metric metric, string key, Func<TableRow, double> x, string label, bool log)
     {
         var plot = new Plot();
+        int index = 0;
         foreach (IGrouping<string, TableRow> series in rows.GroupBy(r => string.Join(" ", r.Grid.Where(g => g.Key is not "data" && g.Key != key).Select(g => g.Value))))
         {
             var points = series.Select(r => (X: x(r), Y: metric.Of(r.Last))).OrderBy(p => p.X).ToArray();
             var line = plot.Add.Scatter(points.Select(p => log ? Math.Log10(p.X) : p.X).ToArray(), points.Select(p => p.Y).ToArray());
             line.LegendText = series.Key;
+            Style(line, index++);
             // The published figure beside a measured point: a hollow circle of the series' colour.
             foreach (TableRow r in series.Where(r => r.Published is not null && metric.PublishedOf(r.Published) is not null))
             {
