@@ -20,6 +20,17 @@ public partial class ExperimentTests
     }
 
     [Fact]
+    public void Status_refuses_a_cell_that_run_would_refuse_naming_it_and_makes_no_folder()
+    {
+        string path = Spec("name: wrong\nbase: {epochs: 2}\ngrid:\n  loss: [mml, nosuch]\n");
+        var (code, output, err) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder);
+        Assert.Equal(2, code);
+        Assert.Contains("cell nosuch: --loss: 'nosuch' is not a loss", err);
+        Assert.DoesNotContain("epochs left", output);   // no time for a grid that cannot run
+        Assert.False(Directory.Exists(Path.Combine(Folder, "runs")));
+    }
+
+    [Fact]
     public void Status_times_a_started_cell_by_its_own_epochs_when_no_cell_has_finished()
     {
         string path = Spec("name: own\nbase: {epochs: 2}\ngrid:\n  loss: [ccl]\n");

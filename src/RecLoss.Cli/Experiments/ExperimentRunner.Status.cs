@@ -38,6 +38,7 @@ internal sealed partial class ExperimentRunner
     /// the cells of their own spec; finished ones also those of the specs that could reuse them.</summary>
     public IReadOnlyList<LeftCell> Status(TextWriter o, IReadOnlySet<string>? only = null, int? runnerThreads = null)
     {
+        CheckOptions(only);
         var times = new EpochTimes();
         var reusable = new Dictionary<string, string>(StringComparer.Ordinal);
         var rows = new List<(Cell Cell, string State, int Done, int Total)>();

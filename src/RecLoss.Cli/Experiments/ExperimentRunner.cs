@@ -92,16 +92,35 @@ internal sealed partial class ExperimentRunner
                 runs.Add(null);
                 continue;
             }
-            try
-            {
-                runs.Add(TrainCommand.Prepare(new ArgumentReader(TrainOptions(cell)), "train", null));
-            }
-            catch (UsageException e)
-            {
-                throw new UsageException($"{Spec.Path}: cell {cell.Key}: {e.Message}");
-            }
+            runs.Add(PrepareCell(cell, TrainOptions(cell)));
         }
         return runs;
+    }
+
+    /// <summary>Checks the cells' options as <see cref="Prepare"/> does, but makes no folder: status shows no time for a
+    /// cell that run would refuse. A cell whose data folder is absent here is checked when it runs.</summary>
+    public void CheckOptions(IReadOnlySet<string>? only = null)
+    {
+        foreach (Cell cell in Cells.Where(c => only is null || only.Contains(c.Key)))
+        {
+            string? data = DataFolder(cell);
+            if (data is null || Directory.Exists(data))
+            {
+                PrepareCell(cell, [.. cell.Options, .. data is null ? [] : new KeyValuePair<string, string?>[] { new("data", data) }]);
+            }
+        }
+    }
+
+    private Func<VerbContext, int> PrepareCell(Cell cell, List<KeyValuePair<string, string?>> options)
+    {
+        try
+        {
+            return TrainCommand.Prepare(new ArgumentReader(options), "train", null);
+        }
+        catch (UsageException e)
+        {
+            throw new UsageException($"{Spec.Path}: cell {cell.Key}: {e.Message}");
+        }
     }
 
     /// <summary>The cells whose key matches one of the comma-separated patterns (<c>*</c> any run of characters,
