@@ -89,13 +89,15 @@ internal static class ExperimentTables
 
     public static string Json(IReadOnlyList<TableRow> rows) => JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
 
-    /// <summary>Writes table.md, table.csv and table.json into the results folder; returns the Markdown.</summary>
+    /// <summary>Writes table.md, table.csv, table.json and provenance.md into the results folder; returns the table's Markdown.</summary>
     public static string Write(ExperimentRunner runner)
     {
-        List<TableRow> rows = Rows(runner);
+        List<(Cell Cell, JsonNode Result)> finished = runner.FinishedResults();
+        List<TableRow> rows = Rows(runner, finished);
         string markdown = Markdown(runner, rows);
         Directory.CreateDirectory(runner.ResultsFolder);
-        foreach ((string name, string text) in new[] { ("table.md", markdown), ("table.csv", Csv(runner, rows)), ("table.json", Json(rows)) })
+        foreach ((string name, string text) in new[] { ("table.md", markdown), ("table.csv", Csv(runner, rows)), ("table.json", Json(rows)),
+            (ExperimentProvenance.FileName, ExperimentProvenance.Markdown(finished)) })
         {
             AtomicFile.WriteAllText(Path.Combine(runner.ResultsFolder, name), text);
         }
