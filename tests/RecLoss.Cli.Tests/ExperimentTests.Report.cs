@@ -35,6 +35,9 @@ public partial class ExperimentTests
         string html = File.ReadAllText(Path.Combine(report, "index.html"));
         Assert.Contains("<table>", html);
         Assert.Contains("<li><a href=\"#rep\">rep</a>: 12 of 12 cells finished.", html);   // the contents line
+        Assert.Contains("<details><summary>Provenance", html);
+        Assert.Contains("<td>mml_5_none</td><td>2</td>", html);                               // a provenance row
+        Assert.Contains("<p class=\"note\">Machine, every cell:", html);                     // its note, not a table row
         string[] figures = [.. Directory.GetFiles(Path.Combine(report, "figures"), "*.svg").Select(Path.GetFileNameWithoutExtension).Order()!];
         // learning curves; Recall@20 and NDCG@20 against negatives, against noisy negatives and noisy positives
         Assert.Equal(["rep-generated-curves", "rep-generated-neg-noise", "rep-generated-neg-noise-ndcg", "rep-generated-negatives", "rep-generated-negatives-ndcg",

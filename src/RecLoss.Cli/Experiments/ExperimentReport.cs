@@ -50,6 +50,7 @@ internal static class ExperimentReport
                 continue;
             }
             html.AppendLine(Table(ExperimentTables.Markdown(runner, rows)));
+            html.AppendLine($"<details><summary>Provenance: each cell's binaries, times, threads and epoch time</summary>{Table(ExperimentProvenance.Markdown(results))}</details>");
             foreach (IGrouping<string, (Cell Cell, JsonNode Result)> data in results.GroupBy(r => r.Cell.Data ?? "generated"))
             {
                 Plot plot = Curves(data);
@@ -207,10 +208,13 @@ internal static class ExperimentReport
         return $"<figure>{svg}<figcaption>{Encode(caption)} (<a href=\"figures/{name}.svg\">SVG</a>, <a href=\"figures/{name}.png\">PNG</a>)</figcaption></figure>";
     }
 
-    /// <summary>An HTML table from the Markdown table (the same text as table.md).</summary>
+    /// <summary>An HTML table from a Markdown table (the same text as table.md or provenance.md); lines after it that
+    /// are not table rows (provenance.md's notes) become paragraphs.</summary>
     private static string Table(string markdown)
     {
-        string[] lines = [.. markdown.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("|---", StringComparison.Ordinal))];
+        string[] all = markdown.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string[] lines = [.. all.Where(l => l.StartsWith('|') && !l.StartsWith("|---", StringComparison.Ordinal))];
+        string notes = string.Concat(all.Where(l => !l.StartsWith('|')).Select(l => $"<p class=\"note\">{Encode(l)}</p>"));
         var o = new StringBuilder("<table>");
         for (int i = 0; i < lines.Length; i++)
         {
@@ -222,7 +226,7 @@ internal static class ExperimentReport
             }
             o.Append("</tr>");
         }
-        return o.Append("</table>").ToString();
+        return o.Append("</table>").Append(notes).ToString();
     }
 
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
