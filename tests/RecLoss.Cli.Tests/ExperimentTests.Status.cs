@@ -31,6 +31,28 @@ public partial class ExperimentTests
     }
 
     [Fact]
+    public void Status_checks_a_cell_on_real_data_when_its_folder_is_there_and_leaves_it_to_run_when_not()
+    {
+        string path = Spec("name: real\nbase: {epochs: 2, loss: nosuch}\ngrid:\n  data: [tiny]\n");
+        var (code, output, err) = Cli.Run("experiment", "status", path, "--experiments", Folder, "--data-root", Path.Combine(Folder, "absent"));
+        Assert.True(code == 0, err);                                   // no data here: checked when it runs
+        Assert.Contains("left     tiny", output);
+        Directory.CreateDirectory(Path.Combine(Folder, "data", "tiny"));
+        (code, _, err) = Cli.Run("experiment", "status", path, "--experiments", Folder, "--data-root", Path.Combine(Folder, "data"));
+        Assert.Equal(2, code);
+        Assert.Contains("cell tiny: --loss: 'nosuch' is not a loss", err);
+    }
+
+    [Fact]
+    public void A_spec_cannot_set_an_option_the_runner_sets_for_every_cell()
+    {
+        string path = Spec("name: owned\nbase: {epochs: 2, threads: 2}\ngrid:\n  loss: [mml]\n");
+        var (code, _, err) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder);
+        Assert.Equal(3, code);                                          // a spec error, at its line
+        Assert.Contains(":2: base: 'threads' is not a spec option: experiment run sets", err);
+    }
+
+    [Fact]
     public void Status_times_a_started_cell_by_its_own_epochs_when_no_cell_has_finished()
     {
         string path = Spec("name: own\nbase: {epochs: 2}\ngrid:\n  loss: [ccl]\n");

@@ -6,7 +6,7 @@ namespace RecLoss.Cli.Commands;
 internal static class ExperimentCommand
 {
     public static Verb Verb => new("experiment", "recloss experiment run|status|table FILE [options]", "run a YAML grid of training runs, resumably; show its status or its table",
-        "run: trains the cells not yet finished, in order, each with a checkpoint (stop at any time; run again to continue); a finished cell writes experiments/results/NAME/CELL.json; a cell whose training (data and options) another spec has finished takes that result. status: done, running, stopped and left cells, with the time left (every cell's options checked first, as run checks them); given several spec files (status FILE FILE ..., e.g. experiments/*.yaml), each spec's and then the time left for all of them, a training two specs share counted once unless both copies have started (or with --no-reuse). table: the finished cells over their seeds beside the published figures, as table.md, table.csv and table.json, and provenance.md: each cell's binaries (from which epoch), times, threads and median epoch time. --smoke runs the spec's short version on generated data, its results kept apart under experiments/runs/.",
+        "run: trains the cells not yet finished, in order, each with a checkpoint (stop at any time; run again to continue); a finished cell writes experiments/results/NAME/CELL.json; a cell whose training (data and options) another spec has finished takes that result. status: done, running, stopped and left cells, with the time left (the options of every cell left checked first, as run checks them); given several spec files (status FILE FILE ..., e.g. experiments/*.yaml), each spec's and then the time left for all of them, a training two specs share counted once unless both copies have started (or with --no-reuse). table: the finished cells over their seeds beside the published figures, as table.md, table.csv and table.json, and provenance.md: each cell's binaries (from which epoch), times, threads and median epoch time. --smoke runs the spec's short version on generated data, its results kept apart under experiments/runs/.",
         [new("smoke", null, Section.Query, "the spec's short version (its smoke: settings) on generated data"),
          new("data-root", "DIR", Section.Query, "the folder holding the data sets the grid names (default ../shared/data)"),
          new("experiments", "DIR", Section.Query, "the folder for runs/ and results/ (default experiments)"),
@@ -96,6 +96,7 @@ internal static class ExperimentCommand
         // A spec named twice (a glob and the file itself) is one spec: counted twice, its cells and runners would be too.
         List<ExperimentRunner> runners = [.. files.DistinctBy(Path.GetFullPath).Select(f => new ExperimentRunner(ExperimentSpec.Load(f), smoke, dataRoot, root, every) { Reuse = reuse })];
         var left = new List<ExperimentRunner.LeftCell>();
+        runners.ForEach(r => r.CheckOptions());   // every spec checked before any prints: a mistake stops status whole
         int? threads = ExperimentRunner.RunnerThreads(runners);
         foreach (ExperimentRunner runner in runners)
         {

@@ -18,8 +18,8 @@ internal static class ExperimentProvenance
         foreach ((Cell cell, JsonNode result) in finished)
         {
             JsonArray epochs = result["epochs"]!.AsArray();
-            string machine = result["machine"]?.GetValue<string>() ?? "-";
-            if (result["reusedFrom"]?.GetValue<string>() is { } source)
+            string machine = ExperimentRunner.Text(result["machine"]) ?? "-";
+            if (ExperimentRunner.Text(result["reusedFrom"]) is { } source)
             {
                 rows.Add((Invariant($"| {cell.Key} | {epochs.Count} | reused: {source} | - | - | -"), machine));
                 continue;
@@ -27,23 +27,24 @@ internal static class ExperimentProvenance
             JsonArray segments = result["segments"] as JsonArray ?? [];
             string binaries = segments.Count == 0
                 ? Binary(result["commit"], result["commitDirty"]) + " (finishing)"
-                : string.Join(", ", segments.Select(s => Invariant($"{Binary(s!["commit"], s["dirty"])} ({s["firstEpoch"]})")));
+                : string.Join(", ", segments.Select(s => Invariant($"{Binary(s?["commit"], s?["dirty"])} ({(s?["firstEpoch"] is JsonValue f && f.TryGetValue(out int first) ? first : 1)})")));
             dirty |= binaries.Contains(" dirty", StringComparison.Ordinal);
             finishing |= segments.Count == 0;
-            string threads = string.Join(", ", segments.Select(EpochTimes.Threads).OfType<int>().Distinct().Order());
+            // A segment from before thread counts were recorded shows "?", so a known count never stands for it.
+            string threads = string.Join(", ", segments.Select(s => EpochTimes.Threads(s)?.ToString(CultureInfo.InvariantCulture) ?? "?").Distinct().Order(StringComparer.Ordinal));
             double? seconds = EpochTimes.MedianTrainSeconds(epochs);
             rows.Add((Invariant($"| {cell.Key} | {epochs.Count} | {Trained(segments, result["finishedUtc"])} | {binaries} | {(threads.Length > 0 ? threads : "-")} | {(seconds is { } s ? s.ToString("F1", CultureInfo.InvariantCulture) : "-")}"), machine));
         }
         // One machine for every cell (the usual case) is said once, below the table, not in a column of repeats.
         bool oneMachine = rows.Select(r => r.Machine).Distinct().Count() <= 1;
         var o = new StringBuilder();
-        o.AppendLine("| cell | epochs | trained (UTC) | binary (from epoch) | threads | s per epoch (median) |" + (oneMachine ? "" : " machine |"));
+        o.AppendLine("| cell | epochs | trained (UTC) | binary (from epoch) | threads | s per epoch (median, all epochs) |" + (oneMachine ? "" : " machine |"));
         o.AppendLine("|---|---|---|---|---|---|" + (oneMachine ? "" : "---|"));
         foreach ((string text, string machine) in rows)
         {
             o.AppendLine(text + (oneMachine ? " |" : $" | {machine} |"));
         }
-        if (oneMachine && rows.Count > 0)
+        if (oneMachine && rows.Count > 0 && rows[0].Machine != "-")
         {
             o.AppendLine();
             o.AppendLine($"Machine, every cell: {rows[0].Machine}.");
@@ -61,10 +62,11 @@ internal static class ExperimentProvenance
         return o.ToString();
     }
 
-    /// <summary>The first segment's start to the finish, as "yyyy-MM-dd HH:mm to HH:mm" (the date again when it changed).</summary>
+    /// <summary>The first segment's start to the finish, as "yyyy-MM-dd HH:mm to HH:mm" (the date again when it changed);
+    /// "finished ..." alone when a segment lacks its start (a checkpoint from before starts were recorded).</summary>
     private static string Trained(JsonArray segments, JsonNode? finishedUtc)
     {
-        DateTime? start = segments.Select(s => Time(s?["startedUtc"])).OfType<DateTime>().Order().Cast<DateTime?>().FirstOrDefault();
+        DateTime? start = segments.Count > 0 && segments.All(s => Time(s?["startedUtc"]) is not null) ? segments.Min(s => Time(s?["startedUtc"])) : null;
         DateTime? end = Time(finishedUtc);
         return (start, end) switch
         {
@@ -77,12 +79,12 @@ internal static class ExperimentProvenance
     private static string Stamp(DateTime t) => t.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
     private static DateTime? Time(JsonNode? node) =>
-        node?.GetValue<string>() is { } text && DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime t) ? t : null;
+        ExperimentRunner.Text(node) is { } text && DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime t) ? t : null;
 
     private static string Binary(JsonNode? commit, JsonNode? dirty)
     {
-        string hash = commit?.GetValue<string>() is { Length: > 0 } c ? c[..Math.Min(7, c.Length)] : "unknown";
-        return dirty?.GetValue<bool>() == true ? hash + " dirty" : hash;
+        string hash = ExperimentRunner.Text(commit) is { Length: > 0 } c ? c[..Math.Min(7, c.Length)] : "unknown";
+        return dirty is JsonValue v && v.TryGetValue(out bool d) && d ? hash + " dirty" : hash;
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -135,7 +135,7 @@ internal static class ExperimentReport
         return plot;
     }
 
-    /// <summary>Line colours: Category10, then four dark ones it lacks (Table 3's figures have twelve lines; Category20
+    /// <summary>Line colours: Category10, then four strong ones it lacks (Table 3's figures have twelve lines; Category20
     /// pales every other line, and Skia's SVG writer drops dash patterns).</summary>
     private static readonly Color[] Colours =
         [.. new ScottPlot.Palettes.Category10().Colors, .. new[] { "#000000", "#b8860b", "#000080", "#ff00ff" }.Select(Color.FromHex)];

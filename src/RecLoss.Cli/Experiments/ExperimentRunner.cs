@@ -66,11 +66,7 @@ internal sealed partial class ExperimentRunner
     /// and the run folder with its checkpoint.</summary>
     public List<KeyValuePair<string, string?>> TrainOptions(Cell cell)
     {
-        var options = cell.Options.ToList();
-        if (DataFolder(cell) is { } data)
-        {
-            options.Add(new("data", data));
-        }
+        List<KeyValuePair<string, string?>> options = CellOptions(cell);
         options.AddRange([new("out", RunFolder(cell)), new("force", null), new("checkpoint", CheckpointFolderOf(cell)),
             new("checkpoint-every", CheckpointEvery.ToString(CultureInfo.InvariantCulture))]);
         if (Threads > 0)
@@ -97,19 +93,23 @@ internal sealed partial class ExperimentRunner
         return runs;
     }
 
-    /// <summary>Checks the cells' options as <see cref="Prepare"/> does, but makes no folder: status shows no time for a
-    /// cell that run would refuse. A cell whose data folder is absent here is checked when it runs.</summary>
+    /// <summary>Checks the options of the cells not yet finished as <see cref="Prepare"/> does, without the run folder and
+    /// checkpoint options it adds (a spec cannot set those) and without making a folder, so that status shows no time
+    /// for a cell run would refuse. A cell whose data is absent here is checked when it runs.</summary>
     public void CheckOptions(IReadOnlySet<string>? only = null)
     {
-        foreach (Cell cell in Cells.Where(c => only is null || only.Contains(c.Key)))
+        foreach (Cell cell in Cells.Where(c => (only is null || only.Contains(c.Key)) && !File.Exists(ResultPath(c))))
         {
-            string? data = DataFolder(cell);
-            if (data is null || Directory.Exists(data))
+            if (DataFolder(cell) is not { } data || Path.Exists(data))
             {
-                PrepareCell(cell, [.. cell.Options, .. data is null ? [] : new KeyValuePair<string, string?>[] { new("data", data) }]);
+                PrepareCell(cell, CellOptions(cell));
             }
         }
     }
+
+    /// <summary>A cell's own options and its data under the data root (none when smoke: generated data).</summary>
+    private List<KeyValuePair<string, string?>> CellOptions(Cell cell) =>
+        [.. cell.Options, .. DataFolder(cell) is { } data ? new KeyValuePair<string, string?>[] { new("data", data) } : []];
 
     private Func<VerbContext, int> PrepareCell(Cell cell, List<KeyValuePair<string, string?>> options)
     {

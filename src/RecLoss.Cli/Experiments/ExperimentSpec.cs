@@ -218,8 +218,19 @@ internal sealed class ExperimentSpec
     private YamlNode Field(YamlMappingNode map, string key, YamlNode at) =>
         map.Children.TryGetValue(new YamlScalarNode(key), out YamlNode? v) ? v : throw Error(at, $"expected a '{key}:' here");
 
-    private Dictionary<string, string?> Options(YamlNode node, string what) =>
-        Mapping(node, what).Children.ToDictionary(p => Scalar(p.Key, "an option name"), p => (string?)Scalar(p.Value, $"option '{Scalar(p.Key, "")}'"), StringComparer.Ordinal);
+    /// <summary>The train options experiment run sets for every cell itself (its run folder, checkpoint and threads), and
+    /// --init, which its checkpoints exclude: a spec naming one would be overridden or refused only when the cell runs.</summary>
+    private static readonly HashSet<string> RunnerOptions = new(["out", "force", "checkpoint", "resume", "checkpoint-every", "threads", "init"], StringComparer.Ordinal);
+
+    private Dictionary<string, string?> Options(YamlNode node, string what)
+    {
+        YamlMappingNode mapping = Mapping(node, what);
+        foreach (YamlNode key in mapping.Children.Keys.Where(k => RunnerOptions.Contains(Scalar(k, "an option name"))))
+        {
+            throw Error(key, $"{what}: '{Scalar(key, "")}' is not a spec option: experiment run sets out, force, checkpoint, resume, checkpoint-every and threads for every cell (give --checkpoint-every and --threads to experiment run), and init conflicts with its checkpoints");
+        }
+        return mapping.Children.ToDictionary(p => Scalar(p.Key, "an option name"), p => (string?)Scalar(p.Value, $"option '{Scalar(p.Key, "")}'"), StringComparer.Ordinal);
+    }
 
     private Dictionary<string, string> When(YamlMappingNode entry, YamlNode at)
     {
