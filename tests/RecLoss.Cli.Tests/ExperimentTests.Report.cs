@@ -110,13 +110,11 @@ public partial class ExperimentTests
     [Fact]
     public void Every_line_of_a_twelve_line_figure_has_its_own_colour()
     {
-        var plot = new ScottPlot.Plot();
-        var colours = Enumerable.Range(0, 12).Select(i =>
-        {
-            var line = plot.Add.Scatter(new double[] { 0, 1 }, new double[] { i, i });
-            ExperimentReport.Style(line, i);
-            return line.Color;
-        }).ToArray();
+        TableRow[] rows = [.. Enumerable.Range(0, 12).Select(i => new TableRow(new Dictionary<string, string> { ["loss"] = $"loss{i}", ["negatives"] = "10" },
+            1, 1, new Stat(0.1 + i / 100.0, 0, 0.05, 0), null, new Stat(0.1, 0, 0.05, 0), null))];
+        ScottPlot.Plot plot = ExperimentReport.Against(rows, ExperimentReport.Metrics[0], "negatives", _ => 10, "negatives", log: false);
+        var colours = plot.GetPlottables<ScottPlot.Plottables.Scatter>().Select(l => l.Color).ToArray();
+        Assert.Equal(12, colours.Length);
         Assert.Equal(12, colours.Distinct().Count());   // ScottPlot's own ten-colour cycle gives the 11th the 1st's colour
     }
 }
