@@ -28,7 +28,7 @@ internal static class ExperimentProvenance
             string binaries = segments.Count == 0
                 ? Binary(result["commit"], result["commitDirty"]) + " (finishing)"
                 : string.Join(", ", segments.Select(s => Invariant($"{Binary(s?["commit"], s?["dirty"])} ({(s?["firstEpoch"] is JsonValue f && f.TryGetValue(out int first) ? first : 1)})")));
-            dirty |= binaries.Contains(" dirty", StringComparison.Ordinal);
+            dirty |= segments.Count == 0 ? Dirty(result["commitDirty"]) : segments.Any(s => Dirty(s?["dirty"]));
             finishing |= segments.Count == 0;
             // A segment from before thread counts were recorded shows "?", so a known count never stands for it.
             string threads = string.Join(", ", segments.Select(s => EpochTimes.Threads(s)?.ToString(CultureInfo.InvariantCulture) ?? "?").Distinct().Order(StringComparer.Ordinal));
@@ -66,8 +66,9 @@ internal static class ExperimentProvenance
     /// "finished ..." alone when a segment lacks its start (a checkpoint from before starts were recorded).</summary>
     private static string Trained(JsonArray segments, JsonNode? finishedUtc)
     {
-        DateTime? start = segments.Count > 0 && segments.All(s => Time(s?["startedUtc"]) is not null) ? segments.Min(s => Time(s?["startedUtc"])) : null;
-        DateTime? end = Time(finishedUtc);
+        DateTime?[] starts = [.. segments.Select(s => ExperimentRunner.Utc(s?["startedUtc"]))];
+        DateTime? start = starts.Length > 0 && starts.All(t => t is not null) ? starts.Min() : null;
+        DateTime? end = ExperimentRunner.Utc(finishedUtc);
         return (start, end) switch
         {
             ({ } a, { } b) => $"{Stamp(a)} to {(a.Date == b.Date ? b.ToString("HH:mm", CultureInfo.InvariantCulture) : Stamp(b))}",
@@ -78,14 +79,13 @@ internal static class ExperimentProvenance
 
     private static string Stamp(DateTime t) => t.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
-    private static DateTime? Time(JsonNode? node) =>
-        ExperimentRunner.Text(node) is { } text && DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime t) ? t : null;
-
     private static string Binary(JsonNode? commit, JsonNode? dirty)
     {
         string hash = ExperimentRunner.Text(commit) is { Length: > 0 } c ? c[..Math.Min(7, c.Length)] : "unknown";
-        return dirty is JsonValue v && v.TryGetValue(out bool d) && d ? hash + " dirty" : hash;
+        return Dirty(dirty) ? hash + " dirty" : hash;
     }
+
+    private static bool Dirty(JsonNode? flag) => flag is JsonValue v && v.TryGetValue(out bool d) && d;
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

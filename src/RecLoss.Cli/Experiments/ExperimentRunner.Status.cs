@@ -146,8 +146,7 @@ internal sealed partial class ExperimentRunner
             Core.Models.ModelHeader header = Core.Models.ModelFile.ReadHeader(path);
             var segments = header.RunState?["segments"] as JsonArray;
             JsonNode? last = EpochTimes.LastSegment(segments);
-            DateTime? started = last?["startedUtc"] is JsonValue v && v.TryGetValue(out string? text)
-                && DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime utc) ? utc : null;
+            DateTime? started = Utc(last?["startedUtc"]);
             return (header.Epoch, header.RunState?["history"] is JsonArray history ? EpochTimes.MedianTrainSeconds(history, segments) : null, EpochTimes.Threads(last), started,
                 header.RunState);
         }

@@ -200,6 +200,10 @@ internal sealed partial class ExperimentRunner
     /// <summary>A JSON string value as text; null for anything else.</summary>
     internal static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? text) ? text : null;
 
+    /// <summary>A JSON time stamp (as results and checkpoints write them, in UTC) as a UTC time; null for anything else.</summary>
+    internal static DateTime? Utc(JsonNode? node) =>
+        Text(node) is { } text && DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime utc) ? utc : null;
+
     private static JsonObject GridJson(Cell cell) => new([.. cell.Grid.Select(g => new KeyValuePair<string, JsonNode?>(g.Key, g.Value))]);
 
     private void SaveResult(Cell cell, JsonObject result) =>
