@@ -128,6 +128,9 @@ try "bench: --patience" bench --patience 2
 try "bench: --select-on" bench --select-on test
 try "--select-on without --patience" train --select-on test
 try "--patience without a validation split" train --patience 2
+try "--plateau-min-lr without --plateau-factor" train --plateau-min-lr 1e-5
+try "--plateau-factor of 1" train --plateau-factor 1
+try "--plateau-factor without a validation split" train --plateau-factor 0.1
 try "--split-seed on a split folder" stats --data "$D/ok" --split-seed 3
 try "--data-seed with --data" train --data "$D/ok" --data-seed 3
 try "delimited option without --data" train --train-ratio 0.5
@@ -192,6 +195,7 @@ try "the same by string id" train --data "$D/every.csv" --train-ratio 0.99 --exc
 try "a user with every item, hard negatives" train --data "$D/every" --sampler hard "${Q[@]}"
 try "more noise than a user has free items" train --data "$D/every" --noisy-positive-ratio 5 "${Q[@]}"
 try "patience on an empty test split" train --data "$D/notest" --select-on test --patience 2 "${Q[@]}"
+try "plateau on an empty test split" train --data "$D/notest" --select-on test --plateau-factor 0.1 "${Q[@]}"
 # Output
 try "--out is a file" train --out "$D/afile" "${Q[@]}"
 try "--out under a file" train --out "$D/afile/run" "${Q[@]}"

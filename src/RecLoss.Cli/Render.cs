@@ -130,7 +130,7 @@ internal sealed class ConsoleTrainingObserver(TextWriter progress, TextWriter ou
         {
             progress.Write("\r" + new string(' ', 110) + "\r");
         }
-        string line = string.Create(Invariant, $"epoch {r.Epoch,3}  loss {r.Loss:F5}  {r.TrainSeconds:F2}s");
+        string line = string.Create(Invariant, $"epoch {r.Epoch,3}  loss {r.Loss:F5}  {r.TrainSeconds:F2}s{(r.LearningRate is { } rate ? $"  lr {rate:G3}" : "")}");
         if (r.Validation is { } v)
         {
             line += v.Users == 0 ? "  valid n/a (0 users)" : string.Create(Invariant, $"  valid R@{k} {Recall(v, k)} N@{k} {Ndcg(v, k)}");

@@ -143,10 +143,11 @@ internal static class SessionArguments
             L2Placement = l2On,
             EpochRows = epochRows,
             SelectOn = selectOn,
+            Plateau = Plateau(args),
         };
-        if (args.Has("select-on") && options.Patience == 0)
+        if (args.Has("select-on") && options.Patience == 0 && options.Plateau is null)
         {
-            throw new UsageException("--select-on chooses the split early stopping watches, so it needs --patience N (without early stopping every epoch is trained, and the last, best-validation and test-selected epochs are all reported)");
+            throw new UsageException("--select-on chooses the split early stopping and the plateau schedule watch, so it needs --patience N or --plateau-factor F (without them every epoch is trained at one rate, and the last, best-validation and test-selected epochs are all reported)");
         }
         if (!EncoderFactory.UsesMatrixFactorizationTrainer(options))
         {
@@ -176,6 +177,24 @@ internal static class SessionArguments
             CheckStepSize(options, "--negatives");
         }
         return options;
+    }
+
+    /// <summary>--plateau-factor F turns the learning rate on plateau on; --plateau-min-lr floors it.</summary>
+    private static PlateauOptions? Plateau(ArgumentReader args)
+    {
+        if (!args.Has("plateau-factor"))
+        {
+            if (args.Has("plateau-min-lr"))
+            {
+                throw new UsageException("--plateau-min-lr floors the rate the plateau schedule lowers, so it needs --plateau-factor F (the reference's is 0.1)");
+            }
+            return null;
+        }
+        return new PlateauOptions
+        {
+            Factor = args.Double("plateau-factor", PlateauOptions.Defaults.Factor, 0, 0.999999, minExclusive: true),
+            MinLearningRate = args.Double("plateau-min-lr", PlateauOptions.Defaults.MinLearningRate, 0),
+        };
     }
 
     /// <summary>Checks what the sizes imply before any data is loaded: enough hard candidates, a step's buffers
@@ -339,6 +358,8 @@ internal static class SessionArguments
         ["falseNegativeWeight"] = o.Sampler.FalseNegativeWeight,   // null when off: older checkpoints lack the key
         ["drawNegatives"] = o.Sampler.Timing == NegativeDrawTiming.PerEpoch ? "per-epoch" : "per-batch",
         ["patience"] = o.Patience,
+        ["plateauFactor"] = o.Plateau?.Factor,                // null when off: older checkpoints lack the key
+        ["plateauMinLr"] = o.Plateau?.MinLearningRate,
         ["selectOn"] = o.SelectOn == SelectionSplit.Test ? "test (test-selected: optimistic)" : "validation",
         ["batchSize"] = o.Trainer.BatchSize,
         ["epochs"] = o.Trainer.Epochs,

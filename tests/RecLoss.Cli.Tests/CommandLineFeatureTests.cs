@@ -93,7 +93,7 @@ public sealed class CommandLineFeatureTests : WithTempFolder
     [InlineData("bench", "--select-on", "test", "'bench' does not take --select-on")]
     [InlineData("bench", "--eval-every", "2", "'bench' does not take --eval-every")]
     [InlineData("bench", "--select-k", "10", "'bench' does not take --select-k")]
-    [InlineData("train", "--select-on", "test", "--select-on chooses the split early stopping watches, so it needs --patience N")]
+    [InlineData("train", "--select-on", "test", "--select-on chooses the split early stopping and the plateau schedule watch, so it needs --patience N or --plateau-factor F")]
     [InlineData("train", "--negativs", "5", "'train' does not take --negativs (did you mean --negatives?)")]
     [InlineData("stats", "--epochs", "5", "'stats' does not take --epochs (it is an option of demo, train, bench)")]
     public void OptionsThatWouldBeIgnored_AreRefused(string verb, string option, string value, string expected)

@@ -37,9 +37,9 @@ internal static class TrainCommand
             }
         }
         DataSource source = DataArguments.Read(args);
-        if (options.Patience > 0 && options.SelectOn == SelectionSplit.Validation && !source.HasValidation)
+        if ((options.Patience > 0 || options.Plateau is not null) && options.SelectOn == SelectionSplit.Validation && !source.HasValidation)
         {
-            throw new UsageException("--patience watches the validation split, but there is none: add --validation-ratio R or use --select-on test (the reference's optimistic protocol)");
+            throw new UsageException($"{Watcher(options)} watches the validation split, but there is none: add --validation-ratio R or use --select-on test (the reference's optimistic protocol)");
         }
         double? noiseRatio = args.Has("noisy-positive-ratio") ? args.Double("noisy-positive-ratio", 0, 0, 10) : null;
         RunOutput? output = RunOutput.Prepare(args);
@@ -86,7 +86,7 @@ internal static class TrainCommand
             $"data {data.Name}: {stats.Users:N0} users, {stats.Items:N0} items, train {data.Train.Count:N0}, validation {data.Validation?.Count ?? 0:N0}, test {data.Test?.Count ?? 0:N0}"));
         Render.Notes(output, data.Report);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"model {EncoderText(options)} dim {options.Encoder.Dim} {options.Encoder.Score.ToString().ToLowerInvariant()}{(options.Encoder.EvaluationScore is { } e ? $" (evaluated {e.ToString().ToLowerInvariant()})" : "")}{(options.Encoder.Init == InitKind.XavierUniform ? ", Xavier-uniform init" : "")} | loss {LossArguments.Describe(loss)} | {options.Trainer.Negatives} negatives ({SessionArguments.SamplerText(options)}) | batch {options.Trainer.BatchSize} | {(options.Optimizer == OptimizerKind.SparseAdam ? "sparse Adam" : "Adam")} lr {options.Adam.LearningRate:G3} l2 {options.Adam.L2:G3} clip {options.Adam.ClipNorm:G3} | dropout {options.Trainer.Dropout:G3} | seed {options.Trainer.Seed} | threads {ParallelRunner.ThreadsFor(options.Trainer.Threads)}"));
+            $"model {EncoderText(options)} dim {options.Encoder.Dim} {options.Encoder.Score.ToString().ToLowerInvariant()}{(options.Encoder.EvaluationScore is { } e ? $" (evaluated {e.ToString().ToLowerInvariant()})" : "")}{(options.Encoder.Init == InitKind.XavierUniform ? ", Xavier-uniform init" : "")} | loss {LossArguments.Describe(loss)} | {options.Trainer.Negatives} negatives ({SessionArguments.SamplerText(options)}) | batch {options.Trainer.BatchSize} | {(options.Optimizer == OptimizerKind.SparseAdam ? "sparse Adam" : "Adam")} lr {options.Adam.LearningRate:G3}{(options.Plateau is { } plateau ? $" (x{plateau.Factor:G3} on a {options.SelectOn.ToString().ToLowerInvariant()} plateau, floor {plateau.MinLearningRate:G3})" : "")} l2 {options.Adam.L2:G3} clip {options.Adam.ClipNorm:G3} | dropout {options.Trainer.Dropout:G3} | seed {options.Trainer.Seed} | threads {ParallelRunner.ThreadsFor(options.Trainer.Threads)}"));
 
         var observer = new ConsoleTrainingObserver(context.Error, output, context.Live, options.Trainer.Epochs, options.SelectionK);
         TrainingResult result = DataArguments.NamingUsers(data, dataPath, () => new TrainingSession(options).Run(data, loss, observer, context.Cancellation, start, checkpoints));
@@ -147,15 +147,17 @@ internal static class TrainCommand
         }
         SessionArguments.CheckEpochDraw(options, data.Train.Count);
         SessionArguments.CheckLastBatch(options, data.Train.Count);
-        if (options.Patience > 0)
+        if (options.Patience > 0 || options.Plateau is not null)
         {
             InteractionMatrix? watched = options.SelectOn == SelectionSplit.Test ? data.Test : data.Validation;
             if (watched is null || watched.Count == 0)
             {
-                throw new UsageException($"--patience watches the {options.SelectOn.ToString().ToLowerInvariant()} split, but it has no users to evaluate");
+                throw new UsageException($"{Watcher(options)} watches the {options.SelectOn.ToString().ToLowerInvariant()} split, but it has no users to evaluate");
             }
         }
     }
+
+    private static string Watcher(SessionOptions options) => options.Patience > 0 ? "--patience" : "--plateau-factor";
 
     private static void WriteResults(TextWriter output, TrainingResult result, SessionOptions options, List<(string, EvaluationResult)> baselines)
     {

@@ -55,6 +55,7 @@ public sealed record EncoderSpec
         Sampler = options.Sampler,
         Patience = options.Patience,
         SelectOn = options.SelectOn,
+        Plateau = options.Plateau,
         DenseLoopOracle = options.DenseLoopOracle,
     };
 

@@ -21,6 +21,7 @@ public abstract class AdamOptimizer
         TableNames = [.. Enumerable.Range(0, tables.Length).Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture))];
         options.Validate();
         Options = options;
+        LearningRate = options.LearningRate;
         Tables = tables;
         Runner = runner;
         Kernel = new AdamKernel(options);
@@ -29,6 +30,10 @@ public abstract class AdamOptimizer
     }
 
     public AdamOptions Options { get; }
+
+    /// <summary>The step size of the steps to come: the options' at first, lowered by a plateau schedule. Each
+    /// step records its own in its scalars, so rows replayed later take the rate of the steps they missed.</summary>
+    public double LearningRate { get; set; }
 
     /// <summary>The tables' names in an exported state ("m/NAME", "v/NAME"): the encoder's block names where the
     /// trainer gives them, so that a state moves between MF's own trainer and the generic one.</summary>
@@ -243,7 +248,7 @@ public abstract class AdamOptimizer
         }
         var scalars = new AdamStepScalars(
             (float)clip,
-            (float)(Options.LearningRate / (1 - Math.Pow(Options.Beta1, t))),
+            (float)(LearningRate / (1 - Math.Pow(Options.Beta1, t))),
             (float)(1 / Math.Sqrt(1 - Math.Pow(Options.Beta2, t))));
         if (t - _firstStep >= _steps.Length)
         {

@@ -42,6 +42,7 @@ public sealed class BlockAdam : IBlockOptimizer
     {
         options.Validate();
         _options = options;
+        LearningRate = options.LearningRate;
         _blocks = blocks;
         _withL2 = new AdamKernel(options);
         _withoutL2 = new AdamKernel(new AdamOptions { LearningRate = options.LearningRate, Beta1 = options.Beta1, Beta2 = options.Beta2, Epsilon = options.Epsilon, L2 = 0, ClipNorm = options.ClipNorm });
@@ -55,6 +56,8 @@ public sealed class BlockAdam : IBlockOptimizer
     }
 
     public int StepCount { get; private set; }
+
+    public double LearningRate { get; set; }
 
     public void CatchUp(RowSet[] rows)
     {
@@ -101,7 +104,7 @@ public sealed class BlockAdam : IBlockOptimizer
         }
         int t = ++StepCount;
         double clip = _options.ClipNorm > 0 ? Math.Min(1.0, _options.ClipNorm / (Math.Sqrt(normSquared) + 1e-6)) : 1;
-        _scalars = new AdamStepScalars((float)clip, (float)(_options.LearningRate / (1 - Math.Pow(_options.Beta1, t))),
+        _scalars = new AdamStepScalars((float)clip, (float)(LearningRate / (1 - Math.Pow(_options.Beta1, t))),
             (float)(1 / Math.Sqrt(1 - Math.Pow(_options.Beta2, t))));
         for (_block = 0; _block < _blocks.Count; _block++)
         {

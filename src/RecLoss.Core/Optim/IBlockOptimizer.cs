@@ -12,6 +12,9 @@ public interface IBlockOptimizer
     /// <summary>One step from the blocks' gradients; <paramref name="rows"/>[b] lists the rows of block b that may hold one.</summary>
     void Step(RowSet[] rows);
 
+    /// <summary>The step size of the steps to come (a plateau schedule lowers it).</summary>
+    double LearningRate { get; set; }
+
     /// <summary>Brings every row up to date, before whole blocks are read.</summary>
     void CatchUpAll();
 

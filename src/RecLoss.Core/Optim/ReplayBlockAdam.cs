@@ -112,6 +112,9 @@ public sealed class ReplayBlockAdam : IBlockOptimizer
 
     public void CatchUpAll() => _replay.CatchUpAll();
 
+    /// <summary>The replay's rate; the dense blocks take the scalars of its steps.</summary>
+    public double LearningRate { get => _replay.LearningRate; set => _replay.LearningRate = value; }
+
     /// <summary>The replay's tables and the dense blocks' moments under their block names, and the step count.</summary>
     public OptimizerState Export(int epochs)
     {

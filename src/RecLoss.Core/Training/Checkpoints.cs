@@ -11,7 +11,11 @@ namespace RecLoss.Core.Training;
 /// <param name="BestParameters">The best epoch's blocks (early stopping), in the encoder's block order.</param>
 /// <param name="Finished">The run ended here (its last epoch, or early stopping).</param>
 public sealed record RunCheckpoint(int Epoch, IReadOnlyList<EpochRecord> History, int? BestEpoch, int SinceBest, bool StoppedEarly, bool Finished,
-    IEncoder Encoder, OptimizerState Optimizer, float[][]? BestParameters);
+    IEncoder Encoder, OptimizerState Optimizer, float[][]? BestParameters)
+{
+    /// <summary>The rate of the steps to come, when a plateau schedule may have changed it.</summary>
+    public double? LearningRate { get; init; }
+}
 
 /// <summary>Receives the run's checkpoints; <see cref="Every"/> epochs apart, and at the run's end.</summary>
 public interface ICheckpointSink
@@ -122,6 +126,7 @@ public sealed class CheckpointFolder : ICheckpointSink
         ["sinceBest"] = c.SinceBest,
         ["stoppedEarly"] = c.StoppedEarly,
         ["finished"] = c.Finished,
+        ["learningRate"] = c.LearningRate,
         ["segments"] = JsonSerializer.SerializeToNode(Segments, ModelFile.Json),
     };
 
@@ -175,6 +180,7 @@ public sealed class CheckpointFolder : ICheckpointSink
                 BestParameters = best,
                 SinceBest = Int(state, "sinceBest"),
                 StoppedEarly = Bool(state, "stoppedEarly"),
+                LearningRate = state["learningRate"] is null ? null : Double(state, "learningRate"),
                 Finished = Bool(state, "finished"),
             };
         }
@@ -186,6 +192,9 @@ public sealed class CheckpointFolder : ICheckpointSink
 
     private static int Int(JsonObject o, string key) =>
         o[key] is JsonValue v && v.TryGetValue(out int i) ? i : throw new FormatException($"run state field '{key}' is missing or not an integer");
+
+    private static double Double(JsonObject o, string key) =>
+        o[key] is JsonValue v && v.TryGetValue(out double d) && double.IsFinite(d) && d > 0 ? d : throw new FormatException($"run state field '{key}' is not a positive number");
 
     private static bool Bool(JsonObject o, string key) =>
         o[key] is JsonValue v && v.TryGetValue(out bool b) ? b : throw new FormatException($"run state field '{key}' is missing or not true/false");

@@ -17,9 +17,9 @@ public enum EncoderKind
 
 /// <summary>A run's parts: the encoder, the trainer that steps it, how to bring every row up to date before reading
 /// whole tables (MF's deferred replay; a no-op for dense Adam), the worker pool they share, and the optimizer's state
-/// out and in (after the catch-up) to continue a run exactly.</summary>
+/// out and in (after the catch-up) to continue a run exactly, and the step size of the steps to come.</summary>
 public sealed record RunParts(IEncoder Encoder, IEpochRunner Trainer, Action CatchUpAll, ParallelRunner Runner,
-    Func<int, OptimizerState> ExportOptimizer, Action<OptimizerState> ImportOptimizer);
+    Func<int, OptimizerState> ExportOptimizer, Action<OptimizerState> ImportOptimizer, Action<double> SetLearningRate);
 
 /// <summary>A trainer over an encoder's parameter blocks, with the optimizer that steps them.</summary>
 public interface IHasBlockOptimizer
@@ -93,7 +93,8 @@ public static class EncoderFactory
         if (UsesMatrixFactorizationTrainer(options))
         {
             TrainingSession.Parts parts = TrainingSession.Build(data, loss, options);
-            return new RunParts(parts.Encoder, parts.Trainer, parts.Optimizer.CatchUpAll, parts.Runner, parts.Optimizer.Export, parts.Optimizer.Import);
+            return new RunParts(parts.Encoder, parts.Trainer, parts.Optimizer.CatchUpAll, parts.Runner, parts.Optimizer.Export, parts.Optimizer.Import,
+                rate => parts.Optimizer.LearningRate = rate);
         }
         CheckScore(loss, options);
         if (options.Optimizer == OptimizerKind.SparseAdam)
@@ -105,7 +106,7 @@ public static class EncoderFactory
         NegativeSampling sampling = options.Sampler.Create(data.Train, options.Trainer.ExcludePositives, options.Trainer.Negatives);
         IEpochRunner trainer = loss.Accept(new Builder(options, encoder, sampling, data.Train, runner));
         IBlockOptimizer optimizer = ((IHasBlockOptimizer)trainer).Optimizer;
-        return new RunParts(encoder, trainer, optimizer.CatchUpAll, runner, optimizer.Export, optimizer.Import);
+        return new RunParts(encoder, trainer, optimizer.CatchUpAll, runner, optimizer.Export, optimizer.Import, rate => optimizer.LearningRate = rate);
     }
 
     private sealed class Builder(SessionOptions options, IEncoder encoder, NegativeSampling sampling, InteractionMatrix train, ParallelRunner runner)

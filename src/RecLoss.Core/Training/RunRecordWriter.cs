@@ -122,6 +122,10 @@ public static class RunRecordWriter
         json.WriteNumber("epoch", epoch.Epoch);
         json.WriteNumber("loss", epoch.Loss);
         json.WriteNumber("trainSeconds", Math.Round(epoch.TrainSeconds, 3));
+        if (epoch.LearningRate is { } rate)
+        {
+            json.WriteNumber("lr", rate);
+        }
         if (epoch.Validation is not null)
         {
             WriteEvaluation(json, "validation", epoch.Validation);

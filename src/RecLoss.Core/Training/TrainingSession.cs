@@ -28,7 +28,9 @@ public interface IEpochRunner
 }
 
 /// <summary>One epoch's record: loss, seconds, and metrics when it was evaluated.</summary>
-public sealed record EpochRecord(int Epoch, double Loss, double TrainSeconds, EvaluationResult? Validation, EvaluationResult? Test);
+/// <param name="LearningRate">The rate the epoch trained with, recorded when a plateau schedule may change it.</param>
+public sealed record EpochRecord(int Epoch, double Loss, double TrainSeconds, EvaluationResult? Validation, EvaluationResult? Test,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? LearningRate = null);
 
 /// <summary>A chosen epoch and how it was chosen.</summary>
 /// <param name="Selection">"last", "best-validation" or "best-test (test-selected: optimistic)".</param>
@@ -117,8 +119,11 @@ public sealed record SessionOptions
     /// then restore the best epoch's embeddings; 0 trains every epoch and keeps the last.</summary>
     public int Patience { get; init; }
 
-    /// <summary>The split early stopping watches: validation (default) or, as the reference code, test.</summary>
+    /// <summary>The split early stopping and the plateau schedule watch: validation (default) or, as the reference code, test.</summary>
     public SelectionSplit SelectOn { get; init; } = SelectionSplit.Validation;
+
+    /// <summary>Learning rate on plateau (null: a constant rate).</summary>
+    public PlateauOptions? Plateau { get; init; }
 }
 
 /// <summary>Trains an MF encoder with a loss, evaluates every N epochs and keeps the record of every epoch.</summary>
@@ -144,6 +149,7 @@ public sealed class TrainingSession
             throw new ArgumentOutOfRangeException(nameof(options), options.SelectionK, $"The selection K must be one of the evaluation Ks ({string.Join(",", options.Evaluation.Ks)}).");
         }
         EncoderFactory.CheckL2Placement(options);
+        options.Plateau?.Validate();
         _options = options;
     }
 
@@ -199,14 +205,19 @@ public sealed class TrainingSession
 
         int k = _options.SelectionK;
         bool earlyStopping = _options.Patience > 0;
+        PlateauOptions? plateau = _options.Plateau;
+        bool watching = earlyStopping || plateau is not null;
         bool onTest = _options.SelectOn == SelectionSplit.Test;
         string bestTestLabel = "best-test (test-selected: optimistic)";
-        if (earlyStopping && (onTest ? data.Test : data.Validation) is null)
+        if (watching && (onTest ? data.Test : data.Validation) is null)
         {
+            string who = earlyStopping ? "Early stopping" : "The plateau schedule";
             throw new ArgumentException(onTest
-                ? "Early stopping on test needs a test split; the data has none."
-                : "Early stopping selects on the validation split, but the data has none: carve one (a validation ratio) or select on test, the reference's optimistic protocol.");
+                ? $"{who} on test needs a test split; the data has none."
+                : $"{who} watches the validation split, but the data has none: carve one (a validation ratio) or select on test, the reference's optimistic protocol.");
         }
+        double rate = start?.LearningRate ?? _options.Adam.LearningRate;
+        parts.SetLearningRate(rate);
         var records = new List<EpochRecord>(start?.History ?? []);
         EpochRecord? best = start?.BestEpoch is { } b ? records.Single(r => r.Epoch == b) : null;
         float[][]? bestParameters = start?.BestParameters?.Select(p => p.Values).ToArray();
@@ -232,11 +243,11 @@ public sealed class TrainingSession
                     test = evaluator.Evaluate(model, testMask, data.Test);
                 }
             }
-            var record = new EpochRecord(epoch, meanLoss, seconds, validation, test);
+            var record = new EpochRecord(epoch, meanLoss, seconds, validation, test, plateau is null ? null : rate);
             records.Add(record);
             observer?.OnEpoch(record);
 
-            if (earlyStopping && (onTest ? test : validation) is { } watched)
+            if (watching && (onTest ? test : validation) is { } watched)
             {
                 if (best is null || watched.At(k).Recall > Watched(best).At(k).Recall)
                 {
@@ -245,16 +256,26 @@ public sealed class TrainingSession
                     bestParameters = encoder.Parameters.Select(p => p.Values.ToArray()).ToArray();
                     sinceBest = 0;
                 }
-                else if (++sinceBest >= _options.Patience)
+                else if (earlyStopping && ++sinceBest >= _options.Patience)
                 {
                     stoppedEarly = epoch < lastEpoch;
+                }
+                else if (plateau is not null && epoch < lastEpoch)
+                {
+                    // No better than the best: go on from the best parameters at a lower rate (the reference's plateau step).
+                    rate = plateau.Next(rate);
+                    parts.SetLearningRate(rate);
+                    Reload(parts, bestParameters!, epoch);
                 }
             }
             bool stop = stoppedEarly || epoch == lastEpoch;
             if (checkpoints is not null && (epoch % checkpoints.Every == 0 || stop))
             {
                 catchUpAll();
-                checkpoints.Save(new RunCheckpoint(epoch, records, best?.Epoch, sinceBest, stoppedEarly, stop, encoder, parts.ExportOptimizer(epoch), bestParameters));
+                checkpoints.Save(new RunCheckpoint(epoch, records, best?.Epoch, sinceBest, stoppedEarly, stop, encoder, parts.ExportOptimizer(epoch), bestParameters)
+                {
+                    LearningRate = plateau is null ? null : rate,
+                });
             }
             if (stoppedEarly)
             {
@@ -285,6 +306,19 @@ public sealed class TrainingSession
         return new TrainingResult(records, last, bestValidation, bestTest, encoder, phases, restored, stoppedEarly, optimizer);
     }
 
+    /// <summary>Puts the best epoch's parameters back mid-run as a resume from them would: every row caught up, then
+    /// the optimizer's state carried across (so a deferred optimizer restarts its bookkeeping from these tables).</summary>
+    private static void Reload(RunParts parts, float[][] best, int epoch)
+    {
+        parts.CatchUpAll();
+        OptimizerState state = parts.ExportOptimizer(epoch);
+        for (int p = 0; p < parts.Encoder.Parameters.Count; p++)
+        {
+            best[p].CopyTo(parts.Encoder.Parameters[p].Values.AsSpan());
+        }
+        parts.ImportOptimizer(state);
+    }
+
     private sealed class TrainerBuilder(TrainerOptions options, MatrixFactorization encoder, AdamOptimizer optimizer,
         NegativeSampling sampling, InteractionMatrix train, ParallelRunner runner, float batchL2) : IRowLossVisitor<IEpochRunner>
     {
@@ -310,6 +344,9 @@ public sealed record TrainingStart(IReadOnlyList<SavedBlock> Parameters, Optimiz
     public int SinceBest { get; init; }
 
     public bool StoppedEarly { get; init; }
+
+    /// <summary>The rate a plateau schedule had reached (null: the options' rate).</summary>
+    public double? LearningRate { get; init; }
 
     /// <summary>The run had ended (its last epoch or early stopping): nothing is left to train.</summary>
     public bool Finished { get; init; }

@@ -34,8 +34,9 @@ public sealed class CheckpointResumeTests : IDisposable
     private static Dataset Data() => Splitter.CarveValidation(
         SyntheticData.Generate(new SyntheticDataOptions { Users = 300, Items = 200, MeanInteractions = 15, Seed = 21 }), 0.2, 4);
 
-    private static SessionOptions Options(int patience, int threads = 2) => new()
+    private static SessionOptions Options(int patience, int threads = 2, double plateau = 0) => new()
     {
+        Plateau = plateau > 0 ? new PlateauOptions { Factor = plateau } : null,
         Adam = new AdamOptions { LearningRate = 3e-2 },     // the validation curve turns within a few epochs
         Trainer = new TrainerOptions { Epochs = 12, BatchSize = 64, Negatives = 10, Threads = threads, Seed = 9 },
         Encoder = new() { Dim = 16 },
@@ -43,25 +44,32 @@ public sealed class CheckpointResumeTests : IDisposable
     };
 
     [Theory]
-    [InlineData(0, 3, 2)]
-    [InlineData(1, 2, 2)]     // early stopping: the best epoch's parameters come back from best-E.rlm
-    [InlineData(2, 4, 1)]     // resumed on another thread count: results do not depend on it, so it is allowed
-    public void Stopped_after_any_checkpoint_and_resumed_the_run_ends_as_an_uninterrupted_one(int patience, int stopAfter, int resumeThreads)
+    [InlineData(0, 3, 2, 0)]
+    [InlineData(1, 2, 2, 0)]     // early stopping: the best epoch's parameters come back from best-E.rlm
+    [InlineData(2, 4, 1, 0)]     // resumed on another thread count: results do not depend on it, so it is allowed
+    [InlineData(0, 0, 2, 0.5)]   // learning rate on plateau (stopped the epoch after the first cut): the cut rate and the reloaded best go on
+    [InlineData(3, 0, 1, 0.5)]
+    public void Stopped_after_any_checkpoint_and_resumed_the_run_ends_as_an_uninterrupted_one(int patience, int stopAfter, int resumeThreads, double plateau)
     {
         Dataset data = Data();
         IRowLoss loss = MultiMarginLoss.Yelp2018;
         JsonObject Config(int threads) => new() { ["patience"] = patience, ["threadsAsked"] = threads, ["threads"] = threads };
-        TrainingResult whole = new TrainingSession(Options(patience)).Run(data, loss, checkpoints: new CheckpointFolder(Path.Combine(_folder, "whole"), 1, data, loss, Options(patience), Config(2)));
+        TrainingResult whole = new TrainingSession(Options(patience, 2, plateau)).Run(data, loss, checkpoints: new CheckpointFolder(Path.Combine(_folder, "whole"), 1, data, loss, Options(patience, 2, plateau), Config(2)));
 
+        if (plateau > 0)
+        {
+            // Stopped the epoch after the first cut, so the resume must carry the cut rate and the reloaded parameters.
+            stopAfter = whole.Epochs.First(e => e.LearningRate < whole.Epochs[0].LearningRate).Epoch;
+        }
         string folder = Path.Combine(_folder, "stopped");
-        var sink = new CheckpointFolder(folder, 1, data, loss, Options(patience), Config(2));
-        Assert.Throws<Stopped>(() => new TrainingSession(Options(patience)).Run(data, loss, checkpoints: new StopAfter(sink, stopAfter)));
-        var again = new CheckpointFolder(folder, 1, data, loss, Options(patience, resumeThreads), Config(resumeThreads));
+        var sink = new CheckpointFolder(folder, 1, data, loss, Options(patience, 2, plateau), Config(2));
+        Assert.Throws<Stopped>(() => new TrainingSession(Options(patience, 2, plateau)).Run(data, loss, checkpoints: new StopAfter(sink, stopAfter)));
+        var again = new CheckpointFolder(folder, 1, data, loss, Options(patience, resumeThreads, plateau), Config(resumeThreads));
         TrainingStart start = again.Load();
         Assert.Equal(stopAfter, start.EpochsDone);
-        TrainingResult resumed = new TrainingSession(Options(patience, resumeThreads)).Run(data, loss, start: start, checkpoints: again);
+        TrainingResult resumed = new TrainingSession(Options(patience, resumeThreads, plateau)).Run(data, loss, start: start, checkpoints: again);
 
-        Assert.Equal(whole.Epochs.Select(e => (e.Epoch, e.Loss, e.Validation!.Metrics.Last())), resumed.Epochs.Select(e => (e.Epoch, e.Loss, e.Validation!.Metrics.Last())));
+        Assert.Equal(whole.Epochs.Select(e => (e.Epoch, e.Loss, e.LearningRate, e.Validation!.Metrics.Last())), resumed.Epochs.Select(e => (e.Epoch, e.Loss, e.LearningRate, e.Validation!.Metrics.Last())));
         Assert.Equal(whole.StoppedEarly, resumed.StoppedEarly);
         Assert.Equal(whole.Restored?.Record.Epoch, resumed.Restored?.Record.Epoch);
         for (int b = 0; b < whole.Encoder.Parameters.Count; b++)
