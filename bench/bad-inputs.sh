@@ -129,6 +129,7 @@ try "bench: --select-on" bench --select-on test
 try "--select-on without --patience" train --select-on test
 try "--patience without a validation split" train --patience 2
 try "--plateau-min-lr without --plateau-factor" train --plateau-min-lr 1e-5
+try "--select-metric not a metric" train --select-metric mrr
 try "--plateau-factor of 1" train --plateau-factor 1
 try "--plateau-factor without a validation split" train --plateau-factor 0.1
 try "--split-seed on a split folder" stats --data "$D/ok" --split-seed 3

@@ -134,6 +134,12 @@ internal static class SessionArguments
             },
             Evaluation = new EvaluatorOptions { Ks = ks },
             SelectionK = selectK,
+            SelectionMetric = args.String("select-metric", "recall") switch
+            {
+                "recall" => SelectionMetric.Recall,
+                "ndcg" => SelectionMetric.Ndcg,
+                string other => throw new UsageException($"--select-metric: '{other}' is not a selection metric (expected recall or ndcg)"),
+            },
             Optimizer = optimizer,
             Sampler = sampler,
             Patience = args.Int("patience", d.Patience, 0, 1_000_000),
@@ -377,6 +383,7 @@ internal static class SessionArguments
         ["clipNorm"] = o.Adam.ClipNorm,
         ["ks"] = o.Evaluation.Ks,
         ["selectK"] = o.SelectionK,
+        ["selectMetric"] = o.SelectionMetric == SelectionMetric.Ndcg ? "ndcg" : null,   // null when recall: older checkpoints lack the key
     };
 
 }

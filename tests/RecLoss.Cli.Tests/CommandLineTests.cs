@@ -37,6 +37,7 @@ public sealed class CommandLineTests : WithTempFolder
     [InlineData("--noisy-positive-ratio", "-1", "--epochs", "1", "--noisy-positive-ratio: -1 is out of range")]
     [InlineData("--patience", "2", "--epochs", "3", "--patience watches the validation split, but there is none")]
     [InlineData("--select-on", "train", "--patience", "1", "--select-on: 'train' is not a split (expected validation or test)")]
+    [InlineData("--select-metric", "mrr", "--epochs", "1", "--select-metric: 'mrr' is not a selection metric (expected recall or ndcg)")]
     [InlineData("--plateau-min-lr", "1e-5", "--epochs", "1", "--plateau-min-lr floors the rate the plateau schedule lowers, so it needs --plateau-factor F")]
     [InlineData("--plateau-factor", "1", "--epochs", "1", "--plateau-factor: 1 is out of range (expected")]
     [InlineData("--plateau-factor", "0.1", "--plateau-min-lr", "-1", "--plateau-min-lr: -1 is out of range")]
@@ -201,7 +202,7 @@ public sealed class CommandLineTests : WithTempFolder
     public void Train_WithAPlateauSchedule_RecordsEachEpochsRateAndTheSchedule()
     {
         string outDir = Path.Combine(Folder, "plateau");
-        (int code, string output, string err) = Run("train", "--select-on", "test", "--plateau-factor", "0.5", "--plateau-min-lr", "1e-5", "--epochs", "2",
+        (int code, string output, string err) = Run("train", "--select-on", "test", "--select-metric", "ndcg", "--plateau-factor", "0.5", "--plateau-min-lr", "1e-5", "--epochs", "2",
             "--lr", "3e-2", "--negatives", "10", "--out", outDir);
         Assert.True(code == 0, err);
         Assert.Contains("lr 0.03 (x0.5 on a test plateau, floor 1E-05)", output);
@@ -209,6 +210,7 @@ public sealed class CommandLineTests : WithTempFolder
         Assert.All(record.RootElement.GetProperty("epochs").EnumerateArray(), e => Assert.Equal(3e-2, e.GetProperty("lr").GetDouble()));
         Assert.Equal(0.5, record.RootElement.GetProperty("config").GetProperty("plateauFactor").GetDouble());
         Assert.Equal(1e-5, record.RootElement.GetProperty("config").GetProperty("plateauMinLr").GetDouble());
+        Assert.Equal("ndcg", record.RootElement.GetProperty("config").GetProperty("selectMetric").GetString());
     }
 
     [Fact]

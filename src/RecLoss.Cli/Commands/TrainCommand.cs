@@ -183,7 +183,7 @@ internal static class TrainCommand
         {
             output.WriteLine();
             output.WriteLine((result.StoppedEarly
-                ? $"stopped early after epoch {result.Epochs[^1].Epoch}: no better {options.SelectOn.ToString().ToLowerInvariant()} Recall@{options.SelectionK} for {options.Patience} evaluations. "
+                ? $"stopped early after epoch {result.Epochs[^1].Epoch}: no better {options.SelectOn.ToString().ToLowerInvariant()} {(options.SelectionMetric == SelectionMetric.Ndcg ? "NDCG" : "Recall")}@{options.SelectionK} for {options.Patience} evaluations. "
                 : "")
                 + $"The model now holds epoch {restored.Record.Epoch}, the {restored.Selection} epoch.");
         }

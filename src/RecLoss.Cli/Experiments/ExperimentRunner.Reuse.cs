@@ -81,7 +81,7 @@ internal sealed partial class ExperimentRunner
             return new ReuseMatch(same, null);
         }
         int? every = EvaluateEvery(wanted);
-        if (every is not { } cellEvery || wanted.ContainsKey("patience") || wanted.ContainsKey("plateau-factor") || (wanted.TryGetValue("select-k", out string? k) && k != "20"))
+        if (every is not { } cellEvery || wanted.ContainsKey("patience") || wanted.ContainsKey("plateau-factor") || wanted.ContainsKey("select-metric") || (wanted.TryGetValue("select-k", out string? k) && k != "20"))
         {
             return null;
         }

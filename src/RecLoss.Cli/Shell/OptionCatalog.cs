@@ -98,7 +98,8 @@ internal static class OptionCatalog
     public static readonly OptionSpec[] Evaluation =
     [
         new("ks", "LIST", Section.Evaluation, "cut-offs K for the metrics (default 10,20,50; must include --select-k)"),
-        new("select-k", "K", Section.Evaluation, "K whose Recall chooses the best epoch (default 20)"),
+        new("select-k", "K", Section.Evaluation, "K whose metric chooses the best epoch (default 20)"),
+        new("select-metric", "recall|ndcg", Section.Evaluation, "the metric at --select-k that chooses the best epoch, for early stopping, the plateau schedule and the best-epoch reports (default recall; the SimpleX reference's Gowalla run monitors ndcg)"),
         new("eval-every", "N", Section.Evaluation, "evaluate every N epochs (default 1); the last epoch always"),
     ];
 
@@ -127,7 +128,7 @@ internal static class OptionCatalog
             : s).ToArray();
 
     /// <summary>The training options of bench: what it times, not what it evaluates or selects.</summary>
-    public static OptionSpec[] BenchTraining => Training.Where(o => o.Name is not ("epochs" or "patience" or "select-on" or "init" or "checkpoint" or "checkpoint-every" or "resume")).ToArray();
+    public static OptionSpec[] BenchTraining => Training.Where(o => o.Name is not ("epochs" or "patience" or "select-on" or "plateau-factor" or "plateau-min-lr" or "init" or "checkpoint" or "checkpoint-every" or "resume")).ToArray();
 }
 
 /// <summary>Limits that keep a run's buffers addressable and its memory bounded; checked before any data is loaded.</summary>

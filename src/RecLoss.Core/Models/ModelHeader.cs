@@ -52,6 +52,7 @@ public sealed record EncoderSpec
         Evaluation = options.Evaluation,
         Optimizer = options.Optimizer,
         SelectionK = options.SelectionK,
+        SelectionMetric = options.SelectionMetric,
         Sampler = options.Sampler,
         Patience = options.Patience,
         SelectOn = options.SelectOn,

@@ -36,6 +36,15 @@ public sealed record EpochRecord(int Epoch, double Loss, double TrainSeconds, Ev
 /// <param name="Selection">"last", "best-validation" or "best-test (test-selected: optimistic)".</param>
 public sealed record SelectedEpoch(string Selection, EpochRecord Record);
 
+/// <summary>Which metric at the selection K chooses the best epoch.</summary>
+public enum SelectionMetric
+{
+    Recall,
+
+    /// <summary>NDCG, as some reference configs monitor (the SimpleX reference's Gowalla run).</summary>
+    Ndcg,
+}
+
 /// <summary>Which split chooses the epoch that early stopping keeps.</summary>
 public enum SelectionSplit
 {
@@ -111,6 +120,9 @@ public sealed record SessionOptions
 
     /// <summary>K whose Recall selects the best epoch (must be one of the evaluation Ks).</summary>
     public int SelectionK { get; init; } = 20;
+
+    /// <summary>The metric at <see cref="SelectionK"/> that selects the best epoch: Recall (default) or NDCG.</summary>
+    public SelectionMetric SelectionMetric { get; init; } = SelectionMetric.Recall;
 
     /// <summary>How negatives are drawn (uniform by default, as the reference).</summary>
     public SamplerOptions Sampler { get; init; } = new();
@@ -249,7 +261,7 @@ public sealed class TrainingSession
 
             if (watching && (onTest ? test : validation) is { } watched)
             {
-                if (best is null || watched.At(k).Recall > Watched(best).At(k).Recall)
+                if (best is null || Score(watched) > Score(Watched(best)))
                 {
                     // Caught up by the evaluation above, so the tables are this epoch's parameters.
                     best = record;
@@ -295,11 +307,12 @@ public sealed class TrainingSession
 
         var last = new SelectedEpoch("last", records[^1]);
         SelectedEpoch? bestValidation = records.Where(r => r.Validation is not null)
-            .MaxBy(r => r.Validation!.At(k).Recall) is { } v ? new SelectedEpoch("best-validation", v) : null;
+            .MaxBy(r => Score(r.Validation!)) is { } v ? new SelectedEpoch("best-validation", v) : null;
         SelectedEpoch? bestTest = records.Where(r => r.Test is not null)
-            .MaxBy(r => r.Test!.At(k).Recall) is { } t ? new SelectedEpoch(bestTestLabel, t) : null;
+            .MaxBy(r => Score(r.Test!)) is { } t ? new SelectedEpoch(bestTestLabel, t) : null;
 
         EvaluationResult Watched(EpochRecord r) => (onTest ? r.Test : r.Validation)!;
+        double Score(EvaluationResult e) => _options.SelectionMetric == SelectionMetric.Ndcg ? e.At(k).Ndcg : e.At(k).Recall;
         var phases = trainer.PhaseNames.Select((name, i) => (name, trainer.PhaseSeconds[i])).ToArray();
         // The optimizer's state belongs to the last epoch's parameters: none when the best epoch was restored.
         OptimizerState? optimizer = restored is null ? parts.ExportOptimizer(records[^1].Epoch) : null;

@@ -77,4 +77,19 @@ public class EarlyStoppingTests
         var e = Assert.Throws<ArgumentException>(() => new TrainingSession(Options(2, 1)).Run(noValidation, MultiMarginLoss.Yelp2018));
         Assert.Contains("validation split", e.Message);
     }
+
+    [Fact]
+    public void The_ndcg_metric_selects_the_epochs_of_best_ndcg_on_each_split()
+    {
+        Dataset data = Data();
+        var loss = MultiMarginLoss.Yelp2018;
+        TrainingResult byRecall = new TrainingSession(Options(12, 0)).Run(data, loss);
+        TrainingResult byNdcg = new TrainingSession(Options(12, 0) with { SelectionMetric = SelectionMetric.Ndcg }).Run(data, loss);
+
+        Assert.Equal(byNdcg.Epochs.MaxBy(e => e.Validation!.At(20).Ndcg)!.Epoch, byNdcg.BestValidation!.Record.Epoch);
+        Assert.Equal(byNdcg.Epochs.MaxBy(e => e.Test!.At(20).Ndcg)!.Epoch, byNdcg.BestTest!.Record.Epoch);
+        // The same training either way; only the choice differs, and on this curve it does.
+        Assert.Equal(byRecall.Epochs.Select(e => e.Loss), byNdcg.Epochs.Select(e => e.Loss));
+        Assert.NotEqual(byRecall.BestValidation!.Record.Epoch, byNdcg.BestValidation.Record.Epoch);
+    }
 }
