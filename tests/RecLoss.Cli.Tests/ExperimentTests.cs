@@ -96,6 +96,28 @@ public partial class ExperimentTests : WithTempFolder
     }
 
     [Fact]
+    public void A_cell_with_a_plateau_schedule_records_each_epochs_rate_and_one_without_records_none()
+    {
+        string path = Spec("""
+            name: plateau
+            base: {epochs: 3, negatives: 4, eval-every: 1, select-on: test, patience: 5}
+            grid: {"@schedule": [constant, plateau]}
+            per:
+              - when: {"@schedule": plateau}
+                set: {plateau-factor: 0.5, lr: 0.03}
+            smoke:
+              set: {dim: 8, batch-size: 2048}
+            """);
+        var (code, _, err) = RunSmoke(path);
+        Assert.True(code == 0, err);
+        string results = Path.Combine(Folder, "runs", "plateau-smoke", "results");
+        using JsonDocument plateau = JsonDocument.Parse(File.ReadAllText(Path.Combine(results, "plateau.json")));
+        Assert.All(plateau.RootElement.GetProperty("epochs").EnumerateArray(), e => Assert.True(e.GetProperty("lr").GetDouble() is 0.03 or 0.015 or 0.0075));
+        using JsonDocument constant = JsonDocument.Parse(File.ReadAllText(Path.Combine(results, "constant.json")));
+        Assert.All(constant.RootElement.GetProperty("epochs").EnumerateArray(), e => Assert.False(e.TryGetProperty("lr", out _)));
+    }
+
+    [Fact]
     public void A_bad_option_in_any_cell_stops_the_run_before_the_first_cell_trains()
     {
         string path = Spec("name: bad\nbase: {epochs: 1}\ngrid:\n  loss: [mml, bpr]\nper:\n  - when: {loss: bpr}\n    set: {margins: \"0.5\"}\n");

@@ -206,6 +206,30 @@ internal sealed partial class ExperimentRunner
 
     private static JsonObject GridJson(Cell cell) => new([.. cell.Grid.Select(g => new KeyValuePair<string, JsonNode?>(g.Key, g.Value))]);
 
+    /// <summary>An epoch of a result file: loss, time, the rate when a plateau schedule set it, the metrics at 20.</summary>
+    private static JsonObject EpochResult(JsonNode e)
+    {
+        var epoch = new JsonObject
+        {
+            ["epoch"] = e["epoch"]?.DeepClone(),
+            ["loss"] = e["loss"]?.DeepClone(),
+            ["trainSeconds"] = e["trainSeconds"]?.DeepClone(),
+        };
+        if (e["lr"] is { } rate)
+        {
+            epoch["lr"] = rate.DeepClone();
+        }
+        epoch["test"] = e["test"] is null ? null : At20(e["test"]);
+        epoch["validation"] = e["validation"] is null ? null : At20(e["validation"]);
+        return epoch;
+    }
+
+    private static JsonObject At20(JsonNode? metrics) => metrics is null ? [] : new JsonObject
+    {
+        ["recall@20"] = metrics["recall@20"]?.DeepClone(),
+        ["ndcg@20"] = metrics["ndcg@20"]?.DeepClone(),
+    };
+
     private void SaveResult(Cell cell, JsonObject result) =>
         AtomicFile.WriteAllText(ResultPath(cell), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
 
@@ -213,11 +237,6 @@ internal sealed partial class ExperimentRunner
     private void WriteResult(Cell cell)
     {
         JsonNode record = JsonNode.Parse(File.ReadAllText(Path.Combine(RunFolder(cell), RunOutput.RecordName)))!;
-        JsonObject At20(JsonNode? metrics) => metrics is null ? [] : new JsonObject
-        {
-            ["recall@20"] = metrics["recall@20"]?.DeepClone(),
-            ["ndcg@20"] = metrics["ndcg@20"]?.DeepClone(),
-        };
         var result = new JsonObject
         {
             ["spec"] = Spec.Name,
@@ -232,14 +251,7 @@ internal sealed partial class ExperimentRunner
             ["dataPath"] = DataPath(cell),
             ["dataFingerprint"] = record["data"]?["fingerprint"]?.DeepClone(),
             ["finishedUtc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-            ["epochs"] = new JsonArray([.. record["epochs"]!.AsArray().Select(e => (JsonNode)new JsonObject
-            {
-                ["epoch"] = e!["epoch"]?.DeepClone(),
-                ["loss"] = e["loss"]?.DeepClone(),
-                ["trainSeconds"] = e["trainSeconds"]?.DeepClone(),
-                ["test"] = e["test"] is null ? null : At20(e["test"]),
-                ["validation"] = e["validation"] is null ? null : At20(e["validation"]),
-            })]),
+            ["epochs"] = new JsonArray([.. record["epochs"]!.AsArray().Select(e => (JsonNode)EpochResult(e!))]),
             ["selections"] = new JsonArray([.. record["final"]!.AsArray().Select(f => (JsonNode)new JsonObject
             {
                 ["selection"] = f!["selection"]?.DeepClone(),
