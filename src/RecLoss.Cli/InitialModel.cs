@@ -73,6 +73,12 @@ internal sealed class InitialModel
         notes.WriteLine(Optimizer is null
             ? $"note: {Path} holds no optimizer state (saved without --save-optimizer, or with the best epoch restored): training starts from its parameters with fresh Adam moments, not as an exact continuation"
             : $"note: continuing {Path} after epoch {Optimizer.Epochs} ({Optimizer.Steps:N0} steps) with its optimizer state");
-        return new TrainingStart(Model.Blocks, Optimizer, Optimizer?.Epochs ?? Model.Header.Epoch);
+        // A checkpoint of a run whose plateau schedule had cut the rate: go on at that rate, as its resume would.
+        double? rate = Optimizer is not null && Model.Header.RunState?["learningRate"] is JsonValue v && v.TryGetValue(out double r) ? r : null;
+        if (rate is { } cut && options.Plateau is not null && cut != options.Adam.LearningRate)
+        {
+            notes.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"note: {Path}'s plateau schedule had cut the learning rate to {cut:G3}: training goes on at that rate"));
+        }
+        return new TrainingStart(Model.Blocks, Optimizer, Optimizer?.Epochs ?? Model.Header.Epoch) { LearningRate = options.Plateau is null ? null : rate };
     }
 }

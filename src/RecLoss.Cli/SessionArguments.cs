@@ -149,7 +149,7 @@ internal static class SessionArguments
             L2Placement = l2On,
             EpochRows = epochRows,
             SelectOn = selectOn,
-            Plateau = Plateau(args),
+            Plateau = Plateau(args, args.Double("lr", d.Adam.LearningRate, 0, minExclusive: true)),
         };
         if (args.Has("select-on") && options.Patience == 0 && options.Plateau is null)
         {
@@ -186,7 +186,7 @@ internal static class SessionArguments
     }
 
     /// <summary>--plateau-factor F turns the learning rate on plateau on; --plateau-min-lr floors it.</summary>
-    private static PlateauOptions? Plateau(ArgumentReader args)
+    private static PlateauOptions? Plateau(ArgumentReader args, double rate)
     {
         if (!args.Has("plateau-factor"))
         {
@@ -196,11 +196,17 @@ internal static class SessionArguments
             }
             return null;
         }
-        return new PlateauOptions
+        var plateau = new PlateauOptions
         {
             Factor = args.Double("plateau-factor", PlateauOptions.Defaults.Factor, 0, 0.999999, minExclusive: true),
             MinLearningRate = args.Double("plateau-min-lr", PlateauOptions.Defaults.MinLearningRate, 0),
         };
+        if (args.Has("plateau-min-lr") && plateau.MinLearningRate >= rate)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--plateau-min-lr {plateau.MinLearningRate:G} is not below the learning rate {rate:G}, so the schedule could never cut it (expected a floor under --lr)"));
+        }
+        return plateau;
     }
 
     /// <summary>Checks what the sizes imply before any data is loaded: enough hard candidates, a step's buffers

@@ -38,6 +38,7 @@ public sealed class CommandLineTests : WithTempFolder
     [InlineData("--patience", "2", "--epochs", "3", "--patience watches the validation split, but there is none")]
     [InlineData("--select-on", "train", "--patience", "1", "--select-on: 'train' is not a split (expected validation or test)")]
     [InlineData("--select-metric", "mrr", "--epochs", "1", "--select-metric: 'mrr' is not a selection metric (expected recall or ndcg)")]
+    [InlineData("--plateau-factor", "0.1", "--plateau-min-lr", "1e-3", "--plateau-min-lr 0.001 is not below the learning rate 0.0001, so the schedule could never cut it")]
     [InlineData("--plateau-min-lr", "1e-5", "--epochs", "1", "--plateau-min-lr floors the rate the plateau schedule lowers, so it needs --plateau-factor F")]
     [InlineData("--plateau-factor", "1", "--epochs", "1", "--plateau-factor: 1 is out of range (expected")]
     [InlineData("--plateau-factor", "0.1", "--plateau-min-lr", "-1", "--plateau-min-lr: -1 is out of range")]

@@ -194,7 +194,7 @@ public sealed class CheckpointFolder : ICheckpointSink
         o[key] is JsonValue v && v.TryGetValue(out int i) ? i : throw new FormatException($"run state field '{key}' is missing or not an integer");
 
     private static double Double(JsonObject o, string key) =>
-        o[key] is JsonValue v && v.TryGetValue(out double d) && double.IsFinite(d) && d > 0 ? d : throw new FormatException($"run state field '{key}' is not a positive number");
+        o[key] is JsonValue v && v.TryGetValue(out double d) && double.IsFinite(d) && d >= 0 ? d : throw new FormatException($"run state field '{key}' is not a number >= 0");
 
     private static bool Bool(JsonObject o, string key) =>
         o[key] is JsonValue v && v.TryGetValue(out bool b) ? b : throw new FormatException($"run state field '{key}' is missing or not true/false");

@@ -1,7 +1,7 @@
 namespace RecLoss.Core.Training;
 
 /// <summary>Learning rate on plateau, as the SimpleX/RecBox reference trains (its <c>reduce_lr_on_plateau</c>): each
-/// evaluation of the watched split whose Recall@K does not beat the best so far multiplies the rate by
+/// evaluation of the watched split whose selection metric (Recall or NDCG at K) does not beat the best so far multiplies the rate by
 /// <see cref="Factor"/>, floored at <see cref="MinLearningRate"/>, and puts the best epoch's parameters back. The
 /// optimizer's moments and step count go on, as the reference reloads the model's weights and not its optimizer.</summary>
 public sealed record PlateauOptions

@@ -127,8 +127,9 @@ public sealed record SessionOptions
     /// <summary>How negatives are drawn (uniform by default, as the reference).</summary>
     public SamplerOptions Sampler { get; init; } = new();
 
-    /// <summary>Early stopping: stop after this many evaluations without a better Recall@K on <see cref="SelectOn"/>,
-    /// then restore the best epoch's embeddings; 0 trains every epoch and keeps the last.</summary>
+    /// <summary>Early stopping: stop after this many evaluations without a better <see cref="SelectionMetric"/> at K on
+    /// <see cref="SelectOn"/>, then restore the best epoch's embeddings; 0 trains every epoch and keeps the last (the
+    /// best, with a <see cref="Plateau"/> schedule).</summary>
     public int Patience { get; init; }
 
     /// <summary>The split early stopping and the plateau schedule watch: validation (default) or, as the reference code, test.</summary>
@@ -141,8 +142,8 @@ public sealed record SessionOptions
 /// <summary>Trains an MF encoder with a loss, evaluates every N epochs and keeps the record of every epoch.</summary>
 /// <remarks>
 /// The validation split (when present) is evaluated with train masked; the test split with train and validation
-/// masked. Three results are reported: the last epoch; the best epoch by validation Recall@K; and the best epoch by
-/// test Recall@K, which is what the reference code reports and is labelled as test-selected.
+/// masked. Three results are reported: the last epoch; the best epoch by validation Recall@K (or NDCG@K); and the best
+/// epoch by test Recall@K, which is what the reference code reports and is labelled as test-selected.
 /// </remarks>
 public sealed class TrainingSession
 {

@@ -21,9 +21,10 @@ public class EarlyStoppingTests
     };
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void Patience_StopsWhereTheRuleSays_AndRestoresTheBestEpochExactly(int patience)
+    [InlineData(1, SelectionMetric.Recall)]
+    [InlineData(2, SelectionMetric.Recall)]
+    [InlineData(1, SelectionMetric.Ndcg)]
+    public void Patience_StopsWhereTheRuleSays_AndRestoresTheBestEpochExactly(int patience, SelectionMetric metric)
     {
         Dataset data = Data();
         var loss = MultiMarginLoss.Yelp2018;
@@ -34,10 +35,10 @@ public class EarlyStoppingTests
         double best = double.NegativeInfinity;
         foreach (EpochRecord r in full.Epochs)
         {
-            double recall = r.Validation!.At(20).Recall;
-            if (recall > best)
+            double score = metric == SelectionMetric.Ndcg ? r.Validation!.At(20).Ndcg : r.Validation!.At(20).Recall;
+            if (score > best)
             {
-                (best, bestEpoch, since) = (recall, r.Epoch, 0);
+                (best, bestEpoch, since) = (score, r.Epoch, 0);
             }
             else if (++since >= patience)
             {
@@ -46,7 +47,7 @@ public class EarlyStoppingTests
             }
         }
 
-        TrainingResult stopped = new TrainingSession(Options(12, patience)).Run(data, loss);
+        TrainingResult stopped = new TrainingSession(Options(12, patience) with { SelectionMetric = metric }).Run(data, loss);
         Assert.Equal(stopEpoch, stopped.Epochs.Count);
         Assert.Equal(stopEpoch < 12, stopped.StoppedEarly);
         if (patience == 1)
