@@ -216,26 +216,9 @@ public sealed class TrainingSession
         var evaluator = new Evaluator(_options.Evaluation, runner);
         InteractionMatrix testMask = data.Validation is null ? data.Train : data.Train.Union(data.Validation);
 
-        int k = _options.SelectionK;
-        bool earlyStopping = _options.Patience > 0;
-        PlateauOptions? plateau = _options.Plateau;
-        bool watching = earlyStopping || plateau is not null;
-        bool onTest = _options.SelectOn == SelectionSplit.Test;
-        string bestTestLabel = "best-test (test-selected: optimistic)";
-        if (watching && (onTest ? data.Test : data.Validation) is null)
-        {
-            string who = earlyStopping ? "Early stopping" : "The plateau schedule";
-            throw new ArgumentException(onTest
-                ? $"{who} on test needs a test split; the data has none."
-                : $"{who} watches the validation split, but the data has none: carve one (a validation ratio) or select on test, the reference's optimistic protocol.");
-        }
-        double rate = start?.LearningRate ?? _options.Adam.LearningRate;
-        parts.SetLearningRate(rate);
         var records = new List<EpochRecord>(start?.History ?? []);
-        EpochRecord? best = start?.BestEpoch is { } b ? records.Single(r => r.Epoch == b) : null;
-        float[][]? bestParameters = start?.BestParameters?.Select(p => p.Values).ToArray();
-        int sinceBest = start?.SinceBest ?? 0;
-        bool stoppedEarly = start?.StoppedEarly ?? false;
+        var watch = new EpochWatch(_options, data, start, records);
+        parts.SetLearningRate(watch.Rate);
 
         for (int epoch = firstEpoch; epoch <= lastEpoch && start is not { StoppedEarly: true }; epoch++)
         {
@@ -256,68 +239,49 @@ public sealed class TrainingSession
                     test = evaluator.Evaluate(model, testMask, data.Test);
                 }
             }
-            var record = new EpochRecord(epoch, meanLoss, seconds, validation, test, plateau is null ? null : rate);
+            var record = new EpochRecord(epoch, meanLoss, seconds, validation, test, watch.RecordedRate);
             records.Add(record);
             observer?.OnEpoch(record);
 
-            if (watching && (onTest ? test : validation) is { } watched)
+            // Caught up by the evaluation above, so the tables the watch keeps are this epoch's parameters.
+            if (watch.Observe(record, encoder, epoch == lastEpoch) == EpochWatch.Verdict.Plateau)
             {
-                if (best is null || Score(watched) > Score(Watched(best)))
-                {
-                    // Caught up by the evaluation above, so the tables are this epoch's parameters.
-                    best = record;
-                    bestParameters = encoder.Parameters.Select(p => p.Values.ToArray()).ToArray();
-                    sinceBest = 0;
-                }
-                else if (earlyStopping && ++sinceBest >= _options.Patience)
-                {
-                    stoppedEarly = epoch < lastEpoch;
-                }
-                else if (plateau is not null && epoch < lastEpoch)
-                {
-                    // No better than the best: go on from the best parameters at a lower rate (the reference's plateau step).
-                    rate = plateau.Next(rate);
-                    parts.SetLearningRate(rate);
-                    Reload(parts, bestParameters!, epoch);
-                }
+                parts.SetLearningRate(watch.Rate);
+                Reload(parts, watch.BestParameters!, epoch);
             }
-            bool stop = stoppedEarly || epoch == lastEpoch;
+            bool stop = watch.StoppedEarly || epoch == lastEpoch;
             if (checkpoints is not null && (epoch % checkpoints.Every == 0 || stop))
             {
                 catchUpAll();
-                checkpoints.Save(new RunCheckpoint(epoch, records, best?.Epoch, sinceBest, stoppedEarly, stop, encoder, parts.ExportOptimizer(epoch), bestParameters)
-                {
-                    LearningRate = plateau is null ? null : rate,
-                });
+                checkpoints.Save(new RunCheckpoint(epoch, records, watch.Best?.Epoch, watch.SinceBest, watch.StoppedEarly, stop, encoder,
+                    parts.ExportOptimizer(epoch), watch.BestParameters) { LearningRate = watch.RecordedRate });
             }
-            if (stoppedEarly)
+            if (watch.StoppedEarly)
             {
                 break;
             }
         }
         catchUpAll();
         SelectedEpoch? restored = null;
-        if (best is not null)
+        if (watch.Best is { } best)
         {
             for (int p = 0; p < encoder.Parameters.Count; p++)
             {
-                bestParameters![p].CopyTo(encoder.Parameters[p].Values.AsSpan());
+                watch.BestParameters![p].CopyTo(encoder.Parameters[p].Values.AsSpan());
             }
-            restored = new SelectedEpoch(onTest ? bestTestLabel : "best-validation", best);
+            restored = new SelectedEpoch(watch.BestLabel, best);
         }
 
         var last = new SelectedEpoch("last", records[^1]);
         SelectedEpoch? bestValidation = records.Where(r => r.Validation is not null)
-            .MaxBy(r => Score(r.Validation!)) is { } v ? new SelectedEpoch("best-validation", v) : null;
+            .MaxBy(r => watch.Score(r.Validation!)) is { } v ? new SelectedEpoch("best-validation", v) : null;
         SelectedEpoch? bestTest = records.Where(r => r.Test is not null)
-            .MaxBy(r => Score(r.Test!)) is { } t ? new SelectedEpoch(bestTestLabel, t) : null;
+            .MaxBy(r => watch.Score(r.Test!)) is { } t ? new SelectedEpoch(EpochWatch.BestTestLabel, t) : null;
 
-        EvaluationResult Watched(EpochRecord r) => (onTest ? r.Test : r.Validation)!;
-        double Score(EvaluationResult e) => _options.SelectionMetric == SelectionMetric.Ndcg ? e.At(k).Ndcg : e.At(k).Recall;
         var phases = trainer.PhaseNames.Select((name, i) => (name, trainer.PhaseSeconds[i])).ToArray();
         // The optimizer's state belongs to the last epoch's parameters: none when the best epoch was restored.
         OptimizerState? optimizer = restored is null ? parts.ExportOptimizer(records[^1].Epoch) : null;
-        return new TrainingResult(records, last, bestValidation, bestTest, encoder, phases, restored, stoppedEarly, optimizer);
+        return new TrainingResult(records, last, bestValidation, bestTest, encoder, phases, restored, watch.StoppedEarly, optimizer);
     }
 
     /// <summary>Puts the best epoch's parameters back mid-run as a resume from them would: every row caught up, then
