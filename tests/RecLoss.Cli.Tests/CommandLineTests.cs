@@ -215,6 +215,30 @@ public sealed class CommandLineTests : WithTempFolder
     }
 
     [Fact]
+    public void Train_init_from_a_checkpoint_whose_schedule_cut_the_rate_goes_on_at_the_cut_rate()
+    {
+        // On the demo data at lr 0.05 test Recall@20 first stalls at epoch 25, so epoch 26 trains at half the rate.
+        string first = Path.Combine(Folder, "cut"), checkpoints = Path.Combine(Folder, "cut-checkpoints"), next = Path.Combine(Folder, "after-cut");
+        string[] schedule = ["--select-on", "test", "--plateau-factor", "0.5", "--lr", "5e-2", "--negatives", "10", "--threads", "1"];
+        (int code, _, string err) = Run(["train", .. schedule, "--epochs", "27", "--checkpoint", checkpoints, "--out", first]);
+        Assert.True(code == 0, err);
+        double[] rates = Rates(first);
+        Assert.Equal(5e-2, rates[0]);
+        Assert.Equal(2.5e-2, rates[^1]);   // the precondition: the schedule cut once
+
+        (code, _, err) = Run(["train", .. schedule, "--epochs", "2", "--init", Path.Combine(checkpoints, "checkpoint.rlm"), "--out", next]);
+        Assert.True(code == 0, err);
+        Assert.Contains("plateau schedule had cut the learning rate to 0.025", err);
+        Assert.Equal(2.5e-2, Rates(next)[0]);
+
+        static double[] Rates(string folder)
+        {
+            using var record = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "run.json")));
+            return [.. record.RootElement.GetProperty("epochs").EnumerateArray().Select(e => e.GetProperty("lr").GetDouble())];
+        }
+    }
+
+    [Fact]
     public void Help_ListsCommands()
     {
         (int code, string output, _) = Run("help");
