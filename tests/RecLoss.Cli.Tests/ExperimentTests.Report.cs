@@ -117,4 +117,30 @@ public partial class ExperimentTests
         Assert.Equal(12, colours.Length);
         Assert.Equal(12, colours.Distinct().Count());   // ScottPlot's own ten-colour cycle gives the 11th the 1st's colour
     }
+
+    [Fact]
+    public void The_rate_cuts_of_a_plateau_schedule_are_the_epochs_before_a_lower_rate()
+    {
+        System.Text.Json.Nodes.JsonNode cut = System.Text.Json.Nodes.JsonNode.Parse("""
+            {"epochs": [{"epoch": 1, "lr": 0.1}, {"epoch": 2, "lr": 0.1}, {"epoch": 3, "lr": 0.05}, {"epoch": 4, "lr": 0.05}, {"epoch": 5, "lr": 0.025}, {"epoch": 6, "lr": 0.025}]}
+            """)!;
+        Assert.Equal([2.0, 4.0], ExperimentReport.CutEpochs(cut));
+        System.Text.Json.Nodes.JsonNode constant = System.Text.Json.Nodes.JsonNode.Parse("""{"epochs": [{"epoch": 1}, {"epoch": 2}]}""")!;
+        Assert.Empty(ExperimentReport.CutEpochs(constant));
+    }
+
+    [Fact]
+    public void A_figure_of_one_cell_draws_its_curve_and_marks_the_rate_cuts()
+    {
+        System.Text.Json.Nodes.JsonNode result = System.Text.Json.Nodes.JsonNode.Parse("""
+            {"epochs": [{"epoch": 1, "lr": 0.1, "test": {"recall@20": 0.10}}, {"epoch": 2, "lr": 0.1, "test": {"recall@20": 0.12}},
+                        {"epoch": 3, "lr": 0.01, "test": {"recall@20": 0.15}}]}
+            """)!;
+        var cell = new Cell("gowalla_2019", new Dictionary<string, string> { ["data"] = "gowalla", ["seed"] = "2019" }, new Dictionary<string, string?>(), "gowalla");
+        (ScottPlot.Plot plot, bool cuts) = ExperimentReport.Curves([(cell, result)]);
+        Assert.True(cuts);
+        Assert.Equal(0.12, Assert.Single(plot.GetPlottables<ScottPlot.Plottables.Marker>()).Y);
+        // The axis labels are drawn: the render did not fail on a legend of no named line.
+        Assert.Contains("test Recall@20", plot.GetSvgXml(400, 300));
+    }
 }

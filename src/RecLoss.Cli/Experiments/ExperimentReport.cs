@@ -53,8 +53,9 @@ internal static class ExperimentReport
             html.AppendLine($"<details><summary>Provenance: each cell's binaries, times, threads and epoch time</summary>{Table(ExperimentProvenance.Markdown(results))}</details>");
             foreach (IGrouping<string, (Cell Cell, JsonNode Result)> data in results.GroupBy(r => r.Cell.Data ?? "generated"))
             {
-                Plot plot = Curves(data);
-                html.AppendLine(Figure(plot, figures, $"{runner.Spec.Name}-{FileName(data.Key)}-curves", $"{runner.Spec.Name}, {data.Key}: test Recall@20 by epoch"));
+                (Plot plot, bool cuts) = Curves(data);
+                html.AppendLine(Figure(plot, figures, $"{runner.Spec.Name}-{FileName(data.Key)}-curves", $"{runner.Spec.Name}, {data.Key}: test Recall@20 by epoch"
+                    + (cuts ? "; triangles: the evaluations after which the plateau schedule cut the learning rate" : "")));
             }
             if (runner.Spec.GridKeys.Contains("negatives") && rows.All(r => double.TryParse(r.Grid["negatives"], CultureInfo.InvariantCulture, out _)))
             {
@@ -109,10 +110,12 @@ internal static class ExperimentReport
         return path;
     }
 
-    /// <summary>Test Recall@20 by epoch, one line per cell.</summary>
-    private static Plot Curves(IEnumerable<(Cell Cell, JsonNode Result)> cells)
+    /// <summary>Test Recall@20 by epoch, one line per cell, with a triangle where a plateau schedule cut the rate after
+    /// the evaluation (true when any did).</summary>
+    internal static (Plot Plot, bool Cuts) Curves(IEnumerable<(Cell Cell, JsonNode Result)> cells)
     {
         var plot = new Plot();
+        bool anyCut = false;
         // The seed names a line only when the figure holds more than one.
         bool seeds = cells.Select(c => c.Cell.Grid.GetValueOrDefault("seed")).Distinct().Count() > 1;
         int index = 0;
@@ -128,11 +131,43 @@ internal static class ExperimentReport
             line.LegendText = string.Join(" ", cell.Grid.Where(g => g.Key != "data" && (seeds || g.Key != "seed")).Select(g => g.Key == "seed" ? $"seed {g.Value}" : g.Value));
             line.MarkerSize = points.Length > 30 ? 0 : 4;
             Style(line, index++);
+            foreach (double epoch in CutEpochs(result))
+            {
+                if (points.FirstOrDefault(p => p.X == epoch) is { X: > 0 } at)
+                {
+                    plot.Add.Marker(at.X, at.Y, MarkerShape.FilledTriangleDown, 9, line.Color);
+                    anyCut = true;
+                }
+            }
         }
         plot.XLabel("epoch");
         plot.YLabel("test Recall@20");
-        plot.ShowLegend(Edge.Right);   // beside the data: twelve lines fill a corner's legend over the curves
-        return plot;
+        ShowLegendIfNamed(plot);   // beside the data: twelve lines fill a corner's legend over the curves
+        return (plot, anyCut);
+    }
+
+    /// <summary>A legend on the right when some line has a name: a figure of one cell per data set names none, and a
+    /// legend of no named item fails ScottPlot's render (a blank figure).</summary>
+    private static void ShowLegendIfNamed(Plot plot)
+    {
+        if (plot.GetPlottables<ScottPlot.Plottables.Scatter>().Any(l => !string.IsNullOrEmpty(l.LegendText)))
+        {
+            plot.ShowLegend(Edge.Right);
+        }
+    }
+
+    /// <summary>The epochs after which the rate fell: each epoch whose successor trained at a lower rate ("lr", written
+    /// only for cells with a plateau schedule).</summary>
+    internal static IEnumerable<double> CutEpochs(JsonNode result)
+    {
+        JsonNode?[] epochs = [.. result["epochs"]!.AsArray().Where(e => e!["lr"] is not null)];
+        for (int i = 1; i < epochs.Length; i++)
+        {
+            if (epochs[i]!["lr"]!.GetValue<double>() < epochs[i - 1]!["lr"]!.GetValue<double>())
+            {
+                yield return epochs[i - 1]!["epoch"]!.GetValue<double>();
+            }
+        }
     }
 
     /// <summary>Line colours: Category10, then four strong ones it lacks (Table 3's figures have twelve lines; Category20
@@ -176,7 +211,7 @@ internal static class ExperimentReport
         }
         plot.XLabel(label);
         plot.YLabel($"test {metric.Name} (last epoch)");
-        plot.ShowLegend(Edge.Right);   // outside the data: the points can sit anywhere
+        ShowLegendIfNamed(plot);   // outside the data: the points can sit anywhere
         return plot;
     }
 
