@@ -122,9 +122,10 @@ public partial class ExperimentTests
     public void The_rate_cuts_of_a_plateau_schedule_are_the_epochs_before_a_lower_rate()
     {
         System.Text.Json.Nodes.JsonNode cut = System.Text.Json.Nodes.JsonNode.Parse("""
-            {"epochs": [{"epoch": 1, "lr": 0.1}, {"epoch": 2, "lr": 0.1}, {"epoch": 3, "lr": 0.05}, {"epoch": 4, "lr": 0.05}, {"epoch": 5, "lr": 0.025}, {"epoch": 6, "lr": 0.025}]}
+            {"epochs": [{"epoch": 1, "lr": 0.1}, {"epoch": 2, "lr": 0.1}, {"epoch": 3, "lr": 0.05}, {"epoch": 4, "lr": 0.05}, {"epoch": 5, "lr": 0.025}, {"epoch": 6, "lr": 0.025},
+             {"epoch": 7, "lr": 1.0000000000000002e-06}, {"epoch": 8, "lr": 1e-06}]}
             """)!;
-        Assert.Equal([2.0, 4.0], ExperimentReport.CutEpochs(cut));
+        Assert.Equal([2.0, 4.0, 6.0], ExperimentReport.CutEpochs(cut));   // not 7: a rounding step onto the floor
         System.Text.Json.Nodes.JsonNode constant = System.Text.Json.Nodes.JsonNode.Parse("""{"epochs": [{"epoch": 1}, {"epoch": 2}]}""")!;
         Assert.Empty(ExperimentReport.CutEpochs(constant));
     }

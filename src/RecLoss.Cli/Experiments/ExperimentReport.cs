@@ -157,13 +157,14 @@ internal static class ExperimentReport
     }
 
     /// <summary>The epochs after which the rate fell: each epoch whose successor trained at a lower rate ("lr", written
-    /// only for cells with a plateau schedule).</summary>
+    /// only for cells with a plateau schedule). A fall of a rounding error is no cut: 1e-4 x 0.1 x 0.1 is one ulp above
+    /// the floor 1e-6, which the next stall then reaches.</summary>
     internal static IEnumerable<double> CutEpochs(JsonNode result)
     {
         JsonNode?[] epochs = [.. result["epochs"]!.AsArray().Where(e => e!["lr"] is not null)];
         for (int i = 1; i < epochs.Length; i++)
         {
-            if (epochs[i]!["lr"]!.GetValue<double>() < epochs[i - 1]!["lr"]!.GetValue<double>())
+            if (epochs[i]!["lr"]!.GetValue<double>() < epochs[i - 1]!["lr"]!.GetValue<double>() * (1 - 1e-9))
             {
                 yield return epochs[i - 1]!["epoch"]!.GetValue<double>();
             }
