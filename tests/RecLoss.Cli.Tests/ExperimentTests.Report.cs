@@ -144,4 +144,17 @@ public partial class ExperimentTests
         // The axis labels are drawn: the render did not fail on a legend of no named line.
         Assert.Contains("test Recall@20", plot.GetSvgXml(400, 300));
     }
+
+    [Fact]
+    public void A_figure_whose_only_name_is_a_published_marker_keeps_its_legend()
+    {
+        // One series with no other grid value: its line has no name, its published marker has.
+        TableRow[] rows = [new(new Dictionary<string, string> { ["negatives"] = "50" }, 1, 1, new Stat(0.30, 0, 0.15, 0), null,
+            new Stat(0.30, 0, 0.15, 0), new Published(new Dictionary<string, string>(), 0.50, 0.40, "paper"))];
+        ScottPlot.Plot plot = ExperimentReport.Against(rows, ExperimentReport.Metrics[0], "negatives", _ => 50, "negatives", log: false);
+        string svg = plot.GetSvgXml(400, 300);
+        Assert.Contains("published", svg);   // the legend's one item
+        Assert.Contains(plot.Axes.GetPanels(), p => p.GetType().Name == "LegendPanel");   // outside the data, not over it
+        Assert.Contains("test Recall@20", svg);
+    }
 }

@@ -146,11 +146,11 @@ internal static class ExperimentReport
         return (plot, anyCut);
     }
 
-    /// <summary>A legend on the right when some line has a name: a figure of one cell per data set names none, and a
-    /// legend of no named item fails ScottPlot's render (a blank figure).</summary>
+    /// <summary>A legend on the right when some plottable (a line or a published marker) has a name: a figure of one
+    /// cell per data set names none, and a legend of no named item fails ScottPlot's render (a blank figure).</summary>
     private static void ShowLegendIfNamed(Plot plot)
     {
-        if (plot.GetPlottables<ScottPlot.Plottables.Scatter>().Any(l => !string.IsNullOrEmpty(l.LegendText)))
+        if (plot.GetPlottables().OfType<IHasLegendText>().Any(p => !string.IsNullOrEmpty(p.LegendText)))
         {
             plot.ShowLegend(Edge.Right);
         }
@@ -202,7 +202,7 @@ internal static class ExperimentReport
             foreach (TableRow r in series.Where(r => r.Published is not null && metric.PublishedOf(r.Published) is not null))
             {
                 var published = plot.Add.Marker(log ? Math.Log10(x(r)) : x(r), metric.PublishedOf(r.Published!)!.Value, MarkerShape.OpenCircle, 11, line.Color);
-                published.LegendText = $"{series.Key}: published";
+                published.LegendText = series.Key.Length == 0 ? "published" : $"{series.Key}: published";
             }
         }
         if (log)
