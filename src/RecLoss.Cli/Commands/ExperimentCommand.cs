@@ -1,3 +1,4 @@
+using System.Globalization;
 using RecLoss.Cli.Experiments;
 
 namespace RecLoss.Cli.Commands;
@@ -13,6 +14,7 @@ internal static class ExperimentCommand
          new("checkpoint-every", "N", Section.Query, "epochs between a cell's checkpoints (default 5)"),
          new("threads", "N", Section.Query, "run: worker threads of each cell's training, 0 = all cores (default); results do not depend on it. Two runners with --threads 1 share one spec's cells: each leaves the cell the other is training"),
          new("no-reuse", null, Section.Query, "run: train every cell, even one whose identical training (data and options) another spec has finished; by default that result is copied"),
+         new("until", "TIME", Section.Query, "run: start only the cells estimated (as status times them) to finish by TIME, an ISO 8601 time with its zone (e.g. 2026-12-04T16:30Z, or \"$(date -u -d '+170 min' +%FT%RZ)\"); the others are left for a later run. For a machine that goes away at a known time: a cell cut short leaves only a checkpoint, which goes with it"),
          new("cells", "PATTERNS", Section.Query, "run or status: only the cells whose names match, comma-separated, * and ? as wildcards (e.g. 'gowalla_mml_*,gowalla_ccl_*')")],
         Run, Positionals: "ACTION FILE");
 
@@ -32,7 +34,12 @@ internal static class ExperimentCommand
         bool reuse = !args.Flag("no-reuse");
         bool threadsGiven = args.Has("threads");
         int threads = args.Int("threads", 0, 0, 1024);
+        DateTime? until = args.String("until") is { } text ? ParseUntil(text) : null;
         args.EnsureAllUsed("experiment");
+        if (until is not null && action != "run")
+        {
+            throw new UsageException($"--until applies to experiment run (the cells it starts), not to {action}");
+        }
         if (threadsGiven && action != "run")
         {
             throw new UsageException($"--threads applies to experiment run (the threads each cell trains on), not to {action}");
@@ -46,7 +53,7 @@ internal static class ExperimentCommand
             }
             return StatusOfSeveral(args.Positionals.Skip(1).ToList(), smoke, dataRoot, root, every, reuse, context.Output);
         }
-        var runner = new ExperimentRunner(ExperimentSpec.Load(file), smoke, dataRoot, root, every) { Reuse = reuse, Threads = threads };
+        var runner = new ExperimentRunner(ExperimentSpec.Load(file), smoke, dataRoot, root, every) { Reuse = reuse, Threads = threads, Until = until };
         if (cells is not null && action == "table")
         {
             throw new UsageException("--cells applies to experiment run and status; a table covers every finished cell");
@@ -61,24 +68,36 @@ internal static class ExperimentCommand
                 context.Output.Write(ExperimentTables.Write(runner));
                 return ExitCodes.Success;
             default:
-                (int ran, int reusedCount, int busy, int code) = runner.Run(context, only);
+                (int ran, int reusedCount, int busy, int deferred, int code) = runner.Run(context, only);
                 if (code != ExitCodes.Success)
                 {
                     return code;   // a cell failed: its own message is above
                 }
                 int done = runner.FinishedCount;
                 string reused = reusedCount > 0 ? $", {reusedCount} taken from other specs" : "";
-                string others = (busy > 0, only is not null) switch
+                string others = string.Join(", ", new[]
                 {
-                    (true, true) => $"{busy} running in another runner, the rest not among --cells",
-                    (true, false) => $"{busy} running in another runner",
-                    _ => "the others were not among --cells",
-                };
+                    busy > 0 ? $"{busy} running in another runner" : null,
+                    deferred > 0 ? $"{deferred} left for after --until" : null,
+                    only is not null ? (busy + deferred > 0 ? "the rest not among --cells" : "the others were not among --cells") : null,
+                }.OfType<string>());
                 context.Output.WriteLine(done == runner.Cells.Count ? $"{runner.Spec.Name}: {ran} cells run now{reused}, all {runner.Cells.Count} done"
                     : $"{runner.Spec.Name}: {ran} cells run now{reused}, {done} of {runner.Cells.Count} done ({others})");
                 context.Output.Write(ExperimentTables.Write(runner));
                 return ExitCodes.Success;
         }
+    }
+
+    /// <summary>--until's time in UTC: an ISO 8601 date and time with its zone (Z or an offset); a time without its zone
+    /// or date is refused, as the machine's zone or day would silently shift it.</summary>
+    private static DateTime ParseUntil(string text)
+    {
+        bool shaped = System.Text.RegularExpressions.Regex.IsMatch(text, @"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d:?\d\d)$");
+        if (!shaped || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTimeOffset at))
+        {
+            throw new UsageException($"--until: expected an ISO 8601 date and time with its zone, such as 2026-12-04T16:30Z or 2026-12-04T17:30+01:00 (got '{ArgumentReader.Shorten(text)}')");
+        }
+        return at.UtcDateTime;
     }
 
     /// <summary>Every spec file given exists, checked before any is read: the first missing one named.</summary>

@@ -46,7 +46,7 @@ internal sealed partial class ExperimentRunner
         List<ReuseSource>? sources = null;
         foreach (Cell cell in Cells)
         {
-            int total = cell.Options.TryGetValue("epochs", out string? e) && int.TryParse(e, CultureInfo.InvariantCulture, out int n) ? n : 100;
+            int total = EpochsOf(cell);
             if (File.Exists(ResultPath(cell)))
             {
                 // Every finished cell times the epochs left, listed or not.
@@ -157,4 +157,45 @@ internal sealed partial class ExperimentRunner
     }
 
     private bool IsRunning(Cell cell) => CellLock.IsHeld(RunFolder(cell));
+
+    private static int EpochsOf(Cell cell) =>
+        cell.Options.TryGetValue("epochs", out string? e) && int.TryParse(e, CultureInfo.InvariantCulture, out int n) ? n : 100;
+
+    /// <summary>The estimated seconds a cell still needs, as status times it (+15 % for evaluation and checkpoints): a
+    /// started cell at its own epoch time, another at that of the finished and started cells alike, on
+    /// <paramref name="threads"/> threads; null when nothing alike times it.</summary>
+    internal double? SecondsLeft(Cell cell, int? threads)
+    {
+        int done = 0;
+        if (File.Exists(CheckpointPath(cell)))
+        {
+            (done, double? own, _, _, _) = CheckpointProgress(CheckpointPath(cell));
+            if (own is { } seconds)
+            {
+                return (EpochsOf(cell) - done) * seconds * 1.15;
+            }
+        }
+        var times = new EpochTimes();
+        foreach (Cell other in Cells)
+        {
+            if (File.Exists(ResultPath(other)))
+            {
+                JsonNode result = JsonNode.Parse(File.ReadAllText(ResultPath(other)))!;
+                if (result["reusedFrom"] is null)
+                {
+                    times.Add(Smoke, other.Data, result);
+                }
+            }
+            else if (File.Exists(CheckpointPath(other)) && CheckpointProgress(CheckpointPath(other)) is { RunState: { } state }
+                && state["history"] is JsonArray history)
+            {
+                times.Add(Smoke, other.Data, other.Options, history, state["segments"] as JsonArray, started: true);
+            }
+        }
+        foreach (ReuseSource source in ReuseSources())
+        {
+            times.Add(source.Smoke, source.Data, source.Result);
+        }
+        return times.SecondsPerEpoch(Smoke, cell, threads) * (EpochsOf(cell) - done) * 1.15;
+    }
 }

@@ -38,6 +38,9 @@ internal sealed partial class ExperimentRunner
     /// <summary>Worker threads of each cell's training; 0 = train's default (all cores). Results do not depend on it.</summary>
     public int Threads { get; init; }
 
+    /// <summary>When set, run starts only the cells estimated to finish by this time (UTC).</summary>
+    public DateTime? Until { get; init; }
+
     public string RunsFolder { get; }
 
     public string ResultsFolder { get; }
@@ -143,11 +146,11 @@ internal sealed partial class ExperimentRunner
     /// <summary>Runs the cells not yet finished, in order (only <paramref name="only"/>'s when given); returns how many
     /// trained, how many took another spec's result, how many another runner was training, and the exit code (a failed
     /// cell's).</summary>
-    public (int Ran, int Reused, int Busy, int Code) Run(VerbContext context, IReadOnlySet<string>? only = null)
+    public (int Ran, int Reused, int Busy, int Deferred, int Code) Run(VerbContext context, IReadOnlySet<string>? only = null)
     {
         List<Func<VerbContext, int>?> runs = Prepare(only);
         Directory.CreateDirectory(ResultsFolder);
-        (int ran, int reused, int busy) = (0, 0, 0);
+        (int ran, int reused, int busy, int deferred) = (0, 0, 0, 0);
         for (int c = 0; c < Cells.Count; c++)
         {
             Cell cell = Cells[c];
@@ -181,18 +184,45 @@ internal sealed partial class ExperimentRunner
                 context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: the same training as {same.Name} ({same.How}): its result reused");
                 continue;
             }
+            if (Until is { } until && Defer(cell, until) is { } why)
+            {
+                deferred++;
+                context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: {why}: left for a later run");
+                continue;
+            }
             context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {cell.Key}: train {string.Join(" ", TrainOptions(cell).Select(o => o.Value is null ? $"--{o.Key}" : $"--{o.Key} {o.Value}"))}");
             int code = runs[c]!(context);
             if (code != ExitCodes.Success)
             {
                 context.Error.WriteLine($"{Spec.Name}: cell {cell.Key} stopped (exit {code}); its run folder is {RunFolder(cell)}. Fix the cause and run again to resume it; delete {CheckpointFolderOf(cell)} to train it from the start.");
-                return (ran, reused, busy, code);
+                return (ran, reused, busy, deferred, code);
             }
             WriteResult(cell);   // under the lock, so that no runner takes the finished cell up again
             ran++;
         }
-        return (ran, reused, busy, ExitCodes.Success);
+        return (ran, reused, busy, deferred, ExitCodes.Success);
     }
+
+    /// <summary>Why a cell does not start before <paramref name="until"/>: it would not finish by then at its estimated
+    /// time, or nothing alike times it; null when it fits. A machine that goes away at a known time then trains the
+    /// cells that finish on it, where a cell cut short would leave only a checkpoint that goes with the machine.</summary>
+    private string? Defer(Cell cell, DateTime until)
+    {
+        DateTime now = DateTime.UtcNow;
+        if (now >= until)
+        {
+            return $"--until {Stamp(until)} has passed";
+        }
+        double? seconds = SecondsLeft(cell, Threads > 0 ? Threads : Environment.ProcessorCount);
+        return seconds is null ? "no finished or started cell alike times it, so it may not finish by --until"
+            : now.AddSeconds(seconds.Value) > until ? $"about {HoursMinutes(seconds.Value)} (h:mm) to train, past --until {Stamp(until)}"
+            : null;
+    }
+
+    private static string HoursMinutes(double seconds) =>
+        string.Create(CultureInfo.InvariantCulture, $"{(int)(seconds / 3600)}:{(int)(seconds % 3600 / 60):00}");
+
+    private static string Stamp(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
     /// <summary>The full path of the data folder a cell trains on; null for generated data.</summary>
     private string? DataPath(Cell cell) => DataFolder(cell) is { } folder ? Path.GetFullPath(folder) : null;
