@@ -13,7 +13,7 @@ runners=${2:-2}
 until=$(date -u -d "+$minutes min" +%FT%RZ)
 for i in $(seq 1 "$runners"); do
   nohup bash bench/experiment-queue.sh --threads 1 --until "$until" > "/tmp/queue$i.log" 2>&1 &
-  echo "runner $i: queue $! until $until UTC, log /tmp/queue$i.log"
+  echo "runner $i: queue $! until $until, log /tmp/queue$i.log"
   # The first builds and takes a cell before the next starts, so that they do not race for the same one.
   if (( i < runners )); then sleep 45; fi
 done
