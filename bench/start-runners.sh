@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the experiment queue as background runners of one thread each (two on this 2-core machine), every one given
 # --until MINUTES from now, so that none starts a cell it would not finish before the machine goes away.
-# Logs: /tmp/queue1.log, /tmp/queue2.log, ...  Stop them with: pkill -f experiment-queue.sh; pkill -f 'recloss.dll experiment run'
+# Logs: /tmp/queue1.log, /tmp/queue2.log, ... Each runner leads its own process group: `kill -- -PID` (the PID printed)
+# stops it and the cell it trains, which resumes from its last checkpoint next time.
 # Usage: bash bench/start-runners.sh MINUTES [RUNNERS, default 2]
 #   e.g. at the start of a 180-minute session, leaving 15 minutes to publish:  bash bench/start-runners.sh 165
 set -euo pipefail
@@ -12,8 +13,8 @@ runners=${2:-2}
 [[ $runners =~ ^[1-9][0-9]*$ ]] || { echo "start-runners: RUNNERS must be a positive whole number (got '$runners')" >&2; exit 2; }
 until=$(date -u -d "+$minutes min" +%FT%RZ)
 for i in $(seq 1 "$runners"); do
-  nohup bash bench/experiment-queue.sh --threads 1 --until "$until" > "/tmp/queue$i.log" 2>&1 &
-  echo "runner $i: queue $! until $until, log /tmp/queue$i.log"
-  # The first builds and takes a cell before the next starts, so that they do not race for the same one.
-  if (( i < runners )); then sleep 45; fi
+  setsid nohup bash bench/experiment-queue.sh --threads 1 --until "$until" > "/tmp/queue$i.log" 2>&1 < /dev/null &
+  echo "runner $i: queue $! until $until, log /tmp/queue$i.log; stop it with: kill -- -$!"
+  # Apart in time only so that their logs start in order: the build is locked and a cell's lock is atomic.
+  if (( i < runners )); then sleep 10; fi
 done

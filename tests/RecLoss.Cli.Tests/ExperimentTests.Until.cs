@@ -30,7 +30,7 @@ public partial class ExperimentTests
         var (code, output, err) = RunSmoke(path, "--until", In(TimeSpan.FromHours(2)));
         Assert.True(code == 0, err);
         Assert.Contains("2: about 2:18 (h:mm) to train, past --until", output);
-        Assert.Contains("1 left for after --until", output);
+        Assert.Contains("1 left by --until for a later run", output);
         Assert.False(File.Exists(result));
         (code, output, err) = RunSmoke(path, "--until", In(TimeSpan.FromHours(3)));
         Assert.True(code == 0, err);
@@ -44,11 +44,37 @@ public partial class ExperimentTests
         var (code, output, _) = RunSmoke(path, "--until", In(TimeSpan.FromDays(30)));
         Assert.Equal(0, code);
         Assert.Contains("1: no finished or started cell alike times it", output);
+        Assert.False(File.Exists(Path.Combine(Folder, "runs", "untimed-smoke", "results", "1.json")));
         (string timed, string result) = OneFinishedAt(0.001);
         (code, output, _) = RunSmoke(timed, "--until", In(TimeSpan.FromMinutes(-1)));
         Assert.Equal(0, code);
         Assert.Contains("has passed: left for a later run", output);
         Assert.False(File.Exists(result));
+    }
+
+    [Fact]
+    public void Until_reads_a_time_in_its_own_zone()
+    {
+        (string path, string result) = OneFinishedAt(3600);   // about 2:18 to train
+        // A time h hours from now written on the clock of UTC+offset; read without its zone it would be off by the offset.
+        static string At(int hours, int offset) => DateTime.UtcNow.AddHours(hours + offset).ToString("yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)
+            + (offset < 0 ? "-" : "+") + $"{Math.Abs(offset):00}:00";
+        var (code, output, err) = RunSmoke(path, "--until", At(2, 5));       // 7 h ahead on its clock, 2 h in fact
+        Assert.True(code == 0, err);
+        Assert.Contains("past --until", output);
+        Assert.False(File.Exists(result));
+        (code, output, err) = RunSmoke(path, "--until", At(3, -5));          // 2 h behind on its clock, 3 h ahead in fact
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(result), output);
+    }
+
+    [Fact]
+    public void Until_is_refused_by_status()
+    {
+        string path = Spec("name: status\nbase: {epochs: 2}\ngrid:\n  seed: [1]\n");
+        var (code, _, err) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder, "--until", "junk");
+        Assert.Equal(2, code);
+        Assert.Contains("--until applies to experiment run", err);
     }
 
     [Theory]

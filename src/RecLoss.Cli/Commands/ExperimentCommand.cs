@@ -14,7 +14,7 @@ internal static class ExperimentCommand
          new("checkpoint-every", "N", Section.Query, "epochs between a cell's checkpoints (default 5)"),
          new("threads", "N", Section.Query, "run: worker threads of each cell's training, 0 = all cores (default); results do not depend on it. Two runners with --threads 1 share one spec's cells: each leaves the cell the other is training"),
          new("no-reuse", null, Section.Query, "run: train every cell, even one whose identical training (data and options) another spec has finished; by default that result is copied"),
-         new("until", "TIME", Section.Query, "run: start only the cells estimated (as status times them) to finish by TIME, an ISO 8601 time with its zone (e.g. 2026-12-04T16:30Z, or \"$(date -u -d '+170 min' +%FT%RZ)\"); the others are left for a later run. For a machine that goes away at a known time: a cell cut short leaves only a checkpoint, which goes with it"),
+         new("until", "TIME", Section.Query, "run: start only the cells estimated (at their own pace, else that of the cells alike) to finish by TIME, an ISO 8601 time with its zone (e.g. 2026-12-04T16:30Z, or \"$(date -u -d '+170 min' +%FT%RZ)\"); the others are left for a later run. For a machine that goes away at a known time: a cell cut short leaves only a checkpoint, which goes with it"),
          new("cells", "PATTERNS", Section.Query, "run or status: only the cells whose names match, comma-separated, * and ? as wildcards (e.g. 'gowalla_mml_*,gowalla_ccl_*')")],
         Run, Positionals: "ACTION FILE");
 
@@ -34,12 +34,13 @@ internal static class ExperimentCommand
         bool reuse = !args.Flag("no-reuse");
         bool threadsGiven = args.Has("threads");
         int threads = args.Int("threads", 0, 0, 1024);
-        DateTime? until = args.String("until") is { } text ? ParseUntil(text) : null;
+        string? untilText = args.String("until");
         args.EnsureAllUsed("experiment");
-        if (until is not null && action != "run")
+        if (untilText is not null && action != "run")
         {
             throw new UsageException($"--until applies to experiment run (the cells it starts), not to {action}");
         }
+        DateTime? until = untilText is null ? null : ParseUntil(untilText);
         if (threadsGiven && action != "run")
         {
             throw new UsageException($"--threads applies to experiment run (the threads each cell trains on), not to {action}");
@@ -78,7 +79,7 @@ internal static class ExperimentCommand
                 string others = string.Join(", ", new[]
                 {
                     busy > 0 ? $"{busy} running in another runner" : null,
-                    deferred > 0 ? $"{deferred} left for after --until" : null,
+                    deferred > 0 ? $"{deferred} left by --until for a later run" : null,
                     only is not null ? (busy + deferred > 0 ? "the rest not among --cells" : "the others were not among --cells") : null,
                 }.OfType<string>());
                 context.Output.WriteLine(done == runner.Cells.Count ? $"{runner.Spec.Name}: {ran} cells run now{reused}, all {runner.Cells.Count} done"

@@ -161,16 +161,17 @@ internal sealed partial class ExperimentRunner
     private static int EpochsOf(Cell cell) =>
         cell.Options.TryGetValue("epochs", out string? e) && int.TryParse(e, CultureInfo.InvariantCulture, out int n) ? n : 100;
 
-    /// <summary>The estimated seconds a cell still needs, as status times it (+15 % for evaluation and checkpoints): a
-    /// started cell at its own epoch time, another at that of the finished and started cells alike, on
-    /// <paramref name="threads"/> threads; null when nothing alike times it.</summary>
-    internal double? SecondsLeft(Cell cell, int? threads)
+    /// <summary>The estimated seconds a cell still needs on <paramref name="threads"/> threads, +15 % for evaluation
+    /// and checkpoints: a started cell at its own epoch time when its latest process trained on as many threads, else
+    /// (as status times cells not started) at that of the finished and started cells alike, preferring those timed on
+    /// as many threads; null when nothing alike times it.</summary>
+    internal double? SecondsLeft(Cell cell, int threads)
     {
         int done = 0;
         if (File.Exists(CheckpointPath(cell)))
         {
-            (done, double? own, _, _, _) = CheckpointProgress(CheckpointPath(cell));
-            if (own is { } seconds)
+            (done, double? own, int? ownThreads, _, _) = CheckpointProgress(CheckpointPath(cell));
+            if (own is { } seconds && ownThreads == threads)
             {
                 return (EpochsOf(cell) - done) * seconds * 1.15;
             }

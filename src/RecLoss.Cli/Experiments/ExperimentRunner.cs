@@ -144,8 +144,8 @@ internal sealed partial class ExperimentRunner
     }
 
     /// <summary>Runs the cells not yet finished, in order (only <paramref name="only"/>'s when given); returns how many
-    /// trained, how many took another spec's result, how many another runner was training, and the exit code (a failed
-    /// cell's).</summary>
+    /// trained, how many took another spec's result, how many another runner was training, how many --until left for
+    /// later, and the exit code (a failed cell's).</summary>
     public (int Ran, int Reused, int Busy, int Deferred, int Code) Run(VerbContext context, IReadOnlySet<string>? only = null)
     {
         List<Func<VerbContext, int>?> runs = Prepare(only);
@@ -214,7 +214,7 @@ internal sealed partial class ExperimentRunner
             return $"--until {Stamp(until)} has passed";
         }
         double? seconds = SecondsLeft(cell, Threads > 0 ? Threads : Environment.ProcessorCount);
-        return seconds is null ? "no finished or started cell alike times it, so it may not finish by --until"
+        return seconds is null ? "no finished or started cell alike times it (run one such cell without --until to time it)"
             : now.AddSeconds(seconds.Value) > until ? $"about {HoursMinutes(seconds.Value)} (h:mm) to train, past --until {Stamp(until)}"
             : null;
     }
