@@ -105,9 +105,9 @@ internal sealed partial class ExperimentRunner
     {
         int epochsLeft = left.Sum(l => l.Epochs);
         int untimed = left.Where(l => l.SecondsPerEpoch is null).Sum(l => l.Epochs);
-        double seconds = left.Sum(l => l.Epochs * (l.SecondsPerEpoch ?? 0)) * 1.15;
+        double seconds = left.Sum(l => l.Epochs * (l.SecondsPerEpoch ?? 0)) * Overhead;
         int runners = left.Count(l => l.Running);
-        double longest = left.Max(l => (double?)l.Epochs * (l.SecondsPerEpoch ?? 0)) * 1.15 ?? 0;
+        double longest = left.Max(l => (double?)l.Epochs * (l.SecondsPerEpoch ?? 0)) * Overhead ?? 0;
         string wallClock = runners < 2 ? ""
             : string.Create(CultureInfo.InvariantCulture, $"; with the {runners} runners training now side by side, about {Days(Math.Max(seconds / runners, longest))} of wall-clock");
         string basis = runnerThreads is { } t
@@ -158,6 +158,9 @@ internal sealed partial class ExperimentRunner
 
     private bool IsRunning(Cell cell) => CellLock.IsHeld(RunFolder(cell));
 
+    /// <summary>Evaluation and checkpoints on top of the training seconds, in every estimate of the time left.</summary>
+    private const double Overhead = 1.15;
+
     private static int EpochsOf(Cell cell) =>
         cell.Options.TryGetValue("epochs", out string? e) && int.TryParse(e, CultureInfo.InvariantCulture, out int n) ? n : 100;
 
@@ -173,7 +176,7 @@ internal sealed partial class ExperimentRunner
             (done, double? own, int? ownThreads, _, _) = CheckpointProgress(CheckpointPath(cell));
             if (own is { } seconds && ownThreads == threads)
             {
-                return (EpochsOf(cell) - done) * seconds * 1.15;
+                return (EpochsOf(cell) - done) * seconds * Overhead;
             }
         }
         var times = new EpochTimes();
@@ -197,6 +200,6 @@ internal sealed partial class ExperimentRunner
         {
             times.Add(source.Smoke, source.Data, source.Result);
         }
-        return times.SecondsPerEpoch(Smoke, cell, threads) * (EpochsOf(cell) - done) * 1.15;
+        return times.SecondsPerEpoch(Smoke, cell, threads) * (EpochsOf(cell) - done) * Overhead;
     }
 }
