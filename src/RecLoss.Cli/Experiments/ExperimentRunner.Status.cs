@@ -39,7 +39,6 @@ internal sealed partial class ExperimentRunner
     public IReadOnlyList<LeftCell> Status(TextWriter o, IReadOnlySet<string>? only = null, int? runnerThreads = null)
     {
         CheckOptions(only);
-        var times = new EpochTimes();
         var reusable = new Dictionary<string, string>(StringComparer.Ordinal);
         var rows = new List<(Cell Cell, string State, int Done, int Total)>();
         var measured = new Dictionary<string, double>(StringComparer.Ordinal);   // a started cell's own seconds per epoch
@@ -49,21 +48,14 @@ internal sealed partial class ExperimentRunner
             int total = EpochsOf(cell);
             if (File.Exists(ResultPath(cell)))
             {
-                // Every finished cell times the epochs left, listed or not.
-                JsonNode result = JsonNode.Parse(File.ReadAllText(ResultPath(cell)))!;
-                JsonArray epochs = result["epochs"]!.AsArray();
-                if (result["reusedFrom"] is null)
-                {
-                    times.Add(Smoke, cell.Data, result);
-                }
-                rows.Add((cell, "done", epochs.Count, epochs.Count));
+                int epochs = JsonNode.Parse(File.ReadAllText(ResultPath(cell)))!["epochs"]!.AsArray().Count;
+                rows.Add((cell, "done", epochs, epochs));
                 continue;
             }
             (int done, double? own, _, _, JsonNode? runState) = File.Exists(CheckpointPath(cell)) ? CheckpointProgress(CheckpointPath(cell)) : (0, null, null, null, null);
-            if (own is { } ownSeconds && runState?["history"] is JsonArray history)
+            if (own is { } ownSeconds && runState?["history"] is JsonArray)
             {
                 measured[cell.Key] = ownSeconds;
-                times.Add(Smoke, cell.Data, cell.Options, history, runState["segments"] as JsonArray, started: true);
             }
             bool running = IsRunning(cell);
             // As run decides: a cell not started here takes another spec's result of the same training.
@@ -79,10 +71,8 @@ internal sealed partial class ExperimentRunner
             }
         }
         rows = [.. rows.Where(r => only is null || only.Contains(r.Cell.Key))];
-        foreach (ReuseSource source in sources ?? [])
-        {
-            times.Add(source.Smoke, source.Data, source.Result);
-        }
+        // Every finished or started cell times the epochs left, listed or not.
+        EpochTimes times = AlikeTimes(sources ?? []);
         int finished = rows.Count(r => r.State == "done");
         o.WriteLine($"{Spec.Name}{(Smoke ? " (smoke)" : "")}: {finished} of {rows.Count} cells done{(only is null ? "" : $" (the {rows.Count} of {Cells.Count} among --cells)")}; results in {ResultsFolder}");
         foreach ((Cell cell, string state, int done, int total) in rows)
@@ -161,6 +151,34 @@ internal sealed partial class ExperimentRunner
     /// <summary>Evaluation and checkpoints on top of the training seconds, in every estimate of the time left.</summary>
     private const double Overhead = 1.15;
 
+    /// <summary>The epoch times of this spec's finished cells (not those that took another's result), of its started
+    /// cells' checkpoints, and of <paramref name="sources"/> (the other specs' results a cell could take).</summary>
+    private EpochTimes AlikeTimes(IEnumerable<ReuseSource> sources)
+    {
+        var times = new EpochTimes();
+        foreach (Cell cell in Cells)
+        {
+            if (File.Exists(ResultPath(cell)))
+            {
+                JsonNode result = JsonNode.Parse(File.ReadAllText(ResultPath(cell)))!;
+                if (result["reusedFrom"] is null)
+                {
+                    times.Add(Smoke, cell.Data, result);
+                }
+            }
+            else if (File.Exists(CheckpointPath(cell)) && CheckpointProgress(CheckpointPath(cell)) is { RunState: { } state }
+                && state["history"] is JsonArray history)
+            {
+                times.Add(Smoke, cell.Data, cell.Options, history, state["segments"] as JsonArray, started: true);
+            }
+        }
+        foreach (ReuseSource source in sources)
+        {
+            times.Add(source.Smoke, source.Data, source.Result);
+        }
+        return times;
+    }
+
     private static int EpochsOf(Cell cell) =>
         cell.Options.TryGetValue("epochs", out string? e) && int.TryParse(e, CultureInfo.InvariantCulture, out int n) ? n : 100;
 
@@ -179,27 +197,7 @@ internal sealed partial class ExperimentRunner
                 return (EpochsOf(cell) - done) * seconds * Overhead;
             }
         }
-        var times = new EpochTimes();
-        foreach (Cell other in Cells)
-        {
-            if (File.Exists(ResultPath(other)))
-            {
-                JsonNode result = JsonNode.Parse(File.ReadAllText(ResultPath(other)))!;
-                if (result["reusedFrom"] is null)
-                {
-                    times.Add(Smoke, other.Data, result);
-                }
-            }
-            else if (File.Exists(CheckpointPath(other)) && CheckpointProgress(CheckpointPath(other)) is { RunState: { } state }
-                && state["history"] is JsonArray history)
-            {
-                times.Add(Smoke, other.Data, other.Options, history, state["segments"] as JsonArray, started: true);
-            }
-        }
-        foreach (ReuseSource source in ReuseSources())
-        {
-            times.Add(source.Smoke, source.Data, source.Result);
-        }
+        EpochTimes times = AlikeTimes(ReuseSources());
         return times.SecondsPerEpoch(Smoke, cell, threads) * (EpochsOf(cell) - done) * Overhead;
     }
 }
