@@ -41,6 +41,26 @@ public class EpochTimesTests
     }
 
     [Fact]
+    public void A_LightGCN_cell_is_timed_only_by_cells_of_its_layers_batch_rows_and_negatives()
+    {
+        var times = new EpochTimes();
+        const string bsl = """{"encoder": "lightgcn", "loss": "bsl", "layers": "3", "batch-size": "1024", "epoch-rows": "interactions", "negatives": "1023"}""";
+        times.Add(false, "yelp2018", Result(bsl, 78, 80));
+        Cell Lightgcn(string loss, string layers, string batch, string rows, string negatives) => Cell("yelp2018",
+            ("encoder", "lightgcn"), ("loss", loss), ("layers", layers), ("batch-size", batch), ("epoch-rows", rows), ("negatives", negatives));
+
+        // SL trains as BSL does: BSL's epochs time it, unscaled.
+        Assert.Equal(79.0, times.SecondsPerEpoch(false, Lightgcn("sl", "3", "1024", "interactions", "1023"))!.Value, 9);
+        // BPR on another batch size, rows per epoch and one negative: scaling BSL by the negatives would say 7.1 s.
+        Assert.Null(times.SecondsPerEpoch(false, Lightgcn("bpr", "3", "2048", "user-uniform", "1")));
+        Assert.Null(times.SecondsPerEpoch(false, Lightgcn("sl", "1", "1024", "interactions", "1023")));
+        Assert.Null(times.SecondsPerEpoch(false, Lightgcn("sl", "3", "1024", "interactions", "511")));
+        // MF still takes any loss, scaled by the negatives.
+        times.Add(false, "yelp2018", Result("""{"loss": "ccl", "negatives": "100"}""", 5));
+        Assert.Equal(5.0 * 900 / 200, times.SecondsPerEpoch(false, Cell("yelp2018", ("loss", "bpr"), ("negatives", "800")))!.Value, 9);
+    }
+
+    [Fact]
     public void A_result_without_epochs_options_or_numeric_seconds_times_nothing()
     {
         var times = new EpochTimes();

@@ -12,6 +12,9 @@ namespace RecLoss.Cli.Experiments;
 /// ones from the 100-negative cells, where one mean over every cell was 2-5x short; but averaged with cells at 10-50
 /// negatives it put bsl-noise's 800-negative SL and BSL cells at 90 s per epoch where the finished 800-negative ones
 /// took 30-57 s. Among those, cells timed on the live runners' thread count go first, then finished cells.
+/// LightGCN propagates the whole graph once per batch, so its epoch costs layers x batches more than negatives: its
+/// cells are timed only by cells of the same layers, batch size, rows per epoch and negatives (Gowalla's BSL, 18.9 s
+/// per epoch on one layer, scaled by the negatives put BPR on three layers at 0.9 s; it took 26.2 s).
 /// </summary>
 internal sealed class EpochTimes
 {
@@ -20,8 +23,8 @@ internal sealed class EpochTimes
     /// <summary>A cell's (the <see cref="Cell"/>-th added) median seconds per epoch over its <see cref="Epochs"/> epochs
     /// trained on <see cref="Threads"/> threads (null: a result that predates the record of threads); <see cref="Started"/>
     /// for a cell not finished, timed by its checkpoint.</summary>
-    private sealed record Timed(int Cell, bool Smoke, string? Data, string Encoder, string Loss, int Negatives, int? Threads, double Seconds, int Epochs,
-        bool Started = false);
+    private sealed record Timed(int Cell, bool Smoke, string? Data, string Encoder, string? Propagation, string Loss, int Negatives, int? Threads,
+        double Seconds, int Epochs, bool Started = false);
 
     private int _cells;
 
@@ -51,11 +54,13 @@ internal sealed class EpochTimes
     }
 
     /// <summary>The estimated train seconds per epoch of a cell, on <paramref name="threads"/> threads when finished
-    /// cells alike were timed on that many (any otherwise); null when no cell added shares its data set and encoder.</summary>
+    /// cells alike were timed on that many (any otherwise); null when no cell added shares its data set and encoder
+    /// (and for LightGCN its propagation).</summary>
     public double? SecondsPerEpoch(bool smoke, Cell cell, int? threads = null)
     {
         Timed wanted = Describe(smoke, cell.Data, cell.Options, threads, 0);
-        List<Timed> alike = [.. _timed.Where(t => t.Smoke == wanted.Smoke && t.Data == wanted.Data && t.Encoder == wanted.Encoder)];
+        List<Timed> alike = [.. _timed.Where(t => t.Smoke == wanted.Smoke && t.Data == wanted.Data && t.Encoder == wanted.Encoder
+            && t.Propagation == wanted.Propagation)];
         List<Timed> sameLoss = [.. alike.Where(t => t.Loss == wanted.Loss)];
         List<Timed> basis = sameLoss.Count > 0 ? sameLoss : alike;
         // The negatives before the threads: scaling other negatives misses more (2.5x) than another thread count (1.6x).
@@ -117,10 +122,16 @@ internal sealed class EpochTimes
     private static double TrainSeconds(JsonNode? epoch) =>
         epoch?["trainSeconds"] is JsonValue v && v.TryGetValue(out double x) ? x : double.NaN;
 
-    private static Timed Describe(bool smoke, string? data, IReadOnlyDictionary<string, string?> options, int? threads, double seconds) =>
-        new(0, smoke, data, Option(options, "encoder") ?? "mf", Option(options, "loss") ?? "mml",
-            int.TryParse(Option(options, "negatives"), CultureInfo.InvariantCulture, out int n) ? n : TrainerOptions.Defaults.Negatives,
-            threads, seconds, 1);
+    private static Timed Describe(bool smoke, string? data, IReadOnlyDictionary<string, string?> options, int? threads, double seconds)
+    {
+        string encoder = Option(options, "encoder") ?? "mf";
+        int negatives = int.TryParse(Option(options, "negatives"), CultureInfo.InvariantCulture, out int n) ? n : TrainerOptions.Defaults.Negatives;
+        // What a LightGCN epoch's cost follows (see the summary); null for the encoders whose cost the negatives scale.
+        string? propagation = encoder == "lightgcn"
+            ? string.Join('/', Option(options, "layers"), Option(options, "batch-size"), Option(options, "epoch-rows"), negatives)
+            : null;
+        return new(0, smoke, data, encoder, propagation, Option(options, "loss") ?? "mml", negatives, threads, seconds, 1);
+    }
 
     private static string? Option(IReadOnlyDictionary<string, string?> options, string name) =>
         options.TryGetValue(name, out string? value) ? value : null;
