@@ -100,15 +100,15 @@ internal sealed partial class ExperimentRunner
         double longest = left.Max(l => (double?)l.Epochs * (l.SecondsPerEpoch ?? 0)) * Overhead ?? 0;
         string wallClock = runners < 2 ? ""
             : string.Create(CultureInfo.InvariantCulture, $"; with the {runners} runners training now side by side, about {Days(Math.Max(seconds / runners, longest))} of wall-clock");
-        string basis = runnerThreads is { } t
-            ? $"the others at that of the finished cells alike (data set, encoder (LightGCN's at its layers, batch, rows and negatives), loss; trained on {t} thread{(t == 1 ? "" : "s")} like the live runners, where some were; the started ones where none finished), at the same negatives where some finished, else scaled by the negatives"
-            : "the others at that of the finished cells alike (data set, encoder (LightGCN's at its layers, batch, rows and negatives), loss; the started ones where none finished), at the same negatives where some finished, else scaled by the negatives";
+        string threads = runnerThreads is { } t ? $"trained on {t} thread{(t == 1 ? "" : "s")} like the live runners, where some were; " : "";
+        string basis = "the others at that of the finished cells alike (data set, encoder (LightGCN's at its layers, batch, rows and negatives), loss; "
+            + threads + "the started ones where none finished), at the same negatives where some finished, else scaled by the negatives";
         return epochsLeft == 0 ? "nothing left to run"
             : untimed == epochsLeft ? string.Create(CultureInfo.InvariantCulture, $"{epochsLeft:N0} epochs left (no finished or started cell alike yet to time them: the same data set and encoder, LightGCN's at its layers, batch, rows and negatives)")
             : string.Create(CultureInfo.InvariantCulture, $"{epochsLeft:N0} epochs left: about {Days(seconds)} (d.hh:mm) one cell at a time")
                 + (untimed > 0 ? string.Create(CultureInfo.InvariantCulture, $" for the {epochsLeft - untimed:N0} timed and more for {untimed:N0} with no finished or started cell alike to time them") : "")
                 + wallClock
-                + $": a started cell at its own epoch time (in its latest process), {basis}, +15% for evaluation and checkpoints";
+                + $": a started cell at its own epoch time (in its latest process), {basis}, +{(Overhead - 1) * 100:0}% for evaluation and checkpoints";
     }
 
     private static string Days(double seconds) => TimeSpan.FromSeconds(seconds).ToString(@"d\.hh\:mm", CultureInfo.InvariantCulture);
