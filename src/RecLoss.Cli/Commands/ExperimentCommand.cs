@@ -66,10 +66,11 @@ internal static class ExperimentCommand
                 runner.Status(context.Output, only, ExperimentRunner.RunnerThreads([runner]));
                 return ExitCodes.Success;
             case "table":
+                runner.WarnStale(context.Error, "table");
                 context.Output.Write(ExperimentTables.Write(runner));
                 return ExitCodes.Success;
             default:
-                (int ran, int reusedCount, int busy, int deferred, int code) = runner.Run(context, only);
+                (int ran, int reusedCount, int busy, int deferred, int stale, int code) = runner.Run(context, only);
                 if (code != ExitCodes.Success)
                 {
                     return code;   // a cell failed: its own message is above
@@ -80,7 +81,8 @@ internal static class ExperimentCommand
                 {
                     busy > 0 ? $"{busy} running in another runner" : null,
                     deferred > 0 ? $"{deferred} left by --until for a later run" : null,
-                    only is not null ? (busy + deferred > 0 ? "the rest not among --cells" : "the others were not among --cells") : null,
+                    stale > 0 ? $"{stale} with a stale result, named above" : null,
+                    only is not null ? (busy + deferred + stale > 0 ? "the rest not among --cells" : "the others were not among --cells") : null,
                 }.OfType<string>());
                 context.Output.WriteLine(done == runner.Cells.Count ? $"{runner.Spec.Name}: {ran} cells run now{reused}, all {runner.Cells.Count} done"
                     : $"{runner.Spec.Name}: {ran} cells run now{reused}, {done} of {runner.Cells.Count} done ({others})");

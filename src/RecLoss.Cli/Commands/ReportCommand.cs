@@ -33,6 +33,7 @@ internal static class ReportCommand
             loaded = loaded.OrderBy(s => s.Order);      // stable: the file names' order among equal (or absent) keys
         }
         var runners = loaded.Select(s => new ExperimentRunner(s, smoke, "", root, 1)).ToList();
+        runners.ForEach(r => r.WarnStale(context.Error, "report"));
         string page = ExperimentReport.Write(runners, folder);
         context.Output.WriteLine($"report: {page} ({runners.Count} specs, {runners.Sum(r => r.FinishedCount)} finished cells)");
         return ExitCodes.Success;

@@ -40,12 +40,19 @@ internal sealed partial class ExperimentRunner
     {
         CheckOptions(only);
         var reusable = new Dictionary<string, string>(StringComparer.Ordinal);
+        var stale = new Dictionary<string, string>(StringComparer.Ordinal);
         var rows = new List<(Cell Cell, string State, int Done, int Total)>();
         var measured = new Dictionary<string, double>(StringComparer.Ordinal);   // a started cell's own seconds per epoch
         List<ReuseSource>? sources = null;
         foreach (Cell cell in Cells)
         {
             int total = EpochsOf(cell);
+            if (Stale(cell) is { } difference)
+            {
+                stale[cell.Key] = difference;
+                rows.Add((cell, "stale", 0, total));
+                continue;
+            }
             if (File.Exists(ResultPath(cell)))
             {
                 int epochs = JsonNode.Parse(File.ReadAllText(ResultPath(cell)))!["epochs"]!.AsArray().Count;
@@ -74,13 +81,15 @@ internal sealed partial class ExperimentRunner
         // Every finished or started cell times the epochs left, listed or not.
         EpochTimes times = AlikeTimes(sources ?? []);
         int finished = rows.Count(r => r.State == "done");
-        o.WriteLine($"{Spec.Name}{(Smoke ? " (smoke)" : "")}: {finished} of {rows.Count} cells done{(only is null ? "" : $" (the {rows.Count} of {Cells.Count} among --cells)")}; results in {ResultsFolder}");
+        int staleCount = rows.Count(r => r.State == "stale");
+        o.WriteLine($"{Spec.Name}{(Smoke ? " (smoke)" : "")}: {finished} of {rows.Count} cells done{(staleCount > 0 ? $", {staleCount} stale" : "")}{(only is null ? "" : $" (the {rows.Count} of {Cells.Count} among --cells)")}; results in {ResultsFolder}");
         foreach ((Cell cell, string state, int done, int total) in rows)
         {
             o.WriteLine(state == "reuse" ? $"  {state,-8} {cell.Key,-40} the same training as {reusable[cell.Key]}: run takes its result"
+                : state == "stale" ? $"  {state,-8} {StaleMessage(cell, stale[cell.Key])}; left out of tables"
                 : $"  {state,-8} {cell.Key,-40} epoch {done,4} / {total}");
         }
-        List<LeftCell> left = [.. rows.Where(r => r.State is not ("done" or "reuse")).Select(r => new LeftCell(Spec.Name, TrainingKey(r.Cell), r.Total - r.Done,
+        List<LeftCell> left = [.. rows.Where(r => r.State is not ("done" or "reuse" or "stale")).Select(r => new LeftCell(Spec.Name, TrainingKey(r.Cell), r.Total - r.Done,
             r.Done > 0 || r.State == "running",
             measured.TryGetValue(r.Cell.Key, out double own) ? own : times.SecondsPerEpoch(Smoke, r.Cell, runnerThreads),
             r.State == "running"))];

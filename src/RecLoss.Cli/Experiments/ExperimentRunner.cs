@@ -51,12 +51,12 @@ internal sealed partial class ExperimentRunner
 
     public string ResultPath(Cell cell) => Path.Combine(ResultsFolder, cell.Key + ".json");
 
-    /// <summary>How many cells have a result.</summary>
-    public int FinishedCount => Cells.Count(c => File.Exists(ResultPath(c)));
+    /// <summary>How many cells have a result trained as the spec now says (not <see cref="Stale"/>).</summary>
+    public int FinishedCount => Cells.Count(c => File.Exists(ResultPath(c)) && Stale(c) is null);
 
-    /// <summary>The finished cells with their parsed result files, in spec order.</summary>
+    /// <summary>The finished cells with their parsed result files, in spec order; stale results left out.</summary>
     public List<(Cell Cell, JsonNode Result)> FinishedResults() =>
-        [.. Cells.Where(c => File.Exists(ResultPath(c))).Select(c => (c, JsonNode.Parse(File.ReadAllText(ResultPath(c)))!))];
+        [.. Cells.Where(c => File.Exists(ResultPath(c)) && Stale(c) is null).Select(c => (c, JsonNode.Parse(File.ReadAllText(ResultPath(c)))!))];
 
     /// <summary>The data folder a cell trains on; null for generated data (smoke, or none named).</summary>
     private string? DataFolder(Cell cell) => cell.Data is null || Smoke ? null : Path.Combine(DataRoot, cell.Data);
@@ -145,17 +145,23 @@ internal sealed partial class ExperimentRunner
 
     /// <summary>Runs the cells not yet finished, in order (only <paramref name="only"/>'s when given); returns how many
     /// trained, how many took another spec's result, how many another runner was training, how many --until left for
-    /// later, and the exit code (a failed cell's).</summary>
-    public (int Ran, int Reused, int Busy, int Deferred, int Code) Run(VerbContext context, IReadOnlySet<string>? only = null)
+    /// later, how many have a stale result (neither trained nor counted done), and the exit code (a failed cell's).</summary>
+    public (int Ran, int Reused, int Busy, int Deferred, int Stale, int Code) Run(VerbContext context, IReadOnlySet<string>? only = null)
     {
         List<Func<VerbContext, int>?> runs = Prepare(only);
         Directory.CreateDirectory(ResultsFolder);
-        (int ran, int reused, int busy, int deferred) = (0, 0, 0, 0);
+        (int ran, int reused, int busy, int deferred, int stale) = (0, 0, 0, 0, 0);
         for (int c = 0; c < Cells.Count; c++)
         {
             Cell cell = Cells[c];
             if (only is not null && !only.Contains(cell.Key))
             {
+                continue;
+            }
+            if (Stale(cell) is { } difference)
+            {
+                stale++;
+                context.Output.WriteLine($"[{c + 1}/{Cells.Count}] {StaleMessage(cell, difference)}");
                 continue;
             }
             if (File.Exists(ResultPath(cell)))
@@ -195,12 +201,12 @@ internal sealed partial class ExperimentRunner
             if (code != ExitCodes.Success)
             {
                 context.Error.WriteLine($"{Spec.Name}: cell {cell.Key} stopped (exit {code}); its run folder is {RunFolder(cell)}. Fix the cause and run again to resume it; delete {CheckpointFolderOf(cell)} to train it from the start.");
-                return (ran, reused, busy, deferred, code);
+                return (ran, reused, busy, deferred, stale, code);
             }
             WriteResult(cell);   // under the lock, so that no runner takes the finished cell up again
             ran++;
         }
-        return (ran, reused, busy, deferred, ExitCodes.Success);
+        return (ran, reused, busy, deferred, stale, ExitCodes.Success);
     }
 
     /// <summary>Why a cell does not start before <paramref name="until"/>: it would not finish by then at its estimated
