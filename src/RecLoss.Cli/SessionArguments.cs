@@ -127,6 +127,7 @@ internal static class SessionArguments
                 Negatives = readNegatives ? args.Int("negatives", parts.Any(p => p.Kind == SamplerKind.InBatchAll) ? DefaultInBatchAll(args, d) : d.Trainer.Negatives, 1, Limits.MaxNegatives)
                     : d.Trainer.Negatives,
                 Dropout = args.Double("dropout", d.Trainer.Dropout, 0, 0.99),
+                DropoutBeforeNormalisation = args.Flag("dropout-before-norm") || d.Trainer.DropoutBeforeNormalisation,
                 ExcludePositives = args.Flag("exclude-positives") || d.Trainer.ExcludePositives,
                 Seed = (ulong)args.Int("seed", (int)d.Trainer.Seed, 0),
                 Threads = args.Int("threads", d.Trainer.Threads, 0, 1024),
@@ -159,7 +160,8 @@ internal static class SessionArguments
         {
             string who = kind != EncoderKind.MatrixFactorization ? $"--encoder {EncoderArguments.Name(kind)}" : "--epoch-rows user-uniform";
             string? missing = optimizer == OptimizerKind.SparseAdam ? "--optimizer sparse-adam"
-                : loss.Pooling.Enabled ? "--pool-positives" : null;
+                : loss.Pooling.Enabled ? "--pool-positives"
+                : options.Trainer.DropoutBeforeNormalisation ? "--dropout-before-norm" : null;
             if (missing is not null)
             {
                 throw new UsageException($"{missing} is implemented in MF's own trainer only; {who} trains with the generic trainer, which does not have it yet");
@@ -376,6 +378,7 @@ internal static class SessionArguments
         ["batchSize"] = o.Trainer.BatchSize,
         ["epochs"] = o.Trainer.Epochs,
         ["dropout"] = o.Trainer.Dropout,
+        ["dropoutOrder"] = o.Trainer.DropoutBeforeNormalisation ? "before-normalisation" : null,   // null when after: older checkpoints lack the key
         ["seed"] = o.Trainer.Seed,
         ["threadsAsked"] = o.Trainer.Threads,
         ["threads"] = ParallelRunner.ThreadsFor(o.Trainer.Threads),

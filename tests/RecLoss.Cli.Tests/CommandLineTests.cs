@@ -135,6 +135,7 @@ public sealed class CommandLineTests : WithTempFolder
     [Theory]
     [InlineData("infonce", "--temperature", "0.5", "loss ssm temperature 0.5")]
     [InlineData("bsl", "--pool-positives", null, "positives pooled per user in the batch")]
+    [InlineData("bsl", "--dropout-before-norm", null, "dropout 0.1 before normalising")]
     [InlineData("simce", "--gamma", "5", "model MF dim 64 dot | loss simce gamma 5")]
     [InlineData("mml", "--sampler", "popularity", "5 negatives (popularity^1)")]
     [InlineData("mml", "--false-negative-ratio", "0.2", "5 negatives (uniform over all items, false negatives 0.2)")]

@@ -18,6 +18,7 @@ public sealed class EncoderOptionTests : WithTempFolder
     [InlineData(new[] { "--encoder", "lightgcn", "--layers", "9" }, "--layers: 9 is out of range (expected >= 0 and <= 8)")]
     [InlineData(new[] { "--encoder", "simplex", "--loss", "bsl", "--pool-positives" }, "--pool-positives is implemented in MF's own trainer only; --encoder simplex trains with the generic trainer")]
     [InlineData(new[] { "--encoder", "lightgcn", "--optimizer", "sparse-adam" }, "--optimizer sparse-adam is implemented in MF's own trainer only")]
+    [InlineData(new[] { "--encoder", "lightgcn", "--dropout-before-norm" }, "--dropout-before-norm is implemented in MF's own trainer only; --encoder lightgcn trains with the generic trainer")]
     [InlineData(new[] { "--epoch-rows", "user-uniform", "--optimizer", "sparse-adam" }, "--optimizer sparse-adam is implemented in MF's own trainer only; --epoch-rows user-uniform trains with the generic trainer")]
     [InlineData(new[] { "--l2-on", "rows" }, "--l2-on: 'rows' is not a placement (expected tables, batch or batch-layers)")]
     [InlineData(new[] { "--l2-on", "batch-layers" }, "--l2-on batch-layers puts L2 on every propagated layer, which lightgcn has and --encoder mf has not")]

@@ -107,6 +107,7 @@ internal static class BenchCommand
             BatchSize = o.Trainer.BatchSize,
             Negatives = negatives,
             Dropout = o.Trainer.Dropout,
+            DropoutBeforeNormalisation = o.Trainer.DropoutBeforeNormalisation,
             ExcludePositives = o.Trainer.ExcludePositives,
             Seed = o.Trainer.Seed,
             Threads = o.Trainer.Threads,

@@ -59,6 +59,10 @@ public sealed class EncoderTrainer<TLoss> : IEpochRunner, IHasBlockOptimizer
         {
             throw new ArgumentException("Pooled positives are implemented in the MF trainer only.");
         }
+        if (options.DropoutBeforeNormalisation)
+        {
+            throw new ArgumentException("Dropout before normalisation is implemented in the MF trainer only.");
+        }
         _options = options;
         _encoder = encoder;
         if (l2 == L2Placement.BatchLayers)

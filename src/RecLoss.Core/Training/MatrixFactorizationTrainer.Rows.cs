@@ -150,7 +150,8 @@ public sealed partial class MatrixFactorizationTrainer<TLoss>
                 // Scores and 1/|e_k| are already in place (ScoreRows); only the positive's derivative changes.
                 _rowLoss[r] = _positiveLossDelta[r] + RowKernel.LossAndGradients(_loss, _encoder.Score, users.AsSpan(_batchUser[r] * dim, dim),
                     _userNorm[r], items, dim, _batchItems.AsSpan(r * slots, slots), dropout, _rowWeight, _userGradient.AsSpan(r * dim, dim),
-                    _scores.AsSpan(r * slots, slots), _coefA.AsSpan(r * slots, slots), _coefB.AsSpan(r * slots, slots), _positiveGradient[r]);
+                    _scores.AsSpan(r * slots, slots), _coefA.AsSpan(r * slots, slots), _coefB.AsSpan(r * slots, slots), _positiveGradient[r],
+                    _options.DropoutBeforeNormalisation);
             }
             else
             {
@@ -158,7 +159,8 @@ public sealed partial class MatrixFactorizationTrainer<TLoss>
                     _batchItems.AsSpan(r * slots, slots), dropout, _rowWeight,
                     _encoder.Score == ScoreKind.Cosine ? _itemInverseNorm : default,
                     _userTilde.AsSpan(r * dim, dim), _userGradient.AsSpan(r * dim, dim),
-                    _scores.AsSpan(r * slots, slots), _coefA.AsSpan(r * slots, slots), _coefB.AsSpan(r * slots, slots));
+                    _scores.AsSpan(r * slots, slots), _coefA.AsSpan(r * slots, slots), _coefB.AsSpan(r * slots, slots),
+                    _options.DropoutBeforeNormalisation);
             }
             for (int s = r * slots; s < (r + 1) * slots; s++)
             {
@@ -181,7 +183,8 @@ public sealed partial class MatrixFactorizationTrainer<TLoss>
         for (int r = from; r < to; r++)
         {
             _userNorm[r] = RowKernel.PrepareUser<float>(_encoder.Score, users.AsSpan(_batchUser[r] * dim, dim),
-                _options.Dropout > 0 ? _dropoutScale.AsSpan(r * dim, dim) : default, _userTilde.AsSpan(r * dim, dim));
+                _options.Dropout > 0 ? _dropoutScale.AsSpan(r * dim, dim) : default, _userTilde.AsSpan(r * dim, dim),
+                _options.DropoutBeforeNormalisation);
             RowKernel.Score<float>(_encoder.Score, _userTilde.AsSpan(r * dim, dim), items, dim, _batchItems.AsSpan(r * slots, slots),
                 _encoder.Score == ScoreKind.Cosine ? _itemInverseNorm : default, _scores.AsSpan(r * slots, slots), _coefB.AsSpan(r * slots, slots));
         }

@@ -15,6 +15,10 @@ public sealed class TrainerOptions
     /// <summary>Dropout probability on the normalised user vector in training (in [0, 1)). Reference: 0.1.</summary>
     public double Dropout { get; init; } = Defaults.Dropout;
 
+    /// <summary>With the cosine score, drop out the raw user vector before normalising it, as the BSL code does,
+    /// instead of the normalised one, as the MML and SimpleX code do (the default). MF's trainer only.</summary>
+    public bool DropoutBeforeNormalisation { get; init; }
+
     /// <summary>Exclude each user's train positives from its negatives (the reference does not).</summary>
     public bool ExcludePositives { get; init; }
 

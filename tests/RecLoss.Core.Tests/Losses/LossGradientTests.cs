@@ -136,6 +136,67 @@ public class LossGradientTests
         Assert.True(checkedPoints >= 4, $"only {checkedPoints} points away from kinks");
     }
 
+    /// <summary>
+    /// Dropout before the cosine's normalisation (the BSL code's order): u~ is a unit vector along mask .* e_u, and the
+    /// gradients, in double and in the float path, match central differences through that order.
+    /// </summary>
+    [Theory]
+    [InlineData("bsl", false)]
+    [InlineData("sl", false)]
+    [InlineData("mml", false)]
+    [InlineData("bsl", true)]
+    public void ForwardBackward_CosineWithDropoutFirst_NormalisesTheDroppedVectorAndMatchesCentralDifferences(string lossName, bool inFloat)
+    {
+        IRowLoss loss = Create(lossName);
+        int checkedPoints = 0;
+        for (int trial = 0; trial < 40 && checkedPoints < 6; trial++)
+        {
+            var rng = new Xoshiro256(7000 + (ulong)trial);
+            double[] user = RandomVector(ref rng, Dim, 1.0).Select(x => (double)(float)x).ToArray();
+            double[] items = new double[(1 + Negatives) * Dim];
+            for (int k = 0; k < 1 + Negatives; k++)
+            {
+                double pull = rng.NextDouble() * 3;
+                for (int d = 0; d < Dim; d++)
+                {
+                    items[k * Dim + d] = (float)(pull * user[d] + rng.NextGaussian());
+                }
+            }
+            double[] dropout = Enumerable.Range(0, Dim).Select(d => d % 3 == 0 ? 0.0 : (double)(1 / 0.9f)).ToArray();
+            int[] indices = Enumerable.Range(0, 1 + Negatives).ToArray();
+            RowResult exact = Run(loss, user, items, indices, dropout, false, ScoreKind.Cosine, dropoutFirst: true);
+            double[] masked = [.. user.Select((x, d) => x * dropout[d])];
+            double maskedNorm = Math.Sqrt(masked.Sum(x => x * x));
+            for (int d = 0; d < Dim; d++)
+            {
+                AssertClose(masked[d] / maskedNorm, exact.UserTilde[d], $"u~[{d}]");
+            }
+            if (NearKink(loss, exact.Scores))
+            {
+                continue;
+            }
+            checkedPoints++;
+            RowResult result = inFloat ? RunFloat(loss, user, items, indices, dropout, ScoreKind.Cosine, dropoutFirst: true) : exact;
+            double tolerance = inFloat ? 2e-3 : 1e-5;
+            const double h = 1e-6;
+            for (int d = 0; d < Dim; d++)
+            {
+                double numeric = CentralDifference(user, d, h, () => Run(loss, user, items, indices, dropout, false, ScoreKind.Cosine, dropoutFirst: true).Loss);
+                AssertClose(numeric, result.UserGradient[d], $"{lossName} float={inFloat} trial {trial} dL/de_u[{d}]", tolerance);
+            }
+            for (int k = 0; k < 1 + Negatives; k++)
+            {
+                for (int d = 0; d < Dim; d++)
+                {
+                    double analytic = result.CoefA[k] * result.UserTilde[d] - result.CoefB[k] * items[k * Dim + d];
+                    double numeric = CentralDifference(items, k * Dim + d, h, () => Run(loss, user, items, indices, dropout, false, ScoreKind.Cosine, dropoutFirst: true).Loss);
+                    AssertClose(numeric, analytic, $"{lossName} float={inFloat} trial {trial} dL/de_{k}[{d}]", tolerance);
+                }
+            }
+        }
+        Assert.True(checkedPoints >= 4, $"only {checkedPoints} points away from kinks");
+    }
+
     [Fact]
     public void MultiMargin_OneMarginOfWeightOne_EqualsCcl()
     {
@@ -180,14 +241,15 @@ public class LossGradientTests
 
     private sealed record RowResult(double Loss, double[] UserTilde, double[] UserGradient, double[] Scores, double[] CoefA, double[] CoefB);
 
-    private static RowResult Run(IRowLoss loss, double[] user, double[] items, int[] indices, double[] dropout, bool cached, ScoreKind score = ScoreKind.Cosine) =>
-        loss.Accept(new Runner(user, items, indices, dropout, cached, score));
+    private static RowResult Run(IRowLoss loss, double[] user, double[] items, int[] indices, double[] dropout, bool cached, ScoreKind score = ScoreKind.Cosine,
+        bool dropoutFirst = false) =>
+        loss.Accept(new Runner(user, items, indices, dropout, cached, score, dropoutFirst));
 
-    private static RowResult RunFloat(IRowLoss loss, double[] user, double[] items, int[] indices, double[] dropout, ScoreKind score) =>
-        loss.Accept(new FloatRunner(user, items, indices, dropout, score));
+    private static RowResult RunFloat(IRowLoss loss, double[] user, double[] items, int[] indices, double[] dropout, ScoreKind score, bool dropoutFirst = false) =>
+        loss.Accept(new FloatRunner(user, items, indices, dropout, score, dropoutFirst));
 
     /// <summary>The row kernel in float, as training runs it; results widened to double.</summary>
-    private sealed class FloatRunner(double[] user, double[] items, int[] indices, double[] dropout, ScoreKind score) : IRowLossVisitor<RowResult>
+    private sealed class FloatRunner(double[] user, double[] items, int[] indices, double[] dropout, ScoreKind score, bool dropoutFirst) : IRowLossVisitor<RowResult>
     {
         public RowResult Visit<TLoss>(TLoss loss)
             where TLoss : struct, IRowLoss
@@ -200,12 +262,13 @@ public class LossGradientTests
             var scores = new float[n];
             var a = new float[n];
             var b = new float[n];
-            float value = RowKernel.ForwardBackward(loss, score, F(user), F(items), Dim, indices, F(dropout), 1f, [], tilde, grad, scores, a, b);
+            float value = RowKernel.ForwardBackward(loss, score, F(user), F(items), Dim, indices, F(dropout), 1f, [], tilde, grad, scores, a, b, dropoutFirst);
             return new RowResult(value, D(tilde), D(grad), D(scores), D(a), D(b));
         }
     }
 
-    private sealed class Runner(double[] user, double[] items, int[] indices, double[] dropout, bool cached, ScoreKind score = ScoreKind.Cosine) : IRowLossVisitor<RowResult>
+    private sealed class Runner(double[] user, double[] items, int[] indices, double[] dropout, bool cached, ScoreKind score = ScoreKind.Cosine,
+        bool dropoutFirst = false) : IRowLossVisitor<RowResult>
     {
         public RowResult Visit<TLoss>(TLoss loss)
             where TLoss : struct, IRowLoss
@@ -219,7 +282,7 @@ public class LossGradientTests
             double[] inverseNorms = cached
                 ? Enumerable.Range(0, items.Length / Dim).Select(i => 1 / Math.Sqrt(items.Skip(i * Dim).Take(Dim).Sum(x => x * x))).ToArray()
                 : [];
-            double value = RowKernel.ForwardBackward(loss, score, user, items, Dim, indices, dropout, 1.0, inverseNorms, tilde, grad, scores, a, b);
+            double value = RowKernel.ForwardBackward(loss, score, user, items, Dim, indices, dropout, 1.0, inverseNorms, tilde, grad, scores, a, b, dropoutFirst);
             return new RowResult(value, tilde, grad, scores, a, b);
         }
     }
