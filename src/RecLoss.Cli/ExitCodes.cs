@@ -5,7 +5,8 @@ internal static class ExitCodes
 {
     public const int Success = 0;
 
-    /// <summary>The work ran but its check failed (loadtest: some requests were not answered with 200).</summary>
+    /// <summary>The work ran but its check failed (loadtest: some requests were not answered with 200; experiment run: a
+    /// cell has a stale result).</summary>
     public const int CheckFailed = 1;
     public const int UsageError = 2;
     public const int DataError = 3;

@@ -167,6 +167,10 @@ internal static class SessionArguments
                 throw new UsageException($"{missing} is implemented in MF's own trainer only; {who} trains with the generic trainer, which does not have it yet");
             }
         }
+        if (options.Trainer.DropoutBeforeNormalisation && (options.Encoder.Score != ScoreKind.Cosine || options.Trainer.Dropout == 0))
+        {
+            throw new UsageException($"--dropout-before-norm orders dropout against the cosine's normalisation; this run has {(options.Encoder.Score != ScoreKind.Cosine ? "the dot score" : "--dropout 0")}, where the order changes nothing");
+        }
         if (options.Trainer.ExcludePositives && !parts.Any(p => p.Kind is SamplerKind.Uniform or SamplerKind.Popularity))
         {
             throw new UsageException("--exclude-positives applies to uniform and popularity draws; in-batch and hard negatives already leave out the user's train items");

@@ -19,6 +19,8 @@ public sealed class EncoderOptionTests : WithTempFolder
     [InlineData(new[] { "--encoder", "simplex", "--loss", "bsl", "--pool-positives" }, "--pool-positives is implemented in MF's own trainer only; --encoder simplex trains with the generic trainer")]
     [InlineData(new[] { "--encoder", "lightgcn", "--optimizer", "sparse-adam" }, "--optimizer sparse-adam is implemented in MF's own trainer only")]
     [InlineData(new[] { "--encoder", "lightgcn", "--dropout-before-norm" }, "--dropout-before-norm is implemented in MF's own trainer only; --encoder lightgcn trains with the generic trainer")]
+    [InlineData(new[] { "--score", "dot", "--dropout-before-norm" }, "--dropout-before-norm orders dropout against the cosine's normalisation; this run has the dot score")]
+    [InlineData(new[] { "--dropout", "0", "--dropout-before-norm" }, "this run has --dropout 0, where the order changes nothing")]
     [InlineData(new[] { "--epoch-rows", "user-uniform", "--optimizer", "sparse-adam" }, "--optimizer sparse-adam is implemented in MF's own trainer only; --epoch-rows user-uniform trains with the generic trainer")]
     [InlineData(new[] { "--l2-on", "rows" }, "--l2-on: 'rows' is not a placement (expected tables, batch or batch-layers)")]
     [InlineData(new[] { "--l2-on", "batch-layers" }, "--l2-on batch-layers puts L2 on every propagated layer, which lightgcn has and --encoder mf has not")]

@@ -23,7 +23,7 @@ public partial class ExperimentTests
         Assert.Contains("--score: unset in the result, dot in the spec", output);
 
         (code, output, _) = RunSmoke(path);
-        Assert.Equal(0, code);
+        Assert.Equal(1, code);                                          // the spec could not run as it says
         Assert.Contains("bce: its result trained otherwise than the spec now says (--score: unset in the result, dot in the spec); move", output);
         Assert.Contains("0 cells run now, 1 of 2 done (1 with a stale result, named above)", output);
         Assert.Equal(before, File.ReadAllText(bce));                   // not trained over
@@ -35,7 +35,7 @@ public partial class ExperimentTests
         Assert.DoesNotContain("| bce |", output);
         Assert.Contains("| mse |", output);
 
-        Assert.Contains($"move {bce} aside and delete {Path.Combine(Folder, "runs", "edited-smoke", "bce", "checkpoint")} to train", err);
+        Assert.Contains($"move {bce} aside and delete {Path.Combine(Folder, "runs", "edited-smoke", "bce", "checkpoint")} to run it as the spec says", err);
         File.Move(bce, bce + ".cosine");
         Directory.Delete(Path.Combine(Folder, "runs", "edited-smoke", "bce", "checkpoint"), recursive: true);
         (code, output, _) = RunSmoke(path);
@@ -49,10 +49,24 @@ public partial class ExperimentTests
     {
         var spec = new Dictionary<string, string?> { ["epochs"] = "2", ["exclude-positives"] = null, ["lr"] = "1e-3" };
         Assert.Null(ExperimentRunner.OptionsDiffer(spec, JsonNode.Parse("""{"epochs": "2", "exclude-positives": "true", "lr": "1e-3"}""")));
-        Assert.Equal("--lr: 0.001 in the result, 1e-3 in the spec",   // compared as written, as reuse compares them
-            ExperimentRunner.OptionsDiffer(spec, JsonNode.Parse("""{"epochs": "2", "exclude-positives": "true", "lr": "0.001"}""")));
+        Assert.Null(ExperimentRunner.OptionsDiffer(spec, JsonNode.Parse("""{"epochs": "2.0", "exclude-positives": "true", "lr": 0.001}""")));   // numbers by value
+        Assert.Equal("--lr: 0.002 in the result, 1e-3 in the spec",
+            ExperimentRunner.OptionsDiffer(spec, JsonNode.Parse("""{"epochs": "2", "exclude-positives": "true", "lr": "0.002"}""")));
         Assert.Equal("--exclude-positives: unset in the result, true in the spec; --seed: 7 in the result, unset in the spec",
             ExperimentRunner.OptionsDiffer(spec, JsonNode.Parse("""{"epochs": "2", "lr": "1e-3", "seed": "7"}""")));
         Assert.Equal("its result records no options", ExperimentRunner.OptionsDiffer(spec, null));
+    }
+
+    [Fact]
+    public void An_unreadable_result_is_stale_and_named_without_a_stack_trace()
+    {
+        string path = Spec("name: broken\nbase: {epochs: 2}\ngrid:\n  loss: [mse]\n");
+        Assert.Equal(0, RunSmoke(path).Code);
+        File.WriteAllText(Path.Combine(Folder, "runs", "broken-smoke", "results", "mse.json"), "[1, 2]");
+        var (code, output, err) = Cli.Run("experiment", "status", path, "--smoke", "--experiments", Folder);
+        Assert.Equal(0, code);
+        Assert.Contains("stale    mse: its result is not a JSON object; move", output);
+        Assert.DoesNotContain("delete", output);                        // its checkpoint is of the spec's options
+        Assert.Equal("", err);
     }
 }

@@ -87,6 +87,12 @@ internal static class ExperimentCommand
                 context.Output.WriteLine(done == runner.Cells.Count ? $"{runner.Spec.Name}: {ran} cells run now{reused}, all {runner.Cells.Count} done"
                     : $"{runner.Spec.Name}: {ran} cells run now{reused}, {done} of {runner.Cells.Count} done ({others})");
                 context.Output.Write(ExperimentTables.Write(runner));
+                // A stale result blocks its cell until someone moves it aside: the run did not do what the spec asks.
+                if (stale > 0)
+                {
+                    context.Error.WriteLine($"error: {runner.Spec.Name}: {stale} cell{(stale == 1 ? "" : "s")} with a stale result (named above) did not run; move the result aside to run it as the spec says");
+                    return ExitCodes.CheckFailed;
+                }
                 return ExitCodes.Success;
         }
     }

@@ -82,7 +82,7 @@ internal sealed partial class ExperimentRunner
         EpochTimes times = AlikeTimes(sources ?? []);
         int finished = rows.Count(r => r.State == "done");
         int staleCount = rows.Count(r => r.State == "stale");
-        o.WriteLine($"{Spec.Name}{(Smoke ? " (smoke)" : "")}: {finished} of {rows.Count} cells done{(staleCount > 0 ? $", {staleCount} stale" : "")}{(only is null ? "" : $" (the {rows.Count} of {Cells.Count} among --cells)")}; results in {ResultsFolder}");
+        o.WriteLine($"{Spec.Name}{(Smoke ? " (smoke)" : "")}: {finished} of {rows.Count} cells done{(staleCount > 0 ? $", {staleCount} stale (not in the time left: they run once their results are moved aside)" : "")}{(only is null ? "" : $" (the {rows.Count} of {Cells.Count} among --cells)")}; results in {ResultsFolder}");
         foreach ((Cell cell, string state, int done, int total) in rows)
         {
             o.WriteLine(state == "reuse" ? $"  {state,-8} {cell.Key,-40} the same training as {reusable[cell.Key]}: run takes its result"
@@ -169,8 +169,8 @@ internal sealed partial class ExperimentRunner
         {
             if (File.Exists(ResultPath(cell)))
             {
-                JsonNode result = JsonNode.Parse(File.ReadAllText(ResultPath(cell)))!;
-                if (result["reusedFrom"] is null)
+                // A stale result still times its training; one that cannot be read times nothing.
+                if (ReadResult(cell) is { } result && result["reusedFrom"] is null && result["epochs"] is JsonArray)
                 {
                     times.Add(Smoke, cell.Data, result);
                 }

@@ -28,7 +28,7 @@ internal static class HelpText
         Row(o, "--" + OptionCatalog.Verbose.Name, OptionCatalog.Verbose.Description);
         Row(o, "@FILE", "read more arguments from FILE (a response file: arguments separated by spaces or lines; a line starting with # is a comment)");
         o.WriteLine();
-        o.WriteLine("exit codes: 0 done, 1 check failed (loadtest errors), 2 usage error, 3 data error (a file, a model file), 4 training diverged,");
+        o.WriteLine("exit codes: 0 done, 1 check failed (loadtest errors, stale experiment results), 2 usage error, 3 data error (a file, a model file), 4 training diverged,");
         o.WriteLine("            5 output could not be written, 70 unexpected error (a bug), 130 cancelled");
     }
 

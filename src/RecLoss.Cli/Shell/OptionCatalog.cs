@@ -81,7 +81,7 @@ internal static class OptionCatalog
         new("adam-eps", "X", Section.Training, "Adam epsilon, > 0 (default 1e-8)"),
         new("l2", "X", Section.Training, "lambda of (lambda/2)||W||^2 over whole tables, >= 0 (default 1e-9)"),
         new("clip-norm", "X", Section.Training, "clip the global gradient norm at X; 0 = off (default 10)"),
-        new("dropout", "X", Section.Training, "dropout on the normalised user vector in training, in [0, 0.99] (default 0.1)"),
+        new("dropout", "X", Section.Training, "dropout on the normalised user vector in training (before normalising with --dropout-before-norm), in [0, 0.99] (default 0.1)"),
         new("dropout-before-norm", null, Section.Training, "cosine: drop out the raw user vector before normalising it, as the BSL code does (default after, as the MML and SimpleX code); MF only"),
         new("patience", "N", Section.Training, "early stopping: stop after N evaluations without a better Recall@K (--select-metric) on the --select-on split and restore the best epoch (default 0: train every epoch)"),
         new("select-on", "validation|test", Section.Training, "with --patience or --plateau-factor: the split they watch (default validation; test is the reference's optimistic protocol and is labelled test-selected everywhere)"),

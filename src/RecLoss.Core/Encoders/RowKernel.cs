@@ -23,7 +23,8 @@ public static class RowKernel
     /// <summary>Computes the row's loss and gradients; writes nothing outside the given spans.</summary>
     /// <param name="items">Item table [rows, dim].</param>
     /// <param name="itemIndices">[1 + N]: the positive, then the negatives.</param>
-    /// <param name="dropoutScale">[dim] per-coordinate factor (0 or 1/(1-p)) on the normalised user vector, or empty for none.</param>
+    /// <param name="dropoutScale">[dim] per-coordinate factor (0 or 1/(1-p)) on the normalised user vector (on the raw one with
+    /// <paramref name="dropoutFirst"/>), or empty for none.</param>
     /// <param name="rowWeight">Factor on every gradient (1/B for the batch mean); the returned loss is not scaled.</param>
     /// <param name="itemInverseNorms">[items] 1/max(|e_i|, 1e-12) when the caller has it (cosine), or empty to compute it here.</param>
     /// <param name="userTilde">[dim] output: the (dropped-out) normalised user vector u~.</param>

@@ -21,9 +21,9 @@ public class DropoutOrderTrainingTests
         L2Placement = L2Placement.Batch,
     };
 
-    private static float[] TrainedUsers(SessionOptions options)
+    private static float[] TrainedUsers(SessionOptions options, bool pooled = true)
     {
-        TrainingSession.Parts parts = TrainingSession.Build(s_data, new BilateralSoftmaxLoss(0.11, 1.1, poolPositives: true), options);
+        TrainingSession.Parts parts = TrainingSession.Build(s_data, new BilateralSoftmaxLoss(0.11, 1.1, poolPositives: pooled), options);
         Assert.IsType<MatrixFactorizationTrainer<BilateralSoftmaxLoss>>(parts.Trainer);
         parts.Trainer.RunEpoch(1, null, CancellationToken.None);
         parts.Optimizer.CatchUpAll();
@@ -37,6 +37,20 @@ public class DropoutOrderTrainingTests
         double difference = after.Zip(before, (a, b) => Math.Abs(a - b)).Sum(), size = after.Sum(x => Math.Abs(x));
         Assert.True(difference > 1e-3 * size, $"the order moved the users by {difference / size:E2} of their size");
         Assert.Equal(TrainedUsers(Options(0, first: false)), TrainedUsers(Options(0, first: true)));
+    }
+
+    /// <summary>With one row per batch pooling changes nothing, so the pooled path (scores, then gradients, in two
+    /// calls) and the single-row path (one call) must agree: both honour the order in the forward and the backward pass.</summary>
+    [Fact]
+    public void The_pooled_and_the_single_row_paths_agree_on_the_order()
+    {
+        SessionOptions options = Options(0.3, first: true);
+        options = options with { Trainer = new TrainerOptions { Epochs = 1, BatchSize = 1, Negatives = 10, Threads = 2, Seed = 4, Dropout = 0.3, DropoutBeforeNormalisation = true } };
+        float[] pooled = TrainedUsers(options, pooled: true), single = TrainedUsers(options, pooled: false);
+        double difference = pooled.Zip(single, (a, b) => Math.Abs(a - b)).Sum(), size = single.Sum(x => Math.Abs(x));
+        Assert.True(difference < 1e-5 * size, $"the two paths differ by {difference / size:E2} of the users' size");
+        float[] after = TrainedUsers(options with { Trainer = new TrainerOptions { Epochs = 1, BatchSize = 1, Negatives = 10, Threads = 2, Seed = 4, Dropout = 0.3 } });
+        Assert.True(after.Zip(single, (a, b) => Math.Abs(a - b)).Sum() > 1e-3 * size);   // and the order matters at this size
     }
 
     [Fact]
