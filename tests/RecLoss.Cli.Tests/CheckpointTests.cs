@@ -62,6 +62,9 @@ public class CheckpointTests : WithTempFolder
         Assert.Equal(3, code);
         Assert.Contains("another configuration", err);
         Assert.Contains("lr: checkpoint 0.001, this run 0.005", err);
+        (code, _, err) = Cli.Run([.. Run, "--dropout-before-norm", "--checkpoint", folder]);
+        Assert.Equal(3, code);
+        Assert.Contains("dropoutOrder: checkpoint absent, this run \"before-normalisation\"", err);
         (code, _, err) = Cli.Run([.. Run, "--data-seed", "9", "--checkpoint", folder]);
         Assert.Equal(3, code);
         Assert.Contains("other data", err);
