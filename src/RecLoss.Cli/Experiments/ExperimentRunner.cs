@@ -56,7 +56,9 @@ internal sealed partial class ExperimentRunner
 
     /// <summary>The finished cells with their parsed result files, in spec order; stale results left out.</summary>
     public List<(Cell Cell, JsonNode Result)> FinishedResults() =>
-        [.. Cells.Where(c => File.Exists(ResultPath(c)) && Stale(c) is null).Select(c => (c, JsonNode.Parse(File.ReadAllText(ResultPath(c)))!))];
+        [.. Cells.Select(c => (Cell: c, Result: ReadResult(c)))
+            .Where(r => r.Result is { } result && OptionsDiffer(r.Cell.Options, result["options"]) is null)
+            .Select(r => (r.Cell, (JsonNode)r.Result!))];
 
     /// <summary>The data folder a cell trains on; null for generated data (smoke, or none named).</summary>
     private string? DataFolder(Cell cell) => cell.Data is null || Smoke ? null : Path.Combine(DataRoot, cell.Data);
