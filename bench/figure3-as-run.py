@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The MML paper's Figure 3 as its authors ran it: MML and CCL on the MML code's protocol (experiments/mml-figure3.yaml)
-beside SL and BSL on the BSL code's frame (experiments/mml-figure3-bsl.yaml), last epoch, with MML's lead over each.
+beside SL and BSL on the BSL code's frame (experiments/mml-figure3-bsl.yaml), last epoch, with MML's lead over each
+and what the frame changes: SL and BSL on the BSL frame against the same loss on the MML protocol.
 
 Reads the committed result files only; a cell not finished yet shows "-". Writes the Markdown table to
 experiments/results/mml-figure3-bsl/as-run.md (for bench/results-into-docs.py) and prints it.
@@ -31,7 +32,7 @@ def last(spec, data, loss, negatives):
 
 
 def lead(a, b):
-    """MML's lead over b in percent, 100 (a/b - 1), for Recall and NDCG."""
+    """a over b in percent, 100 (a/b - 1), for Recall and NDCG."""
     if a is None or b is None:
         return "-"
     # A lead that rounds to zero is printed "0.0", not "-0.0".
@@ -45,13 +46,15 @@ def pair(v):
 def main():
     if not os.path.isdir(RESULTS):
         sys.exit(f"figure3-as-run: no folder '{RESULTS}' (run from the repository's root)")
-    rows = ["| data | negatives | MML | CCL | SL (BSL frame) | BSL (BSL frame) | MML vs CCL | MML vs SL | MML vs BSL |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| data | negatives | MML | CCL | SL (BSL frame) | BSL (BSL frame) | MML vs CCL | MML vs SL | MML vs BSL |"
+            " SL frame vs protocol | BSL frame vs protocol |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for data in ["yelp2018", "gowalla"]:
         for n in NEGATIVES:
             v = {loss: last(spec, data, loss, n) for loss, spec in SOURCES}
             rows.append(f"| {data} | {n} | " + " | ".join(pair(v[loss]) for loss, _ in SOURCES) + " | "
-                        + " | ".join(lead(v["mml"], v[o]) for o in ["ccl", "sl", "bsl"]) + " |")
+                        + " | ".join(lead(v["mml"], v[o]) for o in ["ccl", "sl", "bsl"]) + " | "
+                        + " | ".join(lead(v[o], last("mml-figure3", data, o, n)) for o in ["sl", "bsl"]) + " |")
     text = "\n".join(rows) + "\n"
     tmp = OUT + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
