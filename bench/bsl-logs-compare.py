@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Our cells at epoch 100 beside the BSL code's own runs (experiments/reference/bsl-logs.csv): the log near its 100th
+epoch, its best test epoch and Table II's figure, and for MF the BSL code's frame (mml-figure3-bsl at 800 negatives)
+against bsl-table2's cell, which keeps five documented differences from that code.
+
+Reads the committed result files only; a cell not finished yet shows "-". Writes the Markdown table to
+experiments/results/bsl-table2/against-logs.md (for bench/results-into-docs.py) and prints it.
+Usage: python3 bench/bsl-logs-compare.py
+"""
+import csv
+import json
+import os
+import sys
+
+RESULTS = "experiments/results"
+LOGS = "experiments/reference/bsl-logs.csv"
+OUT = os.path.join(RESULTS, "bsl-table2", "against-logs.md")
+
+
+def last(spec, cell):
+    """(Recall@20, NDCG@20, epoch) at the last epoch, or None while the cell has no result."""
+    path = os.path.join(RESULTS, spec, cell + ".json")
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            result = json.load(f)
+        s = next(s for s in result["selections"] if s["selection"] == "last")
+        return s["test"]["recall@20"], s["test"]["ndcg@20"], s["epoch"]
+    except (ValueError, KeyError, StopIteration) as e:
+        sys.exit(f"bsl-logs-compare: {path}: not a result file with a 'last' selection ({e})")
+
+
+def read_logs():
+    if not os.path.isfile(LOGS):
+        sys.exit(f"bsl-logs-compare: no file '{LOGS}' (run from the repository's root)")
+    with open(LOGS, encoding="utf-8") as f:
+        rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
+    for n, row in enumerate(rows, start=1):
+        for key in ["best_recall", "best_ndcg", "near100_recall", "near100_ndcg"]:
+            try:
+                row[key] = float(row[key])
+            except (KeyError, TypeError, ValueError):
+                sys.exit(f"bsl-logs-compare: {LOGS}: data row {n}: field '{key}' is '{row.get(key)}', expected a number")
+    return rows
+
+
+def diff(a, b):
+    """a against b in percent, 100 (a/b - 1), for Recall and NDCG; a lead that rounds to zero prints "0.0"."""
+    if a is None or b is None:
+        return "-"
+    return " / ".join(f"{p:+.1f} %" if round(p, 1) != 0 else "0.0 %" for p in (100 * (x / y - 1) for x, y in zip(a, b)))
+
+
+def pair(v):
+    return "-" if v is None else f"{v[0]:.4f} / {v[1]:.4f}"
+
+
+def published(data, encoder, loss):
+    """Table II's (Recall@20, NDCG@20) for the cell, from bsl-table2's table.json (`recloss experiment table`)."""
+    path = os.path.join(RESULTS, "bsl-table2", "table.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            table = json.load(f)
+        row = next(r for r in table if r["grid"] == {"data": data, "encoder": encoder, "loss": loss})
+        return row["published"]["recall"], row["published"]["ndcg"]
+    except (OSError, ValueError, KeyError, TypeError, StopIteration) as e:
+        sys.exit(f"bsl-logs-compare: {path}: no published figure for {data} {encoder} {loss} ({e!r})")
+
+
+def main():
+    logs = read_logs()
+    rows = ["| data | encoder | loss | our cell | ours, last epoch | the log near its 100th epoch | ours vs the log there |"
+            " the log's best test epoch | Table II | ours vs Table II | vs bsl-table2's cell |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for log in logs:
+        data, encoder, loss = log["data"], log["encoder"], log["loss"]
+        near = (log["near100_recall"], log["near100_ndcg"])
+        best = (log["best_recall"], log["best_ndcg"])
+        table_ii = published(data, encoder, loss)
+        best_label = f"{log['best_epoch'] + ' of ' if log['best_epoch'] else ''}{log['epochs_run']} epochs: {pair(best)}"
+        table2 = last("bsl-table2", f"{data}_{encoder}_{loss}_2019")
+        cells = [("bsl-table2", f"{data}_{encoder}_{loss}_2019", table2)]
+        if encoder == "mf":
+            cells.append(("mml-figure3-bsl", f"{data}_{loss}_800_2019", last("mml-figure3-bsl", f"{data}_{loss}_800_2019")))
+        for spec, cell, ours in cells:
+            v = None if ours is None else ours[:2]
+            epoch = "" if ours is None else f" (epoch {ours[2]})"
+            versus = "-" if spec == "bsl-table2" else diff(v, None if table2 is None else table2[:2])
+            rows.append(f"| {data} | {encoder} | {loss} | {spec} {cell} | {pair(v)}{epoch} | {log['near100_epoch']}: {pair(near)}"
+                        f" | {diff(v, near)} | {best_label} | {pair(table_ii)} | {diff(v, table_ii)} | {versus} |")
+    text = "\n".join(rows) + "\n"
+    tmp = OUT + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, OUT)
+    print(text, end="")
+
+
+if __name__ == "__main__":
+    main()
