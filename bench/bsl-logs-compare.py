@@ -12,23 +12,15 @@ import json
 import os
 import sys
 
-RESULTS = "experiments/results"
+from resultfiles import RESULTS, pair, percent as diff, write_table
+from resultfiles import last as last_epoch
+
 LOGS = "experiments/reference/bsl-logs.csv"
 OUT = os.path.join(RESULTS, "bsl-table2", "against-logs.md")
 
 
 def last(spec, cell):
-    """(Recall@20, NDCG@20, epoch) at the last epoch, or None while the cell has no result."""
-    path = os.path.join(RESULTS, spec, cell + ".json")
-    if not os.path.isfile(path):
-        return None
-    try:
-        with open(path, encoding="utf-8") as f:
-            result = json.load(f)
-        s = next(s for s in result["selections"] if s["selection"] == "last")
-        return s["test"]["recall@20"], s["test"]["ndcg@20"], s["epoch"]
-    except (ValueError, KeyError, StopIteration) as e:
-        sys.exit(f"bsl-logs-compare: {path}: not a result file with a 'last' selection ({e})")
+    return last_epoch(spec, cell, "bsl-logs-compare")
 
 
 def read_logs():
@@ -43,17 +35,6 @@ def read_logs():
             except (KeyError, TypeError, ValueError):
                 sys.exit(f"bsl-logs-compare: {LOGS}: data row {n}: field '{key}' is '{row.get(key)}', expected a number")
     return rows
-
-
-def diff(a, b):
-    """a against b in percent, 100 (a/b - 1), for Recall and NDCG; a lead that rounds to zero prints "0.0"."""
-    if a is None or b is None:
-        return "-"
-    return " / ".join(f"{p:+.1f} %" if round(p, 1) != 0 else "0.0 %" for p in (100 * (x / y - 1) for x, y in zip(a, b)))
-
-
-def pair(v):
-    return "-" if v is None else f"{v[0]:.4f} / {v[1]:.4f}"
 
 
 def published(data, encoder, loss):
@@ -89,12 +70,7 @@ def main():
             versus = "-" if spec == "bsl-table2" else diff(v, None if table2 is None else table2[:2])
             rows.append(f"| {data} | {encoder} | {loss} | {spec} {cell} | {pair(v)}{epoch} | {log['near100_epoch']}: {pair(near)}"
                         f" | {diff(v, near)} | {best_label} | {pair(table_ii)} | {diff(v, table_ii)} | {versus} |")
-    text = "\n".join(rows) + "\n"
-    tmp = OUT + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, OUT)
-    print(text, end="")
+    write_table(OUT, rows)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,11 @@ Reads the committed result files only; a cell not finished yet shows "-". Writes
 experiments/results/mml-figure3-bsl/as-run.md (for bench/results-into-docs.py) and prints it.
 Usage: python3 bench/figure3-as-run.py
 """
-import json
 import os
 import sys
 
-RESULTS = "experiments/results"
+from resultfiles import RESULTS, last as last_epoch, pair, percent as lead, write_table
+
 OUT = os.path.join(RESULTS, "mml-figure3-bsl", "as-run.md")
 NEGATIVES = [10, 50, 100, 200, 400, 800]
 SOURCES = [("mml", "mml-figure3"), ("ccl", "mml-figure3"), ("sl", "mml-figure3-bsl"), ("bsl", "mml-figure3-bsl")]
@@ -19,28 +19,8 @@ SOURCES = [("mml", "mml-figure3"), ("ccl", "mml-figure3"), ("sl", "mml-figure3-b
 
 def last(spec, data, loss, negatives):
     """(Recall@20, NDCG@20) at the last epoch, or None while the cell has no result."""
-    path = os.path.join(RESULTS, spec, f"{data}_{loss}_{negatives}_2019.json")
-    if not os.path.isfile(path):
-        return None
-    try:
-        with open(path, encoding="utf-8") as f:
-            result = json.load(f)
-        test = next(s["test"] for s in result["selections"] if s["selection"] == "last")
-        return test["recall@20"], test["ndcg@20"]
-    except (ValueError, KeyError, StopIteration) as e:
-        sys.exit(f"figure3-as-run: {path}: not a result file with a 'last' selection ({e})")
-
-
-def lead(a, b):
-    """a over b in percent, 100 (a/b - 1), for Recall and NDCG."""
-    if a is None or b is None:
-        return "-"
-    # A lead that rounds to zero is printed "0.0", not "-0.0".
-    return " / ".join(f"{p:+.1f} %" if round(p, 1) != 0 else "0.0 %" for p in (100 * (x / y - 1) for x, y in zip(a, b)))
-
-
-def pair(v):
-    return "-" if v is None else f"{v[0]:.4f} / {v[1]:.4f}"
+    v = last_epoch(spec, f"{data}_{loss}_{negatives}_2019", "figure3-as-run")
+    return None if v is None else v[:2]
 
 
 def main():
@@ -55,12 +35,7 @@ def main():
             rows.append(f"| {data} | {n} | " + " | ".join(pair(v[loss]) for loss, _ in SOURCES) + " | "
                         + " | ".join(lead(v["mml"], v[o]) for o in ["ccl", "sl", "bsl"]) + " | "
                         + " | ".join(lead(v[o], last("mml-figure3", data, o, n)) for o in ["sl", "bsl"]) + " |")
-    text = "\n".join(rows) + "\n"
-    tmp = OUT + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, OUT)
-    print(text, end="")
+    write_table(OUT, rows)
 
 
 if __name__ == "__main__":
