@@ -12,15 +12,10 @@ import json
 import os
 import sys
 
-from resultfiles import RESULTS, pair, percent as diff, write_table
-from resultfiles import last as last_epoch
+from resultfiles import RESULTS, last, pair, percent as diff, write_table
 
 LOGS = "experiments/reference/bsl-logs.csv"
 OUT = os.path.join(RESULTS, "bsl-table2", "against-logs.md")
-
-
-def last(spec, cell):
-    return last_epoch(spec, cell, "bsl-logs-compare")
 
 
 def read_logs():

@@ -19,7 +19,7 @@ SOURCES = [("mml", "mml-figure3"), ("ccl", "mml-figure3"), ("sl", "mml-figure3-b
 
 def last(spec, data, loss, negatives):
     """(Recall@20, NDCG@20) at the last epoch, or None while the cell has no result."""
-    v = last_epoch(spec, f"{data}_{loss}_{negatives}_2019", "figure3-as-run")
+    v = last_epoch(spec, f"{data}_{loss}_{negatives}_2019")
     return None if v is None else v[:2]
 
 

@@ -1,13 +1,15 @@
 """Shared by the bench scripts that put committed result files side by side (figure3-as-run.py, bsl-logs-compare.py):
-reading a cell's last epoch, the percentage convention of docs/RESULTS.md, and writing a table by temp file and rename."""
+reading a cell's last epoch, the percentage convention of docs/RESULTS.md, and writing a table by temp file and rename
+(results-into-docs.py writes RESULTS.md the same way)."""
 import json
 import os
 import sys
 
 RESULTS = "experiments/results"
+SCRIPT = os.path.splitext(os.path.basename(sys.argv[0]))[0]   # names the script in error messages
 
 
-def last(spec, cell, script):
+def last(spec, cell):
     """(Recall@20, NDCG@20, epoch) at the cell's last epoch, or None while it has no result file."""
     path = os.path.join(RESULTS, spec, cell + ".json")
     if not os.path.isfile(path):
@@ -18,7 +20,7 @@ def last(spec, cell, script):
         s = next(s for s in result["selections"] if s["selection"] == "last")
         return s["test"]["recall@20"], s["test"]["ndcg@20"], s["epoch"]
     except (ValueError, KeyError, StopIteration) as e:
-        sys.exit(f"{script}: {path}: not a result file with a 'last' selection ({e})")
+        sys.exit(f"{SCRIPT}: {path}: not a result file with a 'last' selection ({e})")
 
 
 def percent(a, b):
@@ -32,11 +34,16 @@ def pair(v):
     return "-" if v is None else f"{v[0]:.4f} / {v[1]:.4f}"
 
 
-def write_table(path, rows):
-    """Writes the Markdown rows to path (temp file, then rename) and prints them."""
-    text = "\n".join(rows) + "\n"
+def replace_file(path, text):
+    """Writes text to path by a temp file and a rename, so a failed write leaves the old file whole."""
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(text)
     os.replace(tmp, path)
+
+
+def write_table(path, rows):
+    """Writes the Markdown rows to path (replace_file) and prints them."""
+    text = "\n".join(rows) + "\n"
+    replace_file(path, text)
     print(text, end="")

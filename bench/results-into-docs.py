@@ -13,6 +13,8 @@ import os
 import re
 import sys
 
+from resultfiles import replace_file
+
 OPEN = re.compile(r"^<!-- table: (\S+) -->\s*$")
 CLOSE = "<!-- /table -->"
 
@@ -42,10 +44,7 @@ def fill(path):
         out.append(lines[i])
         i += 1
         filled += 1
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write("\n".join(out))
-    os.replace(tmp, path)
+    replace_file(path, "\n".join(out))
     print(f"{path}: {filled} table(s) filled")
 
 
