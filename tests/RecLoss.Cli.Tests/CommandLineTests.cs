@@ -137,6 +137,7 @@ public sealed class CommandLineTests : WithTempFolder
     [InlineData("bsl", "--pool-positives", null, "positives pooled per user in the batch")]
     [InlineData("bsl", "--dropout-before-norm", null, "dropout 0.1 before normalising")]
     [InlineData("simce", "--gamma", "5", "model MF dim 64 dot | loss simce gamma 5")]
+    [InlineData("bce", "--negative-weight", "0.2", "loss bce w 0.2 |")]
     [InlineData("mml", "--sampler", "popularity", "5 negatives (popularity^1)")]
     [InlineData("mml", "--false-negative-ratio", "0.2", "5 negatives (uniform over all items, false negatives 0.2)")]
     [InlineData("mml", "--sampler", "in-batch", "5 negatives (in-batch)")]

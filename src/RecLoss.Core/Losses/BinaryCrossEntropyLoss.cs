@@ -4,13 +4,32 @@ namespace RecLoss.Core.Losses;
 
 /// <summary>Binary cross-entropy on the scores as logits: the positive labelled 1, every negative 0.</summary>
 /// <remarks>
-/// <c>L = -log sigmoid(s+) - sum_j log(1 - sigmoid(s-_j)) = softplus(-s+) + sum_j softplus(s-_j)</c>, with
-/// dL/ds+ = sigmoid(s+) - 1 and dL/ds-_j = sigmoid(s-_j). The reference (BSL code, REFERENCE.md) sums over all
-/// B x (1 + N) scores of the batch, so <see cref="Reduction"/> is <see cref="BatchReduction.Sum"/>. No
-/// hyper-parameters. Default score: cosine, as the BSL code trains MF for its Table II.
+/// <c>L = -log sigmoid(s+) - w sum_j log(1 - sigmoid(s-_j)) = softplus(-s+) + w sum_j softplus(s-_j)</c>, with
+/// dL/ds+ = sigmoid(s+) - 1 and dL/ds-_j = w sigmoid(s-_j). The reference (BSL code, REFERENCE.md) sums over all
+/// B x (1 + N) scores of the batch with w = 1, so <see cref="Reduction"/> is <see cref="BatchReduction.Sum"/>;
+/// w = 1/N weighs the positive as much as all the negatives together (the negatives averaged), a probe of why summed
+/// BCE collapses. Default score: cosine, as the BSL code trains MF for its Table II.
 /// </remarks>
 public readonly struct BinaryCrossEntropyLoss : IRowLoss
 {
+    /// <summary>BCE as the reference sums it, w = 1 (a struct's parameterless constructor would otherwise zero w).</summary>
+    public BinaryCrossEntropyLoss()
+        : this(1)
+    {
+    }
+
+    public BinaryCrossEntropyLoss(double negativeWeight)
+    {
+        if (!(negativeWeight >= 0) || double.IsInfinity(negativeWeight))
+        {
+            throw new ArgumentOutOfRangeException(nameof(negativeWeight), negativeWeight, "The negative weight must be finite and >= 0.");
+        }
+        NegativeWeight = negativeWeight;
+    }
+
+    /// <summary>w, the weight of each negative's term (1 in the reference).</summary>
+    public double NegativeWeight { get; }
+
     public string Name => "bce";
 
     public ScoreKind DefaultScore => ScoreKind.Cosine;
@@ -25,11 +44,13 @@ public readonly struct BinaryCrossEntropyLoss : IRowLoss
         // softplus(-s) has derivative -sigmoid(-s) = sigmoid(s) - 1.
         T loss = LossMath.SoftplusAndSigmoid(-positive, out T sigmoidOfMinus);
         dPositive = -sigmoidOfMinus;
+        T weight = T.CreateTruncating(NegativeWeight);
+        T negativeSum = T.Zero;
         for (int j = 0; j < negatives.Length; j++)
         {
-            loss += LossMath.SoftplusAndSigmoid(negatives[j], out T sigmoid);
-            dNegatives[j] = sigmoid;
+            negativeSum += LossMath.SoftplusAndSigmoid(negatives[j], out T sigmoid);
+            dNegatives[j] = weight * sigmoid;
         }
-        return loss;
+        return loss + weight * negativeSum;
     }
 }

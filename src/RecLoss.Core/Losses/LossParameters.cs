@@ -41,6 +41,9 @@ public static class LossParameters
             case SimCeLoss x:
                 fields["gamma"] = x.Gamma;
                 break;
+            case BinaryCrossEntropyLoss b when b.NegativeWeight != 1:   // w = 1 left out: files from before w compare equal
+                fields["negativeWeight"] = b.NegativeWeight;
+                break;
             case GeneralizedContrastiveLoss g:
                 fields["positiveTerm"] = Kebab(g.PositiveTerm.ToString());
                 fields["negativeTerm"] = Kebab(g.NegativeTerm.ToString());
@@ -64,7 +67,7 @@ public static class LossParameters
                 "mml" => new MultiMarginLoss(List(fields, "margins"), List(fields, "marginWeights"), Number(fields, "positiveWeight"), Number(fields, "negativeWeight")),
                 "ccl" => new CosineContrastiveLoss(Number(fields, "margin"), Number(fields, "negativeWeight")),
                 "bpr" => new BprLoss(),
-                "bce" => new BinaryCrossEntropyLoss(),
+                "bce" => new BinaryCrossEntropyLoss(fields.ContainsKey("negativeWeight") ? Number(fields, "negativeWeight") : 1),
                 "mse" => new MeanSquaredErrorLoss(),
                 "hinge" => new PairwiseHingeLoss(Number(fields, "margin")),
                 "contrastive" => new ContrastiveLoss(Number(fields, "margin")),

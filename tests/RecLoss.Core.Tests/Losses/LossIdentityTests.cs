@@ -70,6 +70,7 @@ public class LossIdentityTests
         double Softplus(double x) => Math.Log(1 + Math.Exp(x));
         Assert.Equal((Softplus(0.5 - 0.75) + Softplus(-0.25 - 0.75)) / 2, Value(new BprLoss(), 0.75, n), 12);
         Assert.Equal(Softplus(-0.75) + Softplus(0.5) + Softplus(-0.25), Value(new BinaryCrossEntropyLoss(), 0.75, n), 12);
+        Assert.Equal(Softplus(-0.75) + 0.5 * (Softplus(0.5) + Softplus(-0.25)), Value(new BinaryCrossEntropyLoss(0.5), 0.75, n), 12);
         Assert.Equal(0.0625 / 2 + (0.25 + 0.0625) / 2, Value(new MeanSquaredErrorLoss(), 0.75, n), 12);
         Assert.Equal((1 - 0.75 + 0.5 + 0) / 2, Value(new PairwiseHingeLoss(1), 0.75, n), 12);      // relu(0.75), relu(0)
         Assert.Equal(1 - 0.75 + 0.5, Value(new SimCeLoss(1), 0.75, n), 12);

@@ -8,7 +8,7 @@ public class LossPropertyTests
 {
     public static TheoryData<string> Names => new()
     {
-        "mml", "ccl", "bpr", "bce", "mse", "hinge", "contrastive", "triplet", "ssm", "ssm-hot", "sl", "bsl", "bsl-paper", "simce",
+        "mml", "ccl", "bpr", "bce", "bce-averaged", "mse", "hinge", "contrastive", "triplet", "ssm", "ssm-hot", "sl", "bsl", "bsl-paper", "simce",
         "generalized-softmax", "generalized-distance",
     };
 
@@ -18,6 +18,7 @@ public class LossPropertyTests
         "ccl" => new CosineContrastiveLoss(0.4, 150),
         "bpr" => new BprLoss(),
         "bce" => new BinaryCrossEntropyLoss(),
+        "bce-averaged" => new BinaryCrossEntropyLoss(1.0 / 7),
         "mse" => new MeanSquaredErrorLoss(),
         "hinge" => new PairwiseHingeLoss(0.3),
         "contrastive" => new ContrastiveLoss(1.2),
