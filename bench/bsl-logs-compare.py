@@ -4,7 +4,8 @@ epoch, its best test epoch and Table II's figure, and for MF the BSL code's fram
 against bsl-table2's cell, which keeps five documented differences from that code.
 
 Reads the committed result files only; a cell not finished yet shows "-". Writes the Markdown table to
-experiments/results/bsl-table2/against-logs.md (for bench/results-into-docs.py) and prints it.
+experiments/results/bsl-table2/against-logs.md (for bench/results-into-docs.py) and prints it; the logs read at
+epochs 10 and 50 too (LightGCN's) go, with those figures, to experiments/results/bsl-table2/lightgcn-logs.md.
 Usage: python3 bench/bsl-logs-compare.py
 """
 import csv
@@ -16,6 +17,9 @@ from resultfiles import RESULTS, last, pair, percent as diff, write_table
 
 LOGS = "experiments/reference/bsl-logs.csv"
 OUT = os.path.join(RESULTS, "bsl-table2", "against-logs.md")
+CURVES_OUT = os.path.join(RESULTS, "bsl-table2", "lightgcn-logs.md")
+NUMBERS = ["best_recall", "best_ndcg", "near100_recall", "near100_ndcg"]
+EARLY = ["e10_recall", "e10_ndcg", "e50_recall", "e50_ndcg"]   # blank where the log was not read there
 
 
 def read_logs():
@@ -24,11 +28,30 @@ def read_logs():
     with open(LOGS, encoding="utf-8") as f:
         rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
     for n, row in enumerate(rows, start=1):
-        for key in ["best_recall", "best_ndcg", "near100_recall", "near100_ndcg"]:
+        for key in NUMBERS + EARLY:
+            if key in EARLY and row.get(key) == "":
+                row[key] = None
+                continue
             try:
                 row[key] = float(row[key])
             except (KeyError, TypeError, ValueError):
-                sys.exit(f"bsl-logs-compare: {LOGS}: data row {n}: field '{key}' is '{row.get(key)}', expected a number")
+                blank = ", or blank" if key in EARLY else ""
+                sys.exit(f"bsl-logs-compare: {LOGS}: data row {n}: field '{key}' is '{row.get(key)}', expected a number{blank}")
+    return rows
+
+
+def early_curves(logs, published):
+    """The logs read at epochs 10 and 50 as well: their figures there, near their 100th epoch and at their best."""
+    rows = ["| log | settings in its header | E:10 | E:50 | near its 100th epoch | best test epoch: figures (Table II) | epochs run |",
+            "|---|---|---|---|---|---|---|"]
+    for log in logs:
+        if any(log[key] is None for key in EARLY):
+            continue
+        best, table_ii = (log["best_recall"], log["best_ndcg"]), published[(log["data"], log["encoder"], log["loss"])]
+        shown = pair(table_ii) if best == table_ii else f"**{pair(table_ii)}**"   # bold where the log ends elsewhere
+        rows.append(f"| `{log['log']}` ({log['loss'].upper()}) | {log['settings']} | {pair((log['e10_recall'], log['e10_ndcg']))}"
+                    f" | {pair((log['e50_recall'], log['e50_ndcg']))} | {log['near100_epoch']}: {pair((log['near100_recall'], log['near100_ndcg']))}"
+                    f" | {log['best_epoch']}: {pair(best)} ({shown}) | {log['epochs_run']} |")
     return rows
 
 
@@ -69,6 +92,7 @@ def main():
             rows.append(f"| {data} | {encoder} | {loss} | {spec} {cell} | {pair(v)}{epoch} | {log['near100_epoch']}: {pair(near)}"
                         f" | {diff(v, near)} | {best_label} | {pair(table_ii)} | {diff(v, table_ii)} | {versus} |")
     write_table(OUT, rows)
+    write_table(CURVES_OUT, early_curves(logs, published))
 
 
 if __name__ == "__main__":
