@@ -20,7 +20,7 @@ internal static class LossArguments
         new("bpr", "(1/N) sum_j softplus(s_j - s+)", "Rendle et al. 2009; SimCE paper Sec. 3.2.1; no parameters", "dot",
             [], _ => new BprLoss()),
         new("bce", "softplus(-s+) + w sum_j softplus(s_j), summed over the batch", "BSL paper baseline; REFERENCE.md; w 1 (the reference; 1/N averages the negatives)", "cosine",
-            ["negative-weight"], a => new BinaryCrossEntropyLoss(a.Double("negative-weight", 1, 0))),
+            ["negative-weight"], a => new BinaryCrossEntropyLoss(a.Double("negative-weight", BinaryCrossEntropyLoss.Defaults.NegativeWeight, 0))),
         new("mse", "(s+ - 1)^2/2 + sum_j s_j^2/2", "BSL paper baseline; REFERENCE.md; no parameters", "cosine",
             [], _ => new MeanSquaredErrorLoss()),
         new("hinge", "(1/N) sum_j relu(m - s+ + s_j)", "pairwise hinge (SimCE paper Sec. 2); m 1", "dot",
@@ -109,7 +109,7 @@ internal static class LossArguments
         SoftmaxLoss s => Invariant($"sl temperature {s.Temperature}"),
         BilateralSoftmaxLoss b => Invariant($"bsl {b.Form.ToString().ToLowerInvariant()} form, t1 {b.PositiveTemperature} t2 {b.NegativeTemperature}, positives {(b.PoolPositives ? "pooled per user in the batch" : "single")}"),
         SimCeLoss s => Invariant($"simce gamma {s.Gamma}"),
-        BinaryCrossEntropyLoss b when b.NegativeWeight != 1 => Invariant($"bce w {b.NegativeWeight}"),
+        BinaryCrossEntropyLoss b when b.NegativeWeight != BinaryCrossEntropyLoss.Defaults.NegativeWeight => Invariant($"bce w {b.NegativeWeight}"),
         GeneralizedContrastiveLoss g => Invariant($"generalized P {g.PositiveTerm} f {g.NegativeTerm} phi {g.Activation} A {g.Aggregation} margins [{string.Join(",", g.Margins)}] weights [{string.Join(",", g.MarginWeights)}] w_p {g.PositiveWeight} w_n {g.NegativeWeight}"),
         _ => loss.Name,
     };

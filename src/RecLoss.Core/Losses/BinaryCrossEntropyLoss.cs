@@ -14,7 +14,7 @@ public readonly struct BinaryCrossEntropyLoss : IRowLoss
 {
     /// <summary>BCE as the reference sums it, w = 1 (a struct's parameterless constructor would otherwise zero w).</summary>
     public BinaryCrossEntropyLoss()
-        : this(1)
+        : this(Defaults.NegativeWeight)
     {
     }
 
@@ -52,5 +52,11 @@ public readonly struct BinaryCrossEntropyLoss : IRowLoss
             dNegatives[j] = weight * sigmoid;
         }
         return loss + weight * negativeSum;
+    }
+
+    public static class Defaults
+    {
+        /// <summary>The reference's w: every negative's term counts fully (summed).</summary>
+        public const double NegativeWeight = 1;
     }
 }

@@ -41,7 +41,7 @@ public static class LossParameters
             case SimCeLoss x:
                 fields["gamma"] = x.Gamma;
                 break;
-            case BinaryCrossEntropyLoss b when b.NegativeWeight != 1:   // w = 1 left out: files from before w compare equal
+            case BinaryCrossEntropyLoss b when b.NegativeWeight != BinaryCrossEntropyLoss.Defaults.NegativeWeight:   // w = 1 left out: files from before w compare equal
                 fields["negativeWeight"] = b.NegativeWeight;
                 break;
             case GeneralizedContrastiveLoss g:
@@ -67,7 +67,7 @@ public static class LossParameters
                 "mml" => new MultiMarginLoss(List(fields, "margins"), List(fields, "marginWeights"), Number(fields, "positiveWeight"), Number(fields, "negativeWeight")),
                 "ccl" => new CosineContrastiveLoss(Number(fields, "margin"), Number(fields, "negativeWeight")),
                 "bpr" => new BprLoss(),
-                "bce" => new BinaryCrossEntropyLoss(fields.ContainsKey("negativeWeight") ? Number(fields, "negativeWeight") : 1),
+                "bce" => new BinaryCrossEntropyLoss(fields.ContainsKey("negativeWeight") ? Number(fields, "negativeWeight") : BinaryCrossEntropyLoss.Defaults.NegativeWeight),
                 "mse" => new MeanSquaredErrorLoss(),
                 "hinge" => new PairwiseHingeLoss(Number(fields, "margin")),
                 "contrastive" => new ContrastiveLoss(Number(fields, "margin")),
