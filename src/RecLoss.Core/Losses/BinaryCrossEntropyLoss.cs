@@ -18,14 +18,8 @@ public readonly struct BinaryCrossEntropyLoss : IRowLoss
     {
     }
 
-    public BinaryCrossEntropyLoss(double negativeWeight)
-    {
-        if (!(negativeWeight >= 0) || double.IsInfinity(negativeWeight))
-        {
-            throw new ArgumentOutOfRangeException(nameof(negativeWeight), negativeWeight, "The negative weight must be finite and >= 0.");
-        }
-        NegativeWeight = negativeWeight;
-    }
+    public BinaryCrossEntropyLoss(double negativeWeight) =>
+        NegativeWeight = LossMath.InRange(negativeWeight, 0, double.MaxValue, "negative-weight");
 
     /// <summary>w, the weight of each negative's term (1 in the reference).</summary>
     public double NegativeWeight { get; }

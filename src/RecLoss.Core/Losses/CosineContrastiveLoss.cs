@@ -18,16 +18,8 @@ public readonly struct CosineContrastiveLoss : IRowLoss
 
     public CosineContrastiveLoss(double margin, double negativeWeight)
     {
-        if (!(margin >= -1 && margin <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(margin), margin, "The margin must lie in [-1, 1] (cosine scores do).");
-        }
-        if (!(negativeWeight >= 0) || double.IsInfinity(negativeWeight))
-        {
-            throw new ArgumentOutOfRangeException(nameof(negativeWeight), negativeWeight, "The negative weight must be finite and >= 0.");
-        }
-        Margin = margin;
-        NegativeWeight = negativeWeight;
+        Margin = LossMath.InRange(margin, -1, 1, "margin");
+        NegativeWeight = LossMath.InRange(negativeWeight, 0, double.MaxValue, "negative-weight");
     }
 
     public double Margin { get; }

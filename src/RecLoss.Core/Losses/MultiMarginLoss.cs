@@ -34,26 +34,14 @@ public readonly struct MultiMarginLoss : IRowLoss
         }
         foreach (double m in margins)
         {
-            if (!(m >= -1 && m <= 1))
-            {
-                throw new ArgumentOutOfRangeException(nameof(margins), m, "Every margin must lie in [-1, 1] (cosine scores do).");
-            }
+            LossMath.InRange(m, -1, 1, "margins");
         }
         foreach (double w in marginWeights)
         {
-            if (!(w >= 0) || double.IsInfinity(w))
-            {
-                throw new ArgumentOutOfRangeException(nameof(marginWeights), w, "Every margin weight must be finite and >= 0.");
-            }
+            LossMath.InRange(w, 0, double.MaxValue, "margin-weights");
         }
-        if (!(positiveWeight >= 0) || double.IsInfinity(positiveWeight))
-        {
-            throw new ArgumentOutOfRangeException(nameof(positiveWeight), positiveWeight, "The positive weight must be finite and >= 0.");
-        }
-        if (!(negativeWeight >= 0) || double.IsInfinity(negativeWeight))
-        {
-            throw new ArgumentOutOfRangeException(nameof(negativeWeight), negativeWeight, "The negative weight must be finite and >= 0.");
-        }
+        LossMath.InRange(positiveWeight, 0, double.MaxValue, "positive-weight");
+        LossMath.InRange(negativeWeight, 0, double.MaxValue, "negative-weight");
         _margins = margins.ToArray();
         _marginWeights = marginWeights.ToArray();
         PositiveWeight = positiveWeight;

@@ -34,7 +34,7 @@ public class LossParametersTests
     {
         var e = Assert.Throws<FormatException>(() => LossParameters.Parse(new JsonObject { ["name"] = "bce", ["negativeWeight"] = -1.0 }));
         Assert.Contains("loss 'bce'", e.Message);
-        Assert.Contains("negative weight", e.Message);
+        Assert.Contains("negative-weight must lie in [0, inf); got -1", e.Message);
     }
 
     private static double Value(IRowLoss loss, double positive, double[] negatives) =>
