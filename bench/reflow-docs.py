@@ -3,9 +3,10 @@ the docs' width. Only a paragraph or item holding a line past the width is touch
 images, HTML comments (the generated blocks' markers) and quotes stay as they are, and no inline code span is split.
 The words and their order never change.
 Usage: python3 bench/reflow-docs.py [--check] FILE...   (--check lists the paragraphs it would reflow, exit 1 if any)"""
-import os
 import re
 import sys
+
+from resultfiles import replace_file
 
 WIDTH = 120
 SPECIAL = ('|', '![', '<', '#', '>', '```')
@@ -108,9 +109,7 @@ def main(argv):
             print(f"{path}: {changed} paragraph(s) past {WIDTH} columns")
             pending += changed
         elif changed:
-            with open(path + '.tmp', 'w', encoding='utf-8') as f:
-                f.write(new)
-            os.replace(path + '.tmp', path)
+            replace_file(path, new)
             print(f"{path}: {changed} paragraph(s) reflowed")
     return 1 if pending else 0
 
