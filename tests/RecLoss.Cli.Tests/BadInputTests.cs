@@ -268,7 +268,7 @@ public sealed class BadInputTests : WithTempFolder
     [InlineData(new[] { "--false-negative-ratio", "0.5", "--exclude-positives" }, "contradict each other")]
     [InlineData(new[] { "--sampler", "hard:0.01,uniform:0.99", "--negatives", "3" }, "rounds to no slot")]
     [InlineData(new[] { "--batch-size", "1048576", "--dim", "4096", "--negatives", "1" }, "values per user buffer")]
-    [InlineData(new[] { "--margins", "5", "--margin-weights", "1" }, "--loss mml: margins must lie in [-1, 1]; got 5")]
+    [InlineData(new[] { "--margins", "5", "--margin-weights", "1" }, "--loss mml: margins must lie in [-1, 1] (the range of the cosine scores they are compared with); got 5")]
     [InlineData(new[] { "--exclude-positives", "--exclude-positives" }, "option --exclude-positives is given 2 times")]
     public void TrainingOptionsThatWouldMisleadOrCrash_AreUsageErrors(string[] options, string expected)
     {

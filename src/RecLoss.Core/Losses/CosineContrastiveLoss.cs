@@ -18,7 +18,7 @@ public readonly struct CosineContrastiveLoss : IRowLoss
 
     public CosineContrastiveLoss(double margin, double negativeWeight)
     {
-        Margin = LossMath.InRange(margin, -1, 1, "margin");
+        Margin = LossMath.InRange(margin, -1, 1, "margin", why: "the range of the cosine scores it is compared with");
         NegativeWeight = LossMath.InRange(negativeWeight, 0, double.MaxValue, "negative-weight");
     }
 

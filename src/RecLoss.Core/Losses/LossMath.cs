@@ -78,14 +78,15 @@ internal static class LossMath
         return max + MathF.Log(sum);
     }
 
-    /// <summary>Throws unless <paramref name="value"/> is finite and within [min, max] (or (min, max] when <paramref name="minExclusive"/>).</summary>
-    public static double InRange(double value, double min, double max, string name, bool minExclusive = false)
+    /// <summary>Throws unless <paramref name="value"/> is finite and within [min, max] (or (min, max] when <paramref name="minExclusive"/>);
+    /// the message gives <paramref name="why"/>, where given, beside the range.</summary>
+    public static double InRange(double value, double min, double max, string name, bool minExclusive = false, string? why = null)
     {
         bool ok = double.IsFinite(value) && (minExclusive ? value > min : value >= min) && value <= max;
         if (!ok)
         {
             string range = (minExclusive ? "(" : "[") + Format(min) + ", " + (max >= double.MaxValue ? "inf)" : Format(max) + "]");
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must lie in {range}; got {value}.");
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must lie in {range}{(why is null ? "" : $" ({why})")}; got {value}.");
         }
         return value;
     }

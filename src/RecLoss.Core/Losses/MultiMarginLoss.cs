@@ -34,7 +34,7 @@ public readonly struct MultiMarginLoss : IRowLoss
         }
         foreach (double m in margins)
         {
-            LossMath.InRange(m, -1, 1, "margins");
+            LossMath.InRange(m, -1, 1, "margins", why: "the range of the cosine scores they are compared with");
         }
         foreach (double w in marginWeights)
         {

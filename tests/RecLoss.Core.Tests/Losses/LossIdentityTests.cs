@@ -137,6 +137,8 @@ public class LossIdentityTests
         Assert.Contains("gamma must lie in [0, inf)", Assert.Throws<ArgumentOutOfRangeException>(() => new SimCeLoss(-1)).Message);
         Assert.Contains("temperature-negative", Assert.Throws<ArgumentOutOfRangeException>(() => new BilateralSoftmaxLoss(0.1, double.NaN)).Message);
         Assert.Contains("margin must lie in [0, 4]", Assert.Throws<ArgumentOutOfRangeException>(() => new TripletLoss(5)).Message);
+        Assert.Contains("margin must lie in [-1, 1] (the range of the cosine scores it is compared with); got 1.5",
+            Assert.Throws<ArgumentOutOfRangeException>(() => new CosineContrastiveLoss(1.5, 1)).Message);
     }
 
     private static double Value(IRowLoss loss, double positive, double[] negatives) => LossPropertyTests.Value(loss, positive, negatives);
