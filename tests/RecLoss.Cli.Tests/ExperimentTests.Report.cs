@@ -94,6 +94,19 @@ public partial class ExperimentTests
     }
 
     [Fact]
+    public void A_series_with_several_published_figures_names_them_once_in_the_legend()
+    {
+        static TableRow Row(string ratio, double recall, double? published) =>
+            new(new Dictionary<string, string> { ["loss"] = "sl", ["ratio"] = ratio }, 1, 1, new Stat(recall, 0, recall, 0), null,
+                new Stat(recall, 0, recall, 0), published is { } p ? new Published(new Dictionary<string, string>(), p, p, "paper") : null);
+        TableRow[] rows = [Row("0", 0.30, null), Row("0.1", 0.28, 0.29), Row("0.2", 0.26, 0.27), Row("0.3", 0.24, 0.25)];
+        ScottPlot.Plot plot = ExperimentReport.Against(rows, ExperimentReport.Metrics[0], "ratio", r => double.Parse(r.Grid["ratio"], System.Globalization.CultureInfo.InvariantCulture), "ratio", log: false);
+
+        Assert.Equal(3, plot.GetPlottables<ScottPlot.Plottables.Marker>().Count());
+        Assert.Equal(["sl", "sl: published"], plot.GetPlottables().Select(p => p.LegendItems.FirstOrDefault()?.LabelText ?? "").Where(t => t.Length > 0));
+    }
+
+    [Fact]
     public void A_bar_shows_the_best_validation_epoch_where_early_stopping_chose_one_else_the_last()
     {
         static Stat At(double recall) => new(recall, 0, recall / 2, 0);

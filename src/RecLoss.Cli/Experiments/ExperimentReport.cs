@@ -198,11 +198,13 @@ internal static class ExperimentReport
             var line = plot.Add.Scatter(points.Select(p => log ? Math.Log10(p.X) : p.X).ToArray(), points.Select(p => p.Y).ToArray());
             line.LegendText = series.Key;
             Style(line, index++);
-            // The published figure beside a measured point: a hollow circle of the series' colour.
+            // The published figure beside a measured point: a hollow circle of the series' colour, named once in the legend.
+            bool named = false;
             foreach (TableRow r in series.Where(r => r.Published is not null && metric.PublishedOf(r.Published) is not null))
             {
                 var published = plot.Add.Marker(log ? Math.Log10(x(r)) : x(r), metric.PublishedOf(r.Published!)!.Value, MarkerShape.OpenCircle, 11, line.Color);
-                published.LegendText = series.Key.Length == 0 ? "published" : $"{series.Key}: published";
+                published.LegendText = named ? "" : series.Key.Length == 0 ? "published" : $"{series.Key}: published";
+                named = true;
             }
         }
         if (log)
