@@ -86,7 +86,7 @@ internal static class LossMath
         if (!ok)
         {
             string range = (minExclusive ? "(" : "[") + Format(min) + ", " + (max >= double.MaxValue ? "inf)" : Format(max) + "]");
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must lie in {range}{(why is null ? "" : $" ({why})")}; got {value}.");
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must lie in {range}{(why is null ? "" : $" ({why})")}; got {Format(value)}.");
         }
         return value;
     }
