@@ -1,3 +1,4 @@
+using System.Globalization;
 using RecLoss.Core.Data;
 using RecLoss.Numerics;
 
@@ -23,7 +24,7 @@ public sealed class FalseNegativeSampler : IBatchNegativeSampler
     {
         if (!(ratio >= 0 && ratio <= 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(ratio), ratio, $"The false-negative ratio must lie in [0, 1]; got {ratio}.");
+            throw new ArgumentOutOfRangeException(nameof(ratio), ratio, string.Create(CultureInfo.InvariantCulture, $"The false-negative ratio must lie in [0, 1]; got {ratio}."));
         }
         _inner = inner;
         _train = train;
@@ -37,7 +38,7 @@ public sealed class FalseNegativeSampler : IBatchNegativeSampler
     /// sampler must draw outside the user's items.</summary>
     public static FalseNegativeSampler Weighted(INegativeSampler inner, InteractionMatrix train, double weight) =>
         weight >= 0 && double.IsFinite(weight) ? new(inner, train, weight, 0)
-            : throw new ArgumentOutOfRangeException(nameof(weight), weight, $"The false-negative weight must be finite and >= 0; got {weight}.");
+            : throw new ArgumentOutOfRangeException(nameof(weight), weight, string.Create(CultureInfo.InvariantCulture, $"The false-negative weight must be finite and >= 0; got {weight}."));
 
     public double Ratio { get; }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using RecLoss.Core.Data;
 using RecLoss.Numerics;
 
@@ -23,7 +24,7 @@ public sealed class PopularitySampler : INegativeSampler
     {
         if (!(alpha >= 0 && alpha <= 10))
         {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"alpha must lie in [0, 10]; got {alpha}.");
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, string.Create(CultureInfo.InvariantCulture, $"alpha must lie in [0, 10]; got {alpha}."));
         }
         Alpha = alpha;
         Probabilities = Weights(train, alpha);
