@@ -21,10 +21,7 @@ public static class NoisyPositives
 
     public static InjectedPositives Inject(Dataset data, double ratio, ulong seed)
     {
-        if (!(ratio >= 0 && ratio <= 10))
-        {
-            throw new ArgumentOutOfRangeException(nameof(ratio), ratio, string.Create(CultureInfo.InvariantCulture, $"The noisy-positive ratio must lie in [0, 10]; got {ratio}."));
-        }
+        ArgumentRange.Check(ratio, 0, 10, "The noisy-positive ratio", parameter: nameof(ratio));
         InteractionMatrix train = data.Train;
         var users = new List<int>();
         var items = new List<int>();

@@ -19,10 +19,7 @@ public static class Splitter
     /// <remarks>A user keeps at least one train item; a user with a single interaction has no test item (counted).</remarks>
     public static Dataset Split(InteractionLog log, SplitKind kind, double trainRatio, ulong seed)
     {
-        if (!(trainRatio > 0 && trainRatio < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(trainRatio), trainRatio, "The train ratio must lie in (0, 1).");
-        }
+        ArgumentRange.Check(trainRatio, 0, 1, "The train ratio", minExclusive: true, maxExclusive: true, parameter: nameof(trainRatio));
         if (kind == SplitKind.Temporal && log.Timestamps is null)
         {
             throw new ArgumentException("A temporal split needs a timestamp column.", nameof(kind));
@@ -71,10 +68,7 @@ public static class Splitter
     /// <summary>Moves a random share <paramref name="validationRatio"/> of each user's train items to a validation split.</summary>
     public static Dataset CarveValidation(Dataset dataset, double validationRatio, ulong seed)
     {
-        if (!(validationRatio > 0 && validationRatio < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(validationRatio), validationRatio, "The validation ratio must lie in (0, 1).");
-        }
+        ArgumentRange.Check(validationRatio, 0, 1, "The validation ratio", minExclusive: true, maxExclusive: true, parameter: nameof(validationRatio));
         InteractionMatrix source = dataset.Train;
         var trainUsers = new List<int>(source.Count);
         var trainItems = new List<int>(source.Count);

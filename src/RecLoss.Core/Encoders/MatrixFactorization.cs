@@ -40,10 +40,7 @@ public sealed class MatrixFactorization : IEncoder
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.Dim, "Dim must be at least 1.");
         }
-        if (!(options.InitStd >= 0) || double.IsInfinity(options.InitStd))
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.InitStd, "InitStd must be finite and >= 0.");
-        }
+        ArgumentRange.Check(options.InitStd, 0, double.PositiveInfinity, "InitStd", parameter: nameof(options));
         Options = options;
         Users = new EmbeddingTable(userCount, options.Dim);
         Items = new EmbeddingTable(itemCount, options.Dim);

@@ -33,10 +33,7 @@ public sealed partial class SimpleX : IEncoder
 
     public SimpleX(InteractionMatrix train, SimpleXOptions options, ulong seed)
     {
-        if (!(options.Gamma is >= 0 and <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.Gamma, "Gamma must lie in [0, 1].");
-        }
+        ArgumentRange.Check(options.Gamma, 0, 1, "Gamma", parameter: nameof(options));
         _train = train;
         Dim = options.Dim;
         Score = options.Score;

@@ -32,8 +32,8 @@ public readonly struct BilateralSoftmaxLoss : IRowLoss
 
     public BilateralSoftmaxLoss(double positiveTemperature, double negativeTemperature, BslForm form = BslForm.Reference, bool poolPositives = false)
     {
-        PositiveTemperature = LossMath.InRange(positiveTemperature, 0, double.MaxValue, "temperature", minExclusive: true);
-        NegativeTemperature = LossMath.InRange(negativeTemperature, 0, double.MaxValue, "temperature-negative", minExclusive: true);
+        PositiveTemperature = ArgumentRange.Check(positiveTemperature, 0, double.PositiveInfinity, "temperature", minExclusive: true);
+        NegativeTemperature = ArgumentRange.Check(negativeTemperature, 0, double.PositiveInfinity, "temperature-negative", minExclusive: true);
         Form = form;
         PoolPositives = poolPositives;
     }

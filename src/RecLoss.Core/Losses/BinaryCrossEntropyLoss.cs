@@ -19,7 +19,7 @@ public readonly struct BinaryCrossEntropyLoss : IRowLoss
     }
 
     public BinaryCrossEntropyLoss(double negativeWeight) =>
-        NegativeWeight = LossMath.InRange(negativeWeight, 0, double.MaxValue, "negative-weight");
+        NegativeWeight = ArgumentRange.Check(negativeWeight, 0, double.PositiveInfinity, "negative-weight");
 
     /// <summary>w, the weight of each negative's term (1 in the reference).</summary>
     public double NegativeWeight { get; }

@@ -16,7 +16,7 @@ public readonly struct ContrastiveLoss : IRowLoss
     {
     }
 
-    public ContrastiveLoss(double margin) => Margin = LossMath.InRange(margin, 0, 2, "margin", minExclusive: true);
+    public ContrastiveLoss(double margin) => Margin = ArgumentRange.Check(margin, 0, 2, "margin", minExclusive: true);
 
     public double Margin { get; }
 

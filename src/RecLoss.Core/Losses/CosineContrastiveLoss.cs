@@ -18,8 +18,8 @@ public readonly struct CosineContrastiveLoss : IRowLoss
 
     public CosineContrastiveLoss(double margin, double negativeWeight)
     {
-        Margin = LossMath.InRange(margin, -1, 1, "margin", why: "the range of the cosine scores it is compared with");
-        NegativeWeight = LossMath.InRange(negativeWeight, 0, double.MaxValue, "negative-weight");
+        Margin = ArgumentRange.Check(margin, -1, 1, "margin", why: "the range of the cosine scores it is compared with");
+        NegativeWeight = ArgumentRange.Check(negativeWeight, 0, double.PositiveInfinity, "negative-weight");
     }
 
     public double Margin { get; }

@@ -87,11 +87,11 @@ public readonly struct GeneralizedContrastiveLoss : IRowLoss
         }
         foreach (double m in margins)
         {
-            LossMath.InRange(m, -4, 4, "margins");
+            ArgumentRange.Check(m, -4, 4, "margins");
         }
         foreach (double w in marginWeights)
         {
-            LossMath.InRange(w, 0, double.MaxValue, "margin-weights");
+            ArgumentRange.Check(w, 0, double.PositiveInfinity, "margin-weights");
         }
         PositiveTerm = positiveTerm;
         NegativeTerm = negativeTerm;
@@ -99,8 +99,8 @@ public readonly struct GeneralizedContrastiveLoss : IRowLoss
         Aggregation = aggregation;
         _margins = margins.ToArray();
         _marginWeights = marginWeights.ToArray();
-        PositiveWeight = LossMath.InRange(positiveWeight, 0, double.MaxValue, "positive-weight");
-        NegativeWeight = LossMath.InRange(negativeWeight, 0, double.MaxValue, "negative-weight");
+        PositiveWeight = ArgumentRange.Check(positiveWeight, 0, double.PositiveInfinity, "positive-weight");
+        NegativeWeight = ArgumentRange.Check(negativeWeight, 0, double.PositiveInfinity, "negative-weight");
     }
 
     public PositiveTerm PositiveTerm { get; }

@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 
 namespace RecLoss.Core.Losses;
 
-/// <summary>Stable pieces shared by the losses, and their argument checks.</summary>
+/// <summary>Stable pieces shared by the losses.</summary>
 internal static class LossMath
 {
     /// <summary>softplus(x) and sigmoid(x) = d softplus / dx from one exponential, e^-|x|.</summary>
@@ -77,19 +77,4 @@ internal static class LossMath
         firstWeight = e0 * inverse;
         return max + MathF.Log(sum);
     }
-
-    /// <summary>Throws unless <paramref name="value"/> is finite and within [min, max] (or (min, max] when <paramref name="minExclusive"/>);
-    /// the message gives <paramref name="why"/>, where given, beside the range.</summary>
-    public static double InRange(double value, double min, double max, string name, bool minExclusive = false, string? why = null)
-    {
-        bool ok = double.IsFinite(value) && (minExclusive ? value > min : value >= min) && value <= max;
-        if (!ok)
-        {
-            string range = (minExclusive ? "(" : "[") + Format(min) + ", " + (max >= double.MaxValue ? "inf)" : Format(max) + "]");
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must lie in {range}{(why is null ? "" : $" ({why})")}; got {Format(value)}.");
-        }
-        return value;
-    }
-
-    private static string Format(double x) => x.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -34,14 +34,14 @@ public readonly struct MultiMarginLoss : IRowLoss
         }
         foreach (double m in margins)
         {
-            LossMath.InRange(m, -1, 1, "margins", why: "the range of the cosine scores they are compared with");
+            ArgumentRange.Check(m, -1, 1, "margins", why: "the range of the cosine scores they are compared with");
         }
         foreach (double w in marginWeights)
         {
-            LossMath.InRange(w, 0, double.MaxValue, "margin-weights");
+            ArgumentRange.Check(w, 0, double.PositiveInfinity, "margin-weights");
         }
-        LossMath.InRange(positiveWeight, 0, double.MaxValue, "positive-weight");
-        LossMath.InRange(negativeWeight, 0, double.MaxValue, "negative-weight");
+        ArgumentRange.Check(positiveWeight, 0, double.PositiveInfinity, "positive-weight");
+        ArgumentRange.Check(negativeWeight, 0, double.PositiveInfinity, "negative-weight");
         _margins = margins.ToArray();
         _marginWeights = marginWeights.ToArray();
         PositiveWeight = positiveWeight;

@@ -15,7 +15,7 @@ public readonly struct PairwiseHingeLoss : IRowLoss
     {
     }
 
-    public PairwiseHingeLoss(double margin) => Margin = LossMath.InRange(margin, 0, double.MaxValue, "margin");
+    public PairwiseHingeLoss(double margin) => Margin = ArgumentRange.Check(margin, 0, double.PositiveInfinity, "margin");
 
     public double Margin { get; }
 

@@ -17,7 +17,7 @@ public readonly struct SampledSoftmaxLoss : IRowLoss
     {
     }
 
-    public SampledSoftmaxLoss(double temperature) => Temperature = LossMath.InRange(temperature, 0, double.MaxValue, "temperature", minExclusive: true);
+    public SampledSoftmaxLoss(double temperature) => Temperature = ArgumentRange.Check(temperature, 0, double.PositiveInfinity, "temperature", minExclusive: true);
 
     public double Temperature { get; }
 

@@ -16,7 +16,7 @@ public readonly struct SimCeLoss : IRowLoss
     {
     }
 
-    public SimCeLoss(double gamma) => Gamma = LossMath.InRange(gamma, 0, double.MaxValue, "gamma");
+    public SimCeLoss(double gamma) => Gamma = ArgumentRange.Check(gamma, 0, double.PositiveInfinity, "gamma");
 
     public double Gamma { get; }
 

@@ -16,7 +16,7 @@ public readonly struct SoftmaxLoss : IRowLoss
     {
     }
 
-    public SoftmaxLoss(double temperature) => Temperature = LossMath.InRange(temperature, 0, double.MaxValue, "temperature", minExclusive: true);
+    public SoftmaxLoss(double temperature) => Temperature = ArgumentRange.Check(temperature, 0, double.PositiveInfinity, "temperature", minExclusive: true);
 
     public double Temperature { get; }
 

@@ -16,7 +16,7 @@ public readonly struct TripletLoss : IRowLoss
     {
     }
 
-    public TripletLoss(double margin) => Margin = LossMath.InRange(margin, 0, 4, "margin");
+    public TripletLoss(double margin) => Margin = ArgumentRange.Check(margin, 0, 4, "margin");
 
     public double Margin { get; }
 

@@ -34,29 +34,11 @@ public sealed record AdamOptions
     /// <exception cref="ArgumentOutOfRangeException">A value is out of its range; the message names it.</exception>
     public void Validate()
     {
-        if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
-        {
-            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be finite and > 0.");
-        }
-        if (!(Beta1 >= 0 && Beta1 < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(Beta1), Beta1, "Beta1 must lie in [0, 1).");
-        }
-        if (!(Beta2 >= 0 && Beta2 < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(Beta2), Beta2, "Beta2 must lie in [0, 1).");
-        }
-        if (!(Epsilon > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "Epsilon must be > 0.");
-        }
-        if (!(L2 >= 0) || double.IsInfinity(L2))
-        {
-            throw new ArgumentOutOfRangeException(nameof(L2), L2, "The L2 weight must be finite and >= 0.");
-        }
-        if (!(ClipNorm >= 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(ClipNorm), ClipNorm, "The clipping norm must be >= 0 (0 turns clipping off).");
-        }
+        ArgumentRange.Check(LearningRate, 0, double.PositiveInfinity, "The learning rate", minExclusive: true, parameter: nameof(LearningRate));
+        ArgumentRange.Check(Beta1, 0, 1, "Beta1", maxExclusive: true);
+        ArgumentRange.Check(Beta2, 0, 1, "Beta2", maxExclusive: true);
+        ArgumentRange.Check(Epsilon, 0, double.PositiveInfinity, "Epsilon", minExclusive: true);
+        ArgumentRange.Check(L2, 0, double.PositiveInfinity, "The L2 weight", parameter: nameof(L2));
+        ArgumentRange.Check(ClipNorm, 0, double.PositiveInfinity, "The clipping norm", why: "0 turns clipping off", parameter: nameof(ClipNorm));
     }
 }

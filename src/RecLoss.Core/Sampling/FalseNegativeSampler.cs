@@ -1,4 +1,3 @@
-using System.Globalization;
 using RecLoss.Core.Data;
 using RecLoss.Numerics;
 
@@ -22,10 +21,7 @@ public sealed class FalseNegativeSampler : IBatchNegativeSampler
 
     public FalseNegativeSampler(INegativeSampler inner, InteractionMatrix train, double ratio)
     {
-        if (!(ratio >= 0 && ratio <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(ratio), ratio, string.Create(CultureInfo.InvariantCulture, $"The false-negative ratio must lie in [0, 1]; got {ratio}."));
-        }
+        ArgumentRange.Check(ratio, 0, 1, "The false-negative ratio", parameter: nameof(ratio));
         _inner = inner;
         _train = train;
         Ratio = ratio;
@@ -37,8 +33,7 @@ public sealed class FalseNegativeSampler : IBatchNegativeSampler
     /// <summary>The user's train items weighted <paramref name="weight"/> against 1 for every other item; the inner
     /// sampler must draw outside the user's items.</summary>
     public static FalseNegativeSampler Weighted(INegativeSampler inner, InteractionMatrix train, double weight) =>
-        weight >= 0 && double.IsFinite(weight) ? new(inner, train, weight, 0)
-            : throw new ArgumentOutOfRangeException(nameof(weight), weight, string.Create(CultureInfo.InvariantCulture, $"The false-negative weight must be finite and >= 0; got {weight}."));
+        new(inner, train, ArgumentRange.Check(weight, 0, double.PositiveInfinity, "The false-negative weight", parameter: nameof(weight)), 0);
 
     public double Ratio { get; }
 

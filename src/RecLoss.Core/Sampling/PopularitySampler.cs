@@ -1,4 +1,3 @@
-using System.Globalization;
 using RecLoss.Core.Data;
 using RecLoss.Numerics;
 
@@ -22,10 +21,7 @@ public sealed class PopularitySampler : INegativeSampler
     /// <param name="excludePositives">Reject the user's own train items.</param>
     public PopularitySampler(InteractionMatrix train, double alpha, bool excludePositives = false)
     {
-        if (!(alpha >= 0 && alpha <= 10))
-        {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, string.Create(CultureInfo.InvariantCulture, $"alpha must lie in [0, 10]; got {alpha}."));
-        }
+        ArgumentRange.Check(alpha, 0, 10, "alpha");
         Alpha = alpha;
         Probabilities = Weights(train, alpha);
         (_threshold, _alias) = BuildAlias(Probabilities);

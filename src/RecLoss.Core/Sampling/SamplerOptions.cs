@@ -139,10 +139,7 @@ public sealed class SamplerOptions
         double sum = 0;
         for (int p = 0; p < parts.Count; p++)
         {
-            if (!(parts[p].Share > 0 && parts[p].Share <= 1))
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The share of sampler {KindName(parts[p].Kind)} must lie in (0, 1]; got {parts[p].Share}."));
-            }
+            ArgumentRange.Check(parts[p].Share, 0, 1, $"The share of sampler {KindName(parts[p].Kind)}", minExclusive: true, parameter: "Share");
             for (int q = 0; q < p; q++)
             {
                 if (parts[q].Kind == parts[p].Kind)
@@ -156,17 +153,11 @@ public sealed class SamplerOptions
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The sampler shares must sum to 1; they sum to {sum}."));
         }
-        if (!(Alpha >= 0 && Alpha <= 10))
+        ArgumentRange.Check(Alpha, 0, 10, "The popularity exponent", parameter: nameof(Alpha));
+        ArgumentRange.Check(FalseNegativeRatio, 0, 1, "The false-negative ratio", parameter: nameof(FalseNegativeRatio));
+        if (FalseNegativeWeight is { } weight)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The popularity exponent must lie in [0, 10]; got {Alpha}."));
-        }
-        if (!(FalseNegativeRatio >= 0 && FalseNegativeRatio <= 1))
-        {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The false-negative ratio must lie in [0, 1]; got {FalseNegativeRatio}."));
-        }
-        if (FalseNegativeWeight is { } weight && !(weight >= 0 && weight <= 1000))
-        {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The false-negative weight must lie in [0, 1000]; got {weight}."));
+            ArgumentRange.Check(weight, 0, 1000, "The false-negative weight", parameter: nameof(FalseNegativeWeight));
         }
         if (FalseNegativeWeight is not null && (FalseNegativeRatio > 0 || !parts.All(p => p.Kind == SamplerKind.Uniform)))
         {

@@ -97,10 +97,7 @@ public sealed partial class MatrixFactorizationTrainer<TLoss> : IEpochRunner
         NegativeSampling sampling, InteractionMatrix train, ParallelRunner runner, float batchL2 = 0)
     {
         options.Validate();
-        if (!(batchL2 >= 0) || float.IsInfinity(batchL2))
-        {
-            throw new ArgumentOutOfRangeException(nameof(batchL2), batchL2, "The batch's L2 weight must be finite and >= 0.");
-        }
+        ArgumentRange.Check(batchL2, 0, double.PositiveInfinity, "The batch's L2 weight", parameter: nameof(batchL2));
         if (batchL2 > 0 && optimizer.Options.L2 > 0)
         {
             throw new ArgumentException("L2 goes either on the batch's rows or on the tables, not both: give the optimizer L2 0.", nameof(optimizer));

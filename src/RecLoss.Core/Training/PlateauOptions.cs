@@ -25,13 +25,7 @@ public sealed record PlateauOptions
     /// <exception cref="ArgumentOutOfRangeException">A value is out of its range; the message names it.</exception>
     public void Validate()
     {
-        if (!(Factor > 0 && Factor < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(Factor), Factor, "The plateau factor must lie in (0, 1).");
-        }
-        if (!(MinLearningRate >= 0) || double.IsInfinity(MinLearningRate))
-        {
-            throw new ArgumentOutOfRangeException(nameof(MinLearningRate), MinLearningRate, "The plateau's least learning rate must be finite and >= 0.");
-        }
+        ArgumentRange.Check(Factor, 0, 1, "The plateau factor", minExclusive: true, maxExclusive: true, parameter: nameof(Factor));
+        ArgumentRange.Check(MinLearningRate, 0, double.PositiveInfinity, "The plateau's least learning rate", parameter: nameof(MinLearningRate));
     }
 }

@@ -64,10 +64,7 @@ public sealed class TrainerOptions
         {
             throw new ArgumentOutOfRangeException(nameof(Negatives), Negatives, "The number of negatives must be at least 1.");
         }
-        if (!(Dropout >= 0 && Dropout < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Dropout must lie in [0, 1).");
-        }
+        ArgumentRange.Check(Dropout, 0, 1, "Dropout", maxExclusive: true);
         if (Threads < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be >= 0 (0 = all cores).");

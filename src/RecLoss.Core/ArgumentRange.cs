@@ -1,0 +1,38 @@
+using System.Globalization;
+
+namespace RecLoss.Core;
+
+/// <summary>The one range check for real-valued options and constructor arguments, so that every such message has one
+/// form: "{label} must lie in [min, max] (why); got {value}." The numbers are written invariantly: the CLI prints these
+/// messages as they are, and a comma-decimal culture would otherwise answer "got 1,5" to a typed 1.5.</summary>
+public static class ArgumentRange
+{
+    /// <summary>Returns <paramref name="value"/> when it is finite and within the range; a bound is excluded when its flag
+    /// says so, and <see cref="double.PositiveInfinity"/> as <paramref name="max"/> means no upper bound ("inf)").</summary>
+    /// <param name="label">How the message names the value, e.g. "margin" or "The learning rate".</param>
+    /// <param name="why">A reason for the range, given in brackets after it.</param>
+    /// <param name="parameter">The exception's parameter name; the label when not given.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The value is NaN, infinite or outside the range.</exception>
+    public static double Check(double value, double min, double max, string label,
+        bool minExclusive = false, bool maxExclusive = false, string? why = null, string? parameter = null)
+    {
+        bool aboveMin = minExclusive ? value > min : value >= min;
+        bool belowMax = maxExclusive ? value < max : value <= max;
+        if (double.IsFinite(value) && aboveMin && belowMax)
+        {
+            return value;
+        }
+        throw new ArgumentOutOfRangeException(parameter ?? label, value, Message(value, min, max, label, minExclusive, maxExclusive, why));
+    }
+
+    /// <summary>The message <see cref="Check"/> throws with, for callers that throw another exception type.</summary>
+    public static string Message(double value, double min, double max, string label,
+        bool minExclusive = false, bool maxExclusive = false, string? why = null)
+    {
+        string upper = double.IsPositiveInfinity(max) || max >= double.MaxValue ? "inf)" : Format(max) + (maxExclusive ? ")" : "]");
+        string range = (minExclusive ? "(" : "[") + Format(min) + ", " + upper;
+        return $"{label} must lie in {range}{(why is null ? "" : $" ({why})")}; got {Format(value)}.";
+    }
+
+    private static string Format(double x) => x.ToString(CultureInfo.InvariantCulture);
+}
