@@ -6,10 +6,22 @@ namespace RecLoss.Core;
 /// two writers never share one), flushed to disk, then renamed over the target. A failed write leaves the old file.</summary>
 public static class AtomicFile
 {
+    /// <exception cref="IOException">The folder is missing or a file, the target is a folder, or the write failed; the
+    /// message names the target, never the temporary file.</exception>
     public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string folder = Path.GetDirectoryName(full)!;
+        string shownFolder = Path.GetDirectoryName(path) is { Length: > 0 } given ? given : folder;
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException(File.Exists(folder) ? $"'{shownFolder}' is a file, not a folder" : $"the folder '{shownFolder}' does not exist");
+        }
+        if (Directory.Exists(full))
+        {
+            throw new IOException($"'{path}' is a folder");
+        }
+        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
@@ -19,11 +31,17 @@ public static class AtomicFile
             }
             File.Move(temp, full, overwrite: true);
         }
-        catch
+        catch (Exception e)
         {
             if (File.Exists(temp))
             {
                 File.Delete(temp);
+            }
+            // The temporary name means nothing to the caller: name the target instead.
+            if (e.Message.Contains(temp, StringComparison.Ordinal))
+            {
+                string message = e.Message.Replace(temp, path, StringComparison.Ordinal);
+                throw e is UnauthorizedAccessException ? new UnauthorizedAccessException(message, e) : new IOException(message, e);
             }
             throw;
         }

@@ -1,0 +1,48 @@
+namespace RecLoss.Core.Tests;
+
+/// <summary>A write lands whole or not at all, and a failure names the target, never the temporary file beside it.</summary>
+public sealed class AtomicFileTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("atomic-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string At(string name) => Path.Combine(_folder, name);
+
+    [Fact]
+    public void AFailedWrite_LeavesTheOldFileAndNoTemporaryFile()
+    {
+        AtomicFile.WriteAllText(At("out.csv"), "old");
+        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(At("out.csv"), stream =>
+        {
+            stream.WriteByte(1);
+            throw new InvalidOperationException("stopped half-way");
+        }));
+        Assert.Equal("old", File.ReadAllText(At("out.csv")));
+        Assert.Equal(["out.csv"], Directory.GetFiles(_folder).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void AFolderThatIsAFile_IsNamed()
+    {
+        File.WriteAllText(At("afile"), "");
+        var e = Assert.Throws<DirectoryNotFoundException>(() => AtomicFile.WriteAllText(At("afile/out.csv"), "x"));
+        Assert.Equal($"'{At("afile")}' is a file, not a folder", e.Message);
+    }
+
+    [Fact]
+    public void AMissingFolder_IsNamed()
+    {
+        var e = Assert.Throws<DirectoryNotFoundException>(() => AtomicFile.WriteAllText(At("none/out.csv"), "x"));
+        Assert.Equal($"the folder '{At("none")}' does not exist", e.Message);
+    }
+
+    [Fact]
+    public void ATargetThatIsAFolder_IsNamed_AndNoTemporaryFileIsLeft()
+    {
+        Directory.CreateDirectory(At("out.csv"));
+        var e = Assert.Throws<IOException>(() => AtomicFile.WriteAllText(At("out.csv"), "x"));
+        Assert.Equal($"'{At("out.csv")}' is a folder", e.Message);
+        Assert.Empty(Directory.GetFiles(_folder));
+    }
+}
