@@ -1,8 +1,9 @@
 """Reflows the Markdown docs' paragraphs and list items to 120 columns, so that a hand edit that ran long goes back to
-the docs' width. Only a paragraph or item holding a line past the width is touched; code blocks, tables, headings,
-images, HTML comments (the generated blocks' markers) and quotes stay as they are, and no inline code span is split.
-The words and their order never change.
-Usage: python3 bench/reflow-docs.py [--check] FILE...   (--check lists the paragraphs it would reflow, exit 1 if any)"""
+the docs' width. Only a paragraph or item holding a line past the width is touched; code blocks (fenced or indented),
+tables, headings, images, HTML comments (the generated blocks' markers) and quotes stay as they are, and no inline
+code span is split. The words and their order never change.
+Usage: python3 bench/reflow-docs.py [--check] FILE...   (--check lists the paragraphs it would reflow, exit 1 if any)
+       python3 bench/reflow-docs.py --self-test          (the cases below, run by CI)"""
 import re
 import sys
 
@@ -77,9 +78,18 @@ def reflow(text):
                 out.extend(lines)
         block.clear()
 
+    # An indented code block: 4 spaces in after a blank line, outside a list (where such a line continues the item).
+    indented_code, in_list, previous_blank = False, False, True
     for line in text.split('\n'):
         stripped = line.lstrip()
-        if stripped.startswith('```'):
+        four_in = line.startswith(('    ', '\t'))
+        if indented_code and (not stripped or four_in):
+            out.append(line)
+        elif not fence and previous_blank and four_in and stripped and not in_list:
+            flush()
+            indented_code = True
+            out.append(line)
+        elif stripped.startswith('```'):
             flush()
             fence = not fence
             out.append(line)
@@ -88,11 +98,37 @@ def reflow(text):
             out.append(line)
         else:
             block.append(line)
+        if stripped and not four_in and not (indented_code and four_in):
+            indented_code = False
+            in_list = bool(BULLET.match(line)) or (in_list and line.startswith(' '))
+        previous_blank = not stripped
     flush()
     return '\n'.join(out), changed
 
 
+def self_test():
+    """A long paragraph and a long list item are refilled; a long line in a fenced or indented code block is not."""
+    long = ' '.join(['word'] * 40)
+    code = '    src/Project/' + ' ' * 10 + ' '.join(['code'] * 30)
+    cases = [  # text, lines holding the words after, whether every line then fits the width
+        (long, 2, True),
+        (f'- {long}', 2, True),
+        (f'Intro:\n\n{code}\n                         continued', 1, False),
+        (f'```\n{long}\n```', 1, False),
+        (f'- item\n\n    {long}', 2, True),  # inside a list, four spaces in continue the item: prose
+    ]
+    for text, lines, fits in cases:
+        new, _ = reflow(text)
+        got = [l for l in new.split('\n') if 'word' in l or 'code' in l]
+        assert len(got) == lines and all(len(l) <= WIDTH for l in got) == fits, (text[:40], got)
+        assert new.split() == text.split(), 'words changed'
+    print('reflow-docs: self-test passed')
+    return 0
+
+
 def main(argv):
+    if argv == ['--self-test']:
+        return self_test()
     check = '--check' in argv
     paths = [a for a in argv if a != '--check']
     if not paths:

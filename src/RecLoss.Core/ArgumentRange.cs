@@ -25,9 +25,7 @@ public static class ArgumentRange
         throw new ArgumentOutOfRangeException(parameter ?? label, value, Message(value, min, max, label, minExclusive, maxExclusive, why));
     }
 
-    /// <summary>The message <see cref="Check"/> throws with, for callers that throw another exception type.</summary>
-    public static string Message(double value, double min, double max, string label,
-        bool minExclusive = false, bool maxExclusive = false, string? why = null)
+    private static string Message(double value, double min, double max, string label, bool minExclusive, bool maxExclusive, string? why)
     {
         string upper = double.IsPositiveInfinity(max) || max >= double.MaxValue ? "inf)" : Format(max) + (maxExclusive ? ")" : "]");
         string range = (minExclusive ? "(" : "[") + Format(min) + ", " + upper;
