@@ -1,7 +1,7 @@
 """Reflows the Markdown docs' paragraphs and list items to 120 columns, so that a hand edit that ran long goes back to
-the docs' width. Only a paragraph or item holding a line past the width is touched; code blocks (fenced or indented),
-tables, headings, images, HTML comments (the generated blocks' markers) and quotes stay as they are, and no inline
-code span is split. The words and their order never change.
+the docs' width. Only a paragraph or item holding a line past the width is touched; code blocks (fenced or indented;
+inside a list item, fence them), tables, headings, images, HTML comments (the generated blocks' markers) and quotes
+stay as they are, and no inline code span is split. The words and their order never change.
 Usage: python3 bench/reflow-docs.py [--check] FILE...   (--check lists the paragraphs it would reflow, exit 1 if any)
        python3 bench/reflow-docs.py --self-test          (the cases below, run by CI)"""
 import re
@@ -79,10 +79,16 @@ def reflow(text):
         block.clear()
 
     # An indented code block: 4 spaces in after a blank line, outside a list (where such a line continues the item).
-    indented_code, in_list, previous_blank = False, False, True
+    # A heading ends a block as a blank line does. An HTML comment may run over several lines: all are kept.
+    indented_code, in_list, previous_blank, comment = False, False, True, False
     for line in text.split('\n'):
         stripped = line.lstrip()
         four_in = line.startswith(('    ', '\t'))
+        if comment or (not fence and stripped.startswith('<!--') and '-->' not in stripped):
+            flush()
+            comment = '-->' not in stripped if comment else True
+            out.append(line)
+            continue
         if indented_code and (not stripped or four_in):
             out.append(line)
         elif not fence and previous_blank and four_in and stripped and not in_list:
@@ -101,7 +107,7 @@ def reflow(text):
         if stripped and not four_in and not (indented_code and four_in):
             indented_code = False
             in_list = bool(BULLET.match(line)) or (in_list and line.startswith(' '))
-        previous_blank = not stripped
+        previous_blank = not stripped or (not fence and stripped.startswith('#'))
     flush()
     return '\n'.join(out), changed
 
@@ -116,6 +122,8 @@ def self_test():
         (f'Intro:\n\n{code}\n                         continued', 1, False),
         (f'```\n{long}\n```', 1, False),
         (f'- item\n\n    {long}', 2, True),  # inside a list, four spaces in continue the item: prose
+        (f'## Layout\n{code}', 1, False),
+        (f'<!-- a comment\n{long}\n-->\n\n{long}', 3, False),  # the comment's line stays, the paragraph after is refilled
     ]
     for text, lines, fits in cases:
         new, _ = reflow(text)
@@ -132,7 +140,7 @@ def main(argv):
     check = '--check' in argv
     paths = [a for a in argv if a != '--check']
     if not paths:
-        sys.exit(__doc__.splitlines()[-1])
+        sys.exit('\n'.join(__doc__.splitlines()[-2:]))
     pending = 0
     for path in paths:
         try:

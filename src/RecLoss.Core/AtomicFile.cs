@@ -21,7 +21,7 @@ public static class AtomicFile
         {
             throw new IOException($"'{path}' is a folder");
         }
-        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string temp = Path.Combine(folder, $".{Shortened(Path.GetFileName(full))}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
@@ -41,10 +41,32 @@ public static class AtomicFile
             if (e.Message.Contains(temp, StringComparison.Ordinal))
             {
                 string message = e.Message.Replace(temp, path, StringComparison.Ordinal);
-                throw e is UnauthorizedAccessException ? new UnauthorizedAccessException(message, e) : new IOException(message, e);
+                throw e switch
+                {
+                    UnauthorizedAccessException => new UnauthorizedAccessException(message, e),
+                    DirectoryNotFoundException => new DirectoryNotFoundException(message, e),
+                    PathTooLongException => new PathTooLongException(message, e),
+                    _ => new IOException(message, e),
+                };
             }
             throw;
         }
+    }
+
+    /// <summary>The target's name cut to 200 UTF-8 bytes, so that the temporary name (about 50 more) fits where the
+    /// target's does: file systems here allow 255 bytes per name.</summary>
+    private static string Shortened(string name)
+    {
+        int length = name.Length;
+        while (length > 0 && Encoding.UTF8.GetByteCount(name.AsSpan(0, length)) > 200)
+        {
+            length--;
+        }
+        if (length > 0 && char.IsHighSurrogate(name[length - 1]))
+        {
+            length--;   // never half a surrogate pair
+        }
+        return name[..length];
     }
 
     public static void WriteAllText(string path, string text) => Write(path, stream =>

@@ -22,6 +22,17 @@ public sealed class AtomicFileTests : IDisposable
         Assert.Equal(["out.csv"], Directory.GetFiles(_folder).Select(Path.GetFileName));
     }
 
+    [Theory]
+    [InlineData('a', 250)]
+    [InlineData('\u00e9', 125)]   // two UTF-8 bytes each: 250 bytes
+    public void ATargetNameNearTheLimit_IsWritten(char letter, int count)
+    {
+        string path = At(new string(letter, count));
+        AtomicFile.WriteAllText(path, "x");
+        Assert.Equal("x", File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(_folder));
+    }
+
     [Fact]
     public void AFolderThatIsAFile_IsNamed()
     {

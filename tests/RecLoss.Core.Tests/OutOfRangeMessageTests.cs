@@ -73,6 +73,7 @@ public class OutOfRangeMessageTests
             Assert.Equal("-1,5", (-1.5).ToString());
             string message = Assert.Throws<ArgumentOutOfRangeException>(s_checks[check]).Message;
             Assert.StartsWith(expected, message);
+            Assert.DoesNotContain('\n', message);   // no "Actual value was 1,5." line in the current culture
         }
         finally
         {
@@ -82,6 +83,11 @@ public class OutOfRangeMessageTests
 
     [Fact]
     public void EveryCheckHasItsExpectedMessage() => Assert.Equal(s_checks.Keys.Order(), Cases.Select(c => (string)c[0]).Order());
+
+    [Fact]
+    public void AFloat_IsQuotedAsAFloat() =>
+        Assert.StartsWith("The batch's L2 weight must lie in [0, inf); got -0.1.",
+            Assert.Throws<ArgumentOutOfRangeException>(() => ArgumentRange.Check(-0.1f, 0, double.PositiveInfinity, "The batch's L2 weight")).Message);
 
     [Theory]
     [InlineData(double.NaN)]
