@@ -104,7 +104,7 @@ def reflow(text):
             out.append(line)
         else:
             block.append(line)
-        if stripped and not four_in and not (indented_code and four_in):
+        if stripped and not four_in:
             indented_code = False
             in_list = bool(BULLET.match(line)) or (in_list and line.startswith(' '))
         previous_blank = not stripped or (not fence and stripped.startswith('#'))
