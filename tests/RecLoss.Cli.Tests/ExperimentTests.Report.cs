@@ -54,6 +54,34 @@ public partial class ExperimentTests
     }
 
     [Fact]
+    public void A_sweep_of_three_values_gets_its_own_figures_with_only_the_published_figures_tied_to_it()
+    {
+        string path = Spec("name: sweep\nbase: {epochs: 1}\ngrid:\n  loss: [sl]\n  temperature: [0.05, 0.1, 0.2]\n  \"@noise\": [none, pos0.1]\n"
+            + "per:\n  - {when: {\"@noise\": pos0.1}, set: {noisy-positive-ratio: 0.1}}\npublished:\n"
+            + "  - {when: {temperature: \"0.1\", \"@noise\": none}, recall: 0.05, ndcg: 0.04, source: paper}\n"
+            + "  - {when: {\"@noise\": pos0.1}, recall: 0.05, ndcg: 0.04, source: paper}\n");
+        (string report, _) = SmokeReport(path);
+        string[] figures = [.. Directory.GetFiles(Path.Combine(report, "figures"), "*.svg").Select(Path.GetFileNameWithoutExtension).Order()!];
+        Assert.Contains("sweep-generated-temperature", figures);
+        Assert.Contains("sweep-generated-temperature-ndcg", figures);
+        string svg = File.ReadAllText(Path.Combine(report, "figures", "sweep-generated-temperature.svg"));
+        Assert.Contains("sl none: published", svg);            // tied to a temperature: drawn at it
+        Assert.DoesNotContain("sl pos0.1: published", svg);    // given for every temperature: no point of the sweep
+        Assert.Contains("sl 0.05: published", File.ReadAllText(Path.Combine(report, "figures", "sweep-generated-pos-noise.svg")));   // the noise figure keeps it
+    }
+
+    [Fact]
+    public void Negatives_are_always_an_axis_another_numeric_option_from_three_values_and_labels_seeds_and_data_never()
+    {
+        static TableRow Row(string negatives, string temperature, string dim) =>
+            new(new Dictionary<string, string> { ["data"] = "d", ["seed"] = negatives, ["@noise"] = "none", ["loss"] = "sl", ["negatives"] = negatives,
+                ["temperature"] = temperature, ["dim"] = dim }, 1, 1, new Stat(0.1, 0, 0.1, 0), null, new Stat(0.1, 0, 0.1, 0), null);
+        TableRow[] rows = [Row("10", "0.1", "8"), Row("50", "0.2", "16"), Row("50", "0.3", "16")];
+        Assert.Equal(["negatives", "temperature"], ExperimentReport.NumericAxes(["data", "seed", "@noise", "loss", "negatives", "temperature", "dim"], rows));
+        Assert.Empty(ExperimentReport.NumericAxes(["temperature"], rows[..2]));
+    }
+
+    [Fact]
     public void Without_specs_named_the_report_places_them_by_their_order_key_then_by_file_name()
     {
         // File names a < b < c < d; the order keys put c first, then a; b and d have none and come last, by file name.

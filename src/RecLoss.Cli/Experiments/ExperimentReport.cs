@@ -10,9 +10,9 @@ namespace RecLoss.Cli.Experiments;
 /// <summary>
 /// One self-contained HTML page over every experiment's finished cells: each spec's table beside the published
 /// figures, its learning curves (test Recall@20 per epoch, one figure per data set), Recall@20 and NDCG@20 against the
-/// number of negatives (the MML paper's Figure 3) where the grid varies them, and against the noise ratio (the BSL
-/// robustness studies) where a <c>@noise</c> label does. Figures are drawn by ScottPlot, inlined as SVG, and also written as SVG and
-/// PNG files for the docs.
+/// number of negatives (the MML paper's Figure 3) or another swept option (three or more values, e.g. the temperature)
+/// where the grid varies them, and against the noise ratio (the BSL robustness studies) where a <c>@noise</c> label
+/// does. Figures are drawn by ScottPlot, inlined as SVG, and also written as SVG and PNG files for the docs.
 /// </summary>
 internal static class ExperimentReport
 {
@@ -57,15 +57,17 @@ internal static class ExperimentReport
                 html.AppendLine(Figure(plot, figures, $"{runner.Spec.Name}-{FileName(data.Key)}-curves", $"{runner.Spec.Name}, {data.Key}: test Recall@20 by epoch"
                     + (cuts ? "; triangles: the evaluations after which the plateau schedule cut the learning rate" : "")));
             }
-            if (runner.Spec.GridKeys.Contains("negatives") && rows.All(r => double.TryParse(r.Grid["negatives"], CultureInfo.InvariantCulture, out _)))
+            foreach (string key in NumericAxes(runner.Spec.GridKeys, rows))
             {
+                bool negatives = key == "negatives";
                 foreach (IGrouping<string, TableRow> data in rowsByData)
                 {
                     foreach (Metric metric in Metrics)
                     {
-                        html.AppendLine(Figure(Against(data, metric, "negatives", r => double.Parse(r.Grid["negatives"], CultureInfo.InvariantCulture), "negatives per row", log: true),
-                            figures, $"{runner.Spec.Name}-{FileName(data.Key)}-negatives{metric.FileSuffix}",
-                            $"{runner.Spec.Name}, {data.Key}: last-epoch {metric.Name} against the number of negatives (hollow circles: the published figures)"));
+                        html.AppendLine(Figure(Against(TiedTo(data, key), metric, key, r => double.Parse(r.Grid[key], CultureInfo.InvariantCulture),
+                                negatives ? "negatives per row" : key, log: negatives),
+                            figures, $"{runner.Spec.Name}-{FileName(data.Key)}-{FileName(key)}{metric.FileSuffix}",
+                            $"{runner.Spec.Name}, {data.Key}: last-epoch {metric.Name} against {(negatives ? "the number of negatives" : $"the {key}")} (hollow circles: the published figures the spec ties to a {(negatives ? "number of negatives" : key)})"));
                     }
                 }
             }
@@ -109,6 +111,19 @@ internal static class ExperimentReport
         AtomicFile.WriteAllText(path, html.ToString());
         return path;
     }
+
+    /// <summary>The grid's option axes a figure plots against: the number of negatives (the MML paper's Figure 3), and
+    /// any other option of three or more numeric values (a sweep such as the temperature; two points make no curve).
+    /// Labels (@...), the data set and the seed are not options of a curve.</summary>
+    internal static IEnumerable<string> NumericAxes(IReadOnlyList<string> gridKeys, IReadOnlyList<TableRow> rows) =>
+        gridKeys.Where(k => !k.StartsWith('@') && k is not ("data" or "seed")
+            && rows.Count > 0 && rows.All(r => double.TryParse(r.Grid[k], CultureInfo.InvariantCulture, out _))
+            && (k == "negatives" || rows.Select(r => r.Grid[k]).Distinct().Count() >= 3));
+
+    /// <summary>The rows with only the published figures the spec ties to a value of <paramref name="key"/>: a figure
+    /// given for every temperature (the paper's own, at its own setting) belongs to no point of a temperature sweep.</summary>
+    internal static IEnumerable<TableRow> TiedTo(IEnumerable<TableRow> rows, string key) =>
+        rows.Select(r => r.Published is { } p && !p.When.ContainsKey(key) ? r with { Published = null } : r);
 
     /// <summary>Test Recall@20 by epoch, one line per cell, with a triangle where a plateau schedule cut the rate after
     /// the evaluation (true when any did).</summary>
