@@ -92,6 +92,10 @@ internal static class ExperimentReport
                         // Values "none" and KIND + a ratio, e.g. neg0.2; others are left out of these two figures.
                         var noisy = data.Where(r => r.Grid["@noise"] == "none" || r.Grid["@noise"].StartsWith(kind, StringComparison.Ordinal)
                             && double.TryParse(r.Grid["@noise"][3..], CultureInfo.InvariantCulture, out _)).ToList();
+                        if (noisy.All(r => r.Grid["@noise"] == "none"))
+                        {
+                            continue;   // no finished cell of this kind: the noise-free points alone make no figure
+                        }
                         double none = kind == "neg" && weighted ? 1 : 0;
                         string axis = kind == "pos" ? "noisy positives per true positive"
                             : weighted ? "sampling weight of the user's own items (1: uniform)" : "share of negatives that are the user's own items";
