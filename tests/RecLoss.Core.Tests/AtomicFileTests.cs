@@ -34,6 +34,20 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
+    public void AnErrorNamingTheTemporaryFile_IsRethrownNamingTheTarget_WithItsType()
+    {
+        // A failure inside the write (access denied, a full disk) names the file being written: the temporary one.
+        var e = Assert.Throws<UnauthorizedAccessException>(() => AtomicFile.Write(At("out.csv"), stream =>
+            throw new UnauthorizedAccessException($"Access to the path '{((FileStream)stream).Name}' is denied.")));
+        Assert.Equal($"Access to the path '{At("out.csv")}' is denied.", e.Message);
+        Assert.IsType<UnauthorizedAccessException>(e.InnerException);
+        var io = Assert.Throws<IOException>(() => AtomicFile.Write(At("out.csv"), stream =>
+            throw new IOException($"No space left on device : '{((FileStream)stream).Name}'")));
+        Assert.Equal($"No space left on device : '{At("out.csv")}'", io.Message);
+        Assert.Empty(Directory.GetFiles(_folder));
+    }
+
+    [Fact]
     public void AFolderThatIsAFile_IsNamed()
     {
         File.WriteAllText(At("afile"), "");
