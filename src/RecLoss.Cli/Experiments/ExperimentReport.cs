@@ -50,6 +50,11 @@ internal static class ExperimentReport
                 continue;
             }
             html.AppendLine(Table(ExperimentTables.Markdown(runner, rows)));
+            if (runner.Spec.Choose.Count > 0 && ExperimentChoice.Rows(runner, results) is { Count: > 0 } chosen)
+            {
+                html.AppendLine($"<p class=\"note\">{Encode(string.Join(", ", runner.Spec.Choose))} chosen per row by validation Recall@20 (the test split plays no part in the choice):</p>");
+                html.AppendLine(Table(ExperimentChoice.Markdown(runner, chosen)));
+            }
             html.AppendLine($"<details><summary>Provenance: each cell's binaries, times, threads and epoch time</summary>{Table(ExperimentProvenance.Markdown(results))}</details>");
             foreach (IGrouping<string, (Cell Cell, JsonNode Result)> data in results.GroupBy(r => r.Cell.Data ?? "generated"))
             {

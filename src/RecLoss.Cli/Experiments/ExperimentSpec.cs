@@ -17,7 +17,8 @@ internal sealed record Published(IReadOnlyDictionary<string, string> When, doubl
 /// every spec, lowest first; optional), <c>base</c> (train options of every cell), <c>grid</c>
 /// (option: [values], every combination in the order written; <c>data</c> names a data set under the data root,
 /// <c>seed</c> the seed, and a key starting with <c>@</c> is a label that only <c>per</c> gives a meaning), <c>per</c> (a list of <c>when: {grid values}</c>, <c>set: {options}</c> overrides, applied in
-/// order), <c>published</c> (a list of <c>when</c>, <c>recall</c>, <c>ndcg</c>, <c>source</c>), and <c>smoke</c>
+/// order), <c>published</c> (a list of <c>when</c>, <c>recall</c>, <c>ndcg</c>, <c>source</c>), <c>choose</c> (grid keys
+/// whose value <c>experiment table</c> picks per row by the validation split, as a paper's grid search would), and <c>smoke</c>
 /// (<c>set</c>: options for the short version on generated data). Option names are train's, without dashes; a value
 /// <c>true</c> gives a flag, <c>false</c> leaves it out. Every mistake names the file and line.
 /// </summary>
@@ -41,6 +42,9 @@ internal sealed class ExperimentSpec
 
     public List<Published> Published { get; } = [];
 
+    /// <summary>The grid keys whose value the chosen table picks by validation Recall@20 (empty: no such table).</summary>
+    public IReadOnlyList<string> Choose { get; private set; } = [];
+
     public IReadOnlyList<string> GridKeys => [.. _grid.Select(g => g.Key)];
 
     public static ExperimentSpec Load(string path)
@@ -63,6 +67,7 @@ internal sealed class ExperimentSpec
             throw new DataFormatException(path, 0, $"cannot be read: {e.Message}");
         }
         var spec = new ExperimentSpec(path);
+        YamlNode? chooseNode = null;
         foreach ((YamlNode keyNode, YamlNode value) in root.Children)
         {
             string key = spec.Scalar(keyNode, "a key");
@@ -112,11 +117,15 @@ internal sealed class ExperimentSpec
                             entry.Children.TryGetValue(new YamlScalarNode("source"), out YamlNode? s) ? spec.Scalar(s, "source") : ""));
                     }
                     break;
+                case "choose":
+                    chooseNode = value;
+                    spec.Choose = value is YamlSequenceNode keys ? [.. keys.Children.Select(n => spec.Scalar(n, "a choose key"))] : [spec.Scalar(value, "choose")];
+                    break;
                 case "smoke":
                     spec._smoke = spec.Options(spec.Field(spec.Mapping(value, "smoke"), "set", value), "smoke set");
                     break;
                 default:
-                    throw spec.Error(keyNode, $"unknown key '{key}' (expected name, description, order, base, grid, per, published, smoke)");
+                    throw spec.Error(keyNode, $"unknown key '{key}' (expected name, description, order, base, grid, per, published, choose, smoke)");
             }
         }
         if (spec.Name.Length == 0)
@@ -132,7 +141,32 @@ internal sealed class ExperimentSpec
         {
             throw new DataFormatException(path, 1, $"{same.Count()} cells are named '{same.Key}' (a grid value repeated, or values that differ only in characters a file name cannot hold)");
         }
+        if (chooseNode is not null)
+        {
+            spec.CheckChoose(chooseNode);
+        }
         return spec;
+    }
+
+    /// <summary>Each choose key is a grid key other than data and seed, and every cell (full and smoke) has the
+    /// validation split the choice reads.</summary>
+    private void CheckChoose(YamlNode at)
+    {
+        foreach (string key in Choose)
+        {
+            if (key is "data" or "seed" || _grid.All(g => g.Key != key))
+            {
+                throw Error(at, $"choose: '{key}' is not a grid key to choose among (the grid has {string.Join(", ", _grid.Select(g => g.Key).Where(k => k is not ("data" or "seed")))}; data and seed are never chosen)");
+            }
+        }
+        if (Choose.Count == 0 || Choose.Distinct().Count() != Choose.Count)
+        {
+            throw Error(at, "choose: expected one or more different grid keys");
+        }
+        foreach (Cell cell in Cells(smoke: false).Concat(Cells(smoke: true)).Where(c => !c.Options.ContainsKey("validation-ratio")))
+        {
+            throw Error(at, $"choose: picks by the validation split, but cell '{cell.Key}' has none (set validation-ratio in base:)");
+        }
     }
 
     /// <summary>Every cell of the grid in order, with base, per-cell and (smoke) overrides applied.</summary>

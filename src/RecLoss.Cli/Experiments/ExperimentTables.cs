@@ -49,7 +49,7 @@ internal static class ExperimentTables
             runner.Spec.PublishedFor(g.Grid)))];
     }
 
-    private static (double, double)? Selection(JsonNode result, string prefix)
+    internal static (double, double)? Selection(JsonNode result, string prefix)
     {
         JsonNode? s = result["selections"]!.AsArray().FirstOrDefault(x => x!["selection"]!.GetValue<string>().StartsWith(prefix, StringComparison.Ordinal));
         return s?["test"]?["recall@20"] is { } r ? (r.GetValue<double>(), s["test"]!["ndcg@20"]!.GetValue<double>()) : null;
@@ -87,9 +87,10 @@ internal static class ExperimentTables
         return o.ToString();
     }
 
-    public static string Json(IReadOnlyList<TableRow> rows) => JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
+    public static string Json<T>(IReadOnlyList<T> rows) => JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
 
-    /// <summary>Writes table.md, table.csv, table.json and provenance.md into the results folder; returns the table's Markdown.</summary>
+    /// <summary>Writes table.md, table.csv, table.json and provenance.md into the results folder, and for a spec that
+    /// chooses by validation table-chosen.md and table-chosen.json; returns the tables' Markdown.</summary>
     public static string Write(ExperimentRunner runner)
     {
         List<(Cell Cell, JsonNode Result)> finished = runner.FinishedResults();
@@ -101,16 +102,24 @@ internal static class ExperimentTables
         {
             AtomicFile.WriteAllText(Path.Combine(runner.ResultsFolder, name), text);
         }
-        return markdown;
+        if (runner.Spec.Choose.Count == 0)
+        {
+            return markdown;
+        }
+        List<ChosenRow> chosen = ExperimentChoice.Rows(runner, finished);
+        string chosenMarkdown = ExperimentChoice.Markdown(runner, chosen);
+        AtomicFile.WriteAllText(Path.Combine(runner.ResultsFolder, ExperimentChoice.FileName), chosenMarkdown);
+        AtomicFile.WriteAllText(Path.Combine(runner.ResultsFolder, "table-chosen.json"), Json(chosen));
+        return markdown + $"\n{string.Join(", ", runner.Spec.Choose)} chosen per row by validation Recall@20 ({ExperimentChoice.FileName}):\n\n" + chosenMarkdown;
     }
 
-    private static string Cell(Stat s) => s.RecallSpread > 0 || s.NdcgSpread > 0
+    internal static string Cell(Stat s) => s.RecallSpread > 0 || s.NdcgSpread > 0
         ? Invariant($"{s.Recall:F4} ± {s.RecallSpread:F4} / {s.Ndcg:F4} ± {s.NdcgSpread:F4}")
         : Invariant($"{s.Recall:F4} / {s.Ndcg:F4}");
 
-    private static string PublishedCell(Published? p) => p is null ? "-" : Invariant($"{F4(p.Recall)} / {F4(p.Ndcg)}{(p.Source.Length > 0 ? $" ({p.Source})" : "")}");
+    internal static string PublishedCell(Published? p) => p is null ? "-" : Invariant($"{F4(p.Recall)} / {F4(p.Ndcg)}{(p.Source.Length > 0 ? $" ({p.Source})" : "")}");
 
-    private static string Diff(Stat s, Published? p) =>
+    internal static string Diff(Stat s, Published? p) =>
         p is null ? "-" : $"{Pct(Difference(s.Recall, p.Recall))} / {Pct(Difference(s.Ndcg, p.Ndcg))}";
 
     private static string Pct(double? d) => d is { } v ? Invariant($"{v:+0.0;-0.0}%") : "-";
