@@ -9,12 +9,17 @@ namespace RecLoss.Cli.Experiments;
 internal sealed record Candidate(string Value, double ValidationRecall, int Seeds);
 
 /// <summary>One row of the chosen table: the cells alike but for the spec's choose keys, and the candidate picked.</summary>
-/// <param name="Grid">The chosen cell's grid values (seed left out).</param>
-/// <param name="Missing">Candidates of the row not finished yet (or finished without a validation split): the choice
-/// may still change.</param>
+/// <param name="Grid">The row's grid values, the choose keys and seed left out.</param>
+/// <param name="Chosen">The choose keys' values picked ("0.10"; "0.10, 800" for two keys); null while no candidate
+/// of the row has finished.</param>
+/// <param name="Unfinished">Candidates of the row not finished on every seed: the choice may still change.</param>
+/// <param name="Unusable">Candidates finished without a validation or test figure at the best-validation epoch (a
+/// result from before the spec chose): they take no part.</param>
 /// <param name="BestValidation">Test Recall@20 / NDCG@20 of the chosen candidate at its best-validation epoch.</param>
-internal sealed record ChosenRow(IReadOnlyDictionary<string, string> Grid, string Chosen, IReadOnlyList<Candidate> Candidates, int Missing,
-    int Seeds, int Epochs, Stat BestValidation, Stat Last, Published? Published);
+/// <param name="Published">The row's published figure (an entry naming no choose key: the paper's tuned figure
+/// belongs to the row, whatever value wins here).</param>
+internal sealed record ChosenRow(IReadOnlyDictionary<string, string> Grid, string? Chosen, IReadOnlyList<Candidate> Candidates, int Unfinished,
+    int Unusable, int Seeds, int Epochs, Stat? BestValidation, Stat? Last, Published? Published);
 
 /// <summary>
 /// The honest form of a paper's per-setting grid search: for each combination of the other grid values, the value of
@@ -35,29 +40,38 @@ internal static class ExperimentChoice
         foreach (IGrouping<string, Cell> row in runner.Cells.GroupBy(Others, StringComparer.Ordinal))
         {
             var candidates = new List<(Candidate Candidate, List<JsonNode> Results, Cell Cell)>();
-            int missing = 0;
+            int unfinished = 0, unusable = 0;
             foreach (IGrouping<string, Cell> value in row.GroupBy(ValueOf, StringComparer.Ordinal))
             {
                 List<(Cell Cell, JsonNode Result)> done = [.. results[(row.Key, value.Key)]];
                 double[] validation = [.. done.Select(d => ValidationRecall(d.Result)).OfType<double>()];
-                if (done.Count < value.Count() || validation.Length < done.Count)
+                if (done.Count < value.Count())
                 {
-                    missing++;
-                    continue;
+                    unfinished++;
                 }
-                candidates.Add((new Candidate(value.Key, validation.Average(), done.Count), [.. done.Select(d => d.Result)], done[0].Cell));
+                else if (validation.Length < done.Count || done.Any(d => ExperimentTables.Selection(d.Result, "best-validation") is null
+                    || ExperimentTables.Selection(d.Result, "last") is null))
+                {
+                    unusable++;
+                }
+                else
+                {
+                    candidates.Add((new Candidate(value.Key, validation.Average(), done.Count), [.. done.Select(d => d.Result)], done[0].Cell));
+                }
             }
+            var grid = row.First().Grid.Where(g => g.Key != "seed" && !choose.Contains(g.Key)).ToDictionary(g => g.Key, g => g.Value, StringComparer.Ordinal);
+            Published? published = runner.Spec.PublishedFor(grid);
             if (candidates.Count == 0)
             {
+                rows.Add(new ChosenRow(grid, null, [], unfinished, unusable, 0, 0, null, null, published));
                 continue;
             }
             var best = candidates.Aggregate((a, b) => b.Candidate.ValidationRecall > a.Candidate.ValidationRecall ? b : a);
-            var grid = best.Cell.Grid.Where(g => g.Key != "seed").ToDictionary(g => g.Key, g => g.Value, StringComparer.Ordinal);
-            rows.Add(new ChosenRow(grid, best.Candidate.Value, [.. candidates.Select(c => c.Candidate)], missing, best.Results.Count,
+            rows.Add(new ChosenRow(grid, best.Candidate.Value, [.. candidates.Select(c => c.Candidate)], unfinished, unusable, best.Results.Count,
                 best.Results.Max(r => r["epochs"]!.AsArray().Count),
                 Stat.Of([.. best.Results.Select(r => ExperimentTables.Selection(r, "best-validation")!.Value)]),
                 Stat.Of([.. best.Results.Select(r => ExperimentTables.Selection(r, "last")!.Value)]),
-                runner.Spec.PublishedFor(best.Cell.Grid)));
+                published));
         }
         return rows;
     }
@@ -80,9 +94,12 @@ internal static class ExperimentChoice
         o.AppendLine("|" + string.Concat(Enumerable.Repeat("---|", others.Length + 8)));
         foreach (ChosenRow r in rows)
         {
+            string[] notes = [.. new[] { r.Unfinished > 0 ? $"{r.Unfinished} not finished" : null, r.Unusable > 0 ? $"{r.Unusable} without validation figures" : null }.OfType<string>()];
             string candidates = string.Join(", ", r.Candidates.Select(c => Invariant($"{c.Value}: {c.ValidationRecall:F4}")))
-                + (r.Missing > 0 ? $" ({r.Missing} not finished)" : "");
-            o.AppendLine(Invariant($"| {string.Join(" | ", others.Select(k => r.Grid.GetValueOrDefault(k, "")))} | {r.Chosen} | {candidates} | {r.Seeds} | {r.Epochs} | {ExperimentTables.Cell(r.BestValidation)} | {ExperimentTables.Cell(r.Last)} | {ExperimentTables.PublishedCell(r.Published)} | {ExperimentTables.Diff(r.BestValidation, r.Published)} |"));
+                + (notes.Length > 0 ? $"{(r.Candidates.Count > 0 ? " " : "")}({string.Join(", ", notes)})" : "");
+            string chosen = r.BestValidation is { } b ? ExperimentTables.Cell(b) : "-", last = r.Last is { } l ? ExperimentTables.Cell(l) : "-";
+            string diff = r.BestValidation is { } v ? ExperimentTables.Diff(v, r.Published) : "-";
+            o.AppendLine(Invariant($"| {string.Join(" | ", others.Select(k => r.Grid.GetValueOrDefault(k, "")))} | {r.Chosen ?? "-"} | {candidates} | {r.Seeds} | {r.Epochs} | {chosen} | {last} | {ExperimentTables.PublishedCell(r.Published)} | {diff} |"));
         }
         return o.ToString();
     }

@@ -50,7 +50,7 @@ internal static class ExperimentReport
                 continue;
             }
             html.AppendLine(Table(ExperimentTables.Markdown(runner, rows)));
-            if (runner.Spec.Choose.Count > 0 && ExperimentChoice.Rows(runner, results) is { Count: > 0 } chosen)
+            if (runner.Spec.Choose.Count > 0 && ExperimentChoice.Rows(runner, results) is { } chosen && chosen.Any(r => r.Chosen is not null))
             {
                 html.AppendLine($"<p class=\"note\">{Encode(string.Join(", ", runner.Spec.Choose))} chosen per row by validation Recall@20 (the test split plays no part in the choice):</p>");
                 html.AppendLine(Table(ExperimentChoice.Markdown(runner, chosen)));

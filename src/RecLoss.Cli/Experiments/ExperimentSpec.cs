@@ -149,23 +149,30 @@ internal sealed class ExperimentSpec
     }
 
     /// <summary>Each choose key is a grid key other than data and seed, and every cell (full and smoke) has the
-    /// validation split the choice reads.</summary>
+    /// validation split the choice reads, watched for Recall@20: a cell whose early stopping or learning-rate cuts
+    /// watch the test split would let it steer the candidates.</summary>
     private void CheckChoose(YamlNode at)
     {
-        foreach (string key in Choose)
+        if (Choose.Count == 0 || Choose.Any(k => k.Length == 0) || Choose.Distinct().Count() != Choose.Count)
         {
-            if (key is "data" or "seed" || _grid.All(g => g.Key != key))
+            throw Error(at, "choose: expected one or more different grid keys (e.g. choose: temperature)");
+        }
+        string[] choosable = [.. _grid.Select(g => g.Key).Where(k => k is not ("data" or "seed"))];
+        foreach (string key in Choose.Where(k => !choosable.Contains(k)))
+        {
+            throw Error(at, $"choose: '{key}' is not a grid key to choose among ({(choosable.Length > 0 ? $"the grid has {string.Join(", ", choosable)}" : "the grid has none but data and seed")}; data and seed are never chosen)");
+        }
+        foreach (Cell cell in Cells(smoke: false).Concat(Cells(smoke: true)))
+        {
+            string? problem = !cell.Options.ContainsKey("validation-ratio") ? "has no validation split (set validation-ratio in base:, and keep it in per: and smoke:)"
+                : cell.Options.GetValueOrDefault("select-on") == "test" ? "selects epochs on the test split (select-on: test), which would let the test split steer the candidates"
+                : cell.Options.GetValueOrDefault("select-metric", "recall") != "recall" || cell.Options.GetValueOrDefault("select-k", "20") != "20"
+                    ? "selects epochs by another metric than Recall@20 (select-metric, select-k), the one the choice compares"
+                : null;
+            if (problem is not null)
             {
-                throw Error(at, $"choose: '{key}' is not a grid key to choose among (the grid has {string.Join(", ", _grid.Select(g => g.Key).Where(k => k is not ("data" or "seed")))}; data and seed are never chosen)");
+                throw Error(at, $"choose: picks by validation Recall@20, but cell '{cell.Key}' {problem}");
             }
-        }
-        if (Choose.Count == 0 || Choose.Distinct().Count() != Choose.Count)
-        {
-            throw Error(at, "choose: expected one or more different grid keys");
-        }
-        foreach (Cell cell in Cells(smoke: false).Concat(Cells(smoke: true)).Where(c => !c.Options.ContainsKey("validation-ratio")))
-        {
-            throw Error(at, $"choose: picks by the validation split, but cell '{cell.Key}' has none (set validation-ratio in base:)");
         }
     }
 
