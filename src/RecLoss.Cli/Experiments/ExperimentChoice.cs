@@ -79,8 +79,7 @@ internal static class ExperimentChoice
     /// <summary>Validation Recall@20 at the best-validation epoch; null for a result without a validation split.</summary>
     private static double? ValidationRecall(JsonNode result)
     {
-        JsonNode? selected = result["selections"]!.AsArray().FirstOrDefault(s => s!["selection"]!.GetValue<string>().StartsWith("best-validation", StringComparison.Ordinal));
-        int epoch = selected?["epoch"]?.GetValue<int>() ?? 0;
+        int epoch = ExperimentTables.SelectionNode(result, "best-validation")?["epoch"]?.GetValue<int>() ?? 0;
         JsonNode? row = result["epochs"]!.AsArray().FirstOrDefault(e => e!["epoch"]!.GetValue<int>() == epoch);
         return row?["validation"]?["recall@20"]?.GetValue<double>();
     }

@@ -49,11 +49,12 @@ internal static class ExperimentTables
             runner.Spec.PublishedFor(g.Grid)))];
     }
 
-    internal static (double, double)? Selection(JsonNode result, string prefix)
-    {
-        JsonNode? s = result["selections"]!.AsArray().FirstOrDefault(x => x!["selection"]!.GetValue<string>().StartsWith(prefix, StringComparison.Ordinal));
-        return s?["test"]?["recall@20"] is { } r ? (r.GetValue<double>(), s["test"]!["ndcg@20"]!.GetValue<double>()) : null;
-    }
+    /// <summary>The result's selection whose label starts with <paramref name="prefix"/> ("last", "best-validation", ...).</summary>
+    internal static JsonNode? SelectionNode(JsonNode result, string prefix) =>
+        result["selections"]!.AsArray().FirstOrDefault(x => x!["selection"]!.GetValue<string>().StartsWith(prefix, StringComparison.Ordinal));
+
+    internal static (double, double)? Selection(JsonNode result, string prefix) =>
+        SelectionNode(result, prefix) is { } s && s["test"]?["recall@20"] is { } r ? (r.GetValue<double>(), s["test"]!["ndcg@20"]!.GetValue<double>()) : null;
 
     /// <summary>(measured - published) / published, as a percentage.</summary>
     public static double? Difference(double measured, double? published) => published is > 0 ? 100 * (measured - published.Value) / published.Value : null;
@@ -109,7 +110,7 @@ internal static class ExperimentTables
         List<ChosenRow> chosen = ExperimentChoice.Rows(runner, finished);
         string chosenMarkdown = ExperimentChoice.Markdown(runner, chosen);
         AtomicFile.WriteAllText(Path.Combine(runner.ResultsFolder, ExperimentChoice.FileName), chosenMarkdown);
-        AtomicFile.WriteAllText(Path.Combine(runner.ResultsFolder, "table-chosen.json"), Json(chosen));
+        AtomicFile.WriteAllText(Path.Combine(runner.ResultsFolder, Path.ChangeExtension(ExperimentChoice.FileName, ".json")), Json(chosen));
         return markdown + $"\n{string.Join(", ", runner.Spec.Choose)} chosen per row by validation Recall@20 ({ExperimentChoice.FileName}):\n\n" + chosenMarkdown;
     }
 
