@@ -4,9 +4,10 @@ using System.Text;
 namespace RecLoss.Core.Models;
 
 /// <summary>
-/// What an optimizer needs to continue exactly where it stopped: named arrays (Adam's moments per block, the replay's
-/// per-row step counters and per-step scalars) and the number of steps and epochs taken. Saved as a model file's OPTM
-/// section: u32 epochs, u64 steps, u32 array count, then per array: u32 name length, UTF-8 name, u32 kind
+/// What an optimizer needs to continue exactly where it stopped: named arrays (Adam's moments per block) and the number
+/// of steps and epochs taken. The replay's per-row counters and per-step scalars are not saved: every row is caught up
+/// before a save, so a resumed replay starts with every row current and nothing left to replay. Saved as a model file's
+/// OPTM section: u32 epochs, u64 steps, u32 array count, then per array: u32 name length, UTF-8 name, u32 kind
 /// (0 float32, 1 float64, 2 int32), u64 length, the values.
 /// </summary>
 public sealed class OptimizerState
