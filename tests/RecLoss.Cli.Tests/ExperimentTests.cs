@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using RecLoss.Cli.Experiments;
 
@@ -176,7 +177,26 @@ public partial class ExperimentTests : WithTempFolder
         Assert.All(rows, r => Assert.Contains("| 2 | 3 |", r));   // seeds, epochs
         Assert.Contains("±", rows[0]);                           // a spread over the two seeds
         Assert.Contains("0.0698 / 0.0572 (test)", rows.Single(r => r.StartsWith("| yelp2018 | ccl | plain")));
-        Assert.True(File.Exists(Path.Combine(results, "table.csv")));
+        AssertCsvDifferences(Path.Combine(results, "table.csv"), "yelp2018,ccl,plain", 0.0698, 0.0572);
+    }
+
+    /// <summary>The CSV row starting with <paramref name="rowStart"/> gives each selection's difference from the published
+    /// figures, as (measured - published) / published in percent, from its own unrounded columns.</summary>
+    private static void AssertCsvDifferences(string csv, string rowStart, double recall, double ndcg)
+    {
+        string[] lines = File.ReadAllLines(csv);
+        string[] header = lines[0].Split(',');
+        string[] row = lines.Single(l => l.StartsWith(rowStart + ",", StringComparison.Ordinal)).Split(',');
+        Assert.Equal(header.Length, row.Length);
+        double Col(string name) => double.Parse(row[Array.IndexOf(header, name)], CultureInfo.InvariantCulture);
+        Assert.Equal(recall, Col("published_recall20"));
+        foreach (string selection in new[] { "last", "testsel" })
+        {
+            Assert.Equal(100 * (Col($"{selection}_recall20") - recall) / recall, Col($"{selection}_vs_published_recall_pct"), 9);
+            Assert.Equal(100 * (Col($"{selection}_ndcg20") - ndcg) / ndcg, Col($"{selection}_vs_published_ndcg_pct"), 9);
+        }
+        Assert.True(Col("testsel_recall20_sd") > 0);   // two seeds whose best test epochs differ
+        Assert.Equal("", row[Array.IndexOf(header, "bestval_vs_published_recall_pct")]);   // no validation split
     }
 
     [Fact]

@@ -72,18 +72,25 @@ internal static class ExperimentTables
         return o.ToString();
     }
 
+    /// <summary>Every figure unrounded; the columns of earlier versions first, in their order, so old readers still work.</summary>
     public static string Csv(ExperimentRunner runner, IReadOnlyList<TableRow> rows)
     {
         var keys = runner.Spec.GridKeys.Where(k => k != "seed").ToArray();
         var o = new StringBuilder();
         o.AppendLine(string.Join(",", [.. keys, "seeds", "epochs", "last_recall20", "last_recall20_sd", "last_ndcg20", "last_ndcg20_sd",
-            "bestval_recall20", "bestval_ndcg20", "testsel_recall20", "testsel_ndcg20", "published_recall20", "published_ndcg20", "last_vs_published_recall_pct"]));
+            "bestval_recall20", "bestval_ndcg20", "testsel_recall20", "testsel_ndcg20", "published_recall20", "published_ndcg20", "last_vs_published_recall_pct",
+            "last_vs_published_ndcg_pct", "bestval_recall20_sd", "bestval_ndcg20_sd", "bestval_vs_published_recall_pct", "bestval_vs_published_ndcg_pct",
+            "testsel_recall20_sd", "testsel_ndcg20_sd", "testsel_vs_published_recall_pct", "testsel_vs_published_ndcg_pct"]));
         foreach (TableRow r in rows)
         {
+            Published? p = r.Published;
             o.AppendLine(string.Join(",", [.. keys.Select(k => r.Grid.GetValueOrDefault(k, "")), Invariant($"{r.Seeds}"), Invariant($"{r.Epochs}"),
                 F(r.Last.Recall), F(r.Last.RecallSpread), F(r.Last.Ndcg), F(r.Last.NdcgSpread),
                 F(r.BestValidation?.Recall), F(r.BestValidation?.Ndcg), F(r.TestSelected.Recall), F(r.TestSelected.Ndcg),
-                F(r.Published?.Recall), F(r.Published?.Ndcg), F(Difference(r.Last.Recall, r.Published?.Recall))]));
+                F(p?.Recall), F(p?.Ndcg), F(Difference(r.Last.Recall, p?.Recall)),
+                F(Difference(r.Last.Ndcg, p?.Ndcg)), F(r.BestValidation?.RecallSpread), F(r.BestValidation?.NdcgSpread),
+                F(r.BestValidation is { } v ? Difference(v.Recall, p?.Recall) : null), F(r.BestValidation is { } w ? Difference(w.Ndcg, p?.Ndcg) : null),
+                F(r.TestSelected.RecallSpread), F(r.TestSelected.NdcgSpread), F(Difference(r.TestSelected.Recall, p?.Recall)), F(Difference(r.TestSelected.Ndcg, p?.Ndcg))]));
         }
         return o.ToString();
     }
