@@ -24,12 +24,16 @@ public class CheckpointTests : WithTempFolder
 
         string dll = Path.Combine(AppContext.BaseDirectory, "recloss.dll");
         var rng = new Random(11);
-        int kills = 0, exit = -1;
+        string ckpt = Path.Combine(killed, "ckpt");
+        int kills = 0, resumes = 0, exit = -1;
         // Each attempt lives a little longer than the last, so the run gets through on a slow or busy machine too.
+        // Once a checkpoint exists the attempts continue it with --resume, which demands one; before, --checkpoint starts it.
         for (int attempt = 0; attempt < 60 && exit != 0; attempt++)
         {
+            bool resume = File.Exists(Path.Combine(ckpt, "checkpoint.rlm"));
+            resumes += resume ? 1 : 0;
             var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (string a in (string[])[dll, .. Run, "--out", killed, "--force", "--checkpoint", Path.Combine(killed, "ckpt")])
+            foreach (string a in (string[])[dll, .. Run, "--out", killed, "--force", resume ? "--resume" : "--checkpoint", ckpt])
             {
                 info.ArgumentList.Add(a);
             }
@@ -48,9 +52,10 @@ public class CheckpointTests : WithTempFolder
         }
         Assert.Equal(0, exit);
         Assert.True(kills >= 2, $"only {kills} kills landed before the run finished");
+        Assert.True(resumes >= 1, $"no attempt found a checkpoint to resume ({kills} kills)");
         Assert.Equal(Epochs(whole), Epochs(killed));
         Assert.Equal(ModelFile.Load(Path.Combine(whole, "model.rlm")).Factors.UserFactors, ModelFile.Load(Path.Combine(killed, "model.rlm")).Factors.UserFactors);
-        Assert.Equal(["checkpoint.rlm"], Directory.GetFiles(Path.Combine(killed, "ckpt"), "*.rlm").Select(Path.GetFileName));
+        Assert.Equal(["checkpoint.rlm"], Directory.GetFiles(ckpt, "*.rlm").Select(Path.GetFileName));
     }
 
     [Fact]
