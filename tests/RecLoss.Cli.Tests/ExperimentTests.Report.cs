@@ -137,6 +137,30 @@ public partial class ExperimentTests
     }
 
     [Fact]
+    public void A_published_figure_that_every_series_shares_is_drawn_once_in_black_and_series_of_their_own_keep_theirs()
+    {
+        static TableRow Row(string temperature, string ratio, double recall, double? published) =>
+            new(new Dictionary<string, string> { ["ratio"] = ratio, ["temperature"] = temperature }, 1, 1, new Stat(recall, 0, recall, 0), null,
+                new Stat(recall, 0, recall, 0), published is { } p ? new Published(new Dictionary<string, string>(), p, p, "paper") : null);
+        static ScottPlot.Plot Plot(TableRow[] rows) => ExperimentReport.Against(rows, ExperimentReport.Metrics[0], "ratio",
+            r => double.Parse(r.Grid["ratio"], System.Globalization.CultureInfo.InvariantCulture), "ratio", log: false);
+        static string[] Legend(ScottPlot.Plot plot) =>
+            [.. plot.GetPlottables().Select(p => p.LegendItems.FirstOrDefault()?.LabelText ?? "").Where(t => t.Length > 0)];
+
+        // The paper's figure per noise ratio, beside each temperature tried.
+        ScottPlot.Plot shared = Plot([Row("0.08", "0", 0.30, 0.35), Row("0.08", "0.1", 0.28, 0.33), Row("0.10", "0", 0.31, 0.35), Row("0.10", "0.1", 0.29, 0.33)]);
+        ScottPlot.Plottables.Marker[] markers = [.. shared.GetPlottables<ScottPlot.Plottables.Marker>()];
+        Assert.Equal([0.35, 0.33], markers.Select(m => m.Y));
+        Assert.All(markers, m => Assert.Equal(ScottPlot.Colors.Black, m.MarkerStyle.LineColor));
+        Assert.Equal(["0.08", "0.10", "published"], Legend(shared));
+
+        // Different figures per series: each in its line's colour.
+        ScottPlot.Plot own = Plot([Row("0.08", "0.1", 0.28, 0.33), Row("0.10", "0.1", 0.29, 0.34)]);
+        Assert.Equal(2, own.GetPlottables<ScottPlot.Plottables.Marker>().Count());
+        Assert.Equal(["0.08", "0.08: published", "0.10", "0.10: published"], Legend(own));
+    }
+
+    [Fact]
     public void A_bar_shows_the_best_validation_epoch_where_early_stopping_chose_one_else_the_last()
     {
         static Stat At(double recall) => new(recall, 0, recall / 2, 0);

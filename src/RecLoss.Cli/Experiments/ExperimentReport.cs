@@ -215,21 +215,30 @@ internal static class ExperimentReport
     internal static Plot Against(IEnumerable<TableRow> rows, Metric metric, string key, Func<TableRow, double> x, string label, bool log)
     {
         var plot = new Plot();
+        double X(double v) => log ? Math.Log10(v) : v;
+        var series = rows.GroupBy(r => string.Join(" ", r.Grid.Where(g => g.Key is not "data" && g.Key != key).Select(g => g.Value)))
+            .Select(s => (s.Key, Rows: s.ToArray(),
+                Published: s.Where(r => r.Published is not null && metric.PublishedOf(r.Published) is not null)
+                    .Select(r => (X: X(x(r)), Y: metric.PublishedOf(r.Published!)!.Value)).OrderBy(p => p.X).ToArray()))
+            .ToArray();
+        // One published figure per grid value, whatever the series (e.g. a paper's tuned run beside each temperature
+        // tried): drawn once, in black, not once per series on top of each other.
+        bool shared = series.Length > 1 && series.All(s => s.Published.Length > 0 && s.Published.SequenceEqual(series[0].Published));
         int index = 0;
-        foreach (IGrouping<string, TableRow> series in rows.GroupBy(r => string.Join(" ", r.Grid.Where(g => g.Key is not "data" && g.Key != key).Select(g => g.Value))))
+        foreach (var s in series)
         {
-            var points = series.Select(r => (X: x(r), Y: metric.Of(r.Last))).OrderBy(p => p.X).ToArray();
-            var line = plot.Add.Scatter(points.Select(p => log ? Math.Log10(p.X) : p.X).ToArray(), points.Select(p => p.Y).ToArray());
-            line.LegendText = series.Key;
+            var points = s.Rows.Select(r => (X: X(x(r)), Y: metric.Of(r.Last))).OrderBy(p => p.X).ToArray();
+            var line = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
+            line.LegendText = s.Key;
             Style(line, index++);
-            // The published figure beside a measured point: a hollow circle of the series' colour, named once in the legend.
-            bool named = false;
-            foreach (TableRow r in series.Where(r => r.Published is not null && metric.PublishedOf(r.Published) is not null))
+            if (!shared)
             {
-                var published = plot.Add.Marker(log ? Math.Log10(x(r)) : x(r), metric.PublishedOf(r.Published!)!.Value, MarkerShape.OpenCircle, 11, line.Color);
-                published.LegendText = named ? "" : series.Key.Length == 0 ? "published" : $"{series.Key}: published";
-                named = true;
+                AddPublished(plot, s.Published, line.Color, s.Key.Length == 0 ? "published" : $"{s.Key}: published");
             }
+        }
+        if (shared)
+        {
+            AddPublished(plot, series[0].Published, Colors.Black, "published");
         }
         if (log)
         {
@@ -240,6 +249,17 @@ internal static class ExperimentReport
         plot.YLabel($"test {metric.Name} (last epoch)");
         ShowLegendIfNamed(plot);   // outside the data: the points can sit anywhere
         return plot;
+    }
+
+    /// <summary>Published figures as hollow circles of one colour, named once in the legend.</summary>
+    private static void AddPublished(Plot plot, IEnumerable<(double X, double Y)> points, Color colour, string name)
+    {
+        bool named = false;
+        foreach ((double px, double py) in points)
+        {
+            plot.Add.Marker(px, py, MarkerShape.OpenCircle, 11, colour).LegendText = named ? "" : name;
+            named = true;
+        }
     }
 
     /// <summary>Recall@20 of each row as a horizontal bar (the first at the top), named by its grid values on the left
