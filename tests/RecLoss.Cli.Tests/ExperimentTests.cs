@@ -193,7 +193,8 @@ public partial class ExperimentTests : WithTempFolder
         string Field(string name) => row[Array.IndexOf(header, name)];
         double Col(string name) => double.Parse(Field(name), CultureInfo.InvariantCulture);
         Assert.Equal(recall, Col("published_recall20"));
-        foreach (string selection in validation ? ["last", "bestval", "testsel"] : new[] { "last", "testsel" })
+        string[] selections = validation ? ["last", "bestval", "testsel"] : ["last", "testsel"];
+        foreach (string selection in selections)
         {
             Assert.Equal(100 * (Col($"{selection}_recall20") - recall) / recall, Col($"{selection}_vs_published_recall_pct"), 9);
             Assert.Equal(100 * (Col($"{selection}_ndcg20") - ndcg) / ndcg, Col($"{selection}_vs_published_ndcg_pct"), 9);

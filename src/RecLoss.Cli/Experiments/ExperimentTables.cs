@@ -79,8 +79,7 @@ internal static class ExperimentTables
         var o = new StringBuilder();
         o.AppendLine(string.Join(",", [.. keys, "seeds", "epochs", "last_recall20", "last_recall20_sd", "last_ndcg20", "last_ndcg20_sd",
             "bestval_recall20", "bestval_ndcg20", "testsel_recall20", "testsel_ndcg20", "published_recall20", "published_ndcg20", "last_vs_published_recall_pct",
-            "last_vs_published_ndcg_pct", "bestval_recall20_sd", "bestval_ndcg20_sd", "bestval_vs_published_recall_pct", "bestval_vs_published_ndcg_pct",
-            "testsel_recall20_sd", "testsel_ndcg20_sd", "testsel_vs_published_recall_pct", "testsel_vs_published_ndcg_pct"]));
+            "last_vs_published_ndcg_pct", .. SpreadAndDifferenceNames("bestval"), .. SpreadAndDifferenceNames("testsel")]));
         foreach (TableRow r in rows)
         {
             Published? p = r.Published;
@@ -88,12 +87,17 @@ internal static class ExperimentTables
                 F(r.Last.Recall), F(r.Last.RecallSpread), F(r.Last.Ndcg), F(r.Last.NdcgSpread),
                 F(r.BestValidation?.Recall), F(r.BestValidation?.Ndcg), F(r.TestSelected.Recall), F(r.TestSelected.Ndcg),
                 F(p?.Recall), F(p?.Ndcg), F(Difference(r.Last.Recall, p?.Recall)),
-                F(Difference(r.Last.Ndcg, p?.Ndcg)), F(r.BestValidation?.RecallSpread), F(r.BestValidation?.NdcgSpread),
-                F(r.BestValidation is { } v ? Difference(v.Recall, p?.Recall) : null), F(r.BestValidation is { } w ? Difference(w.Ndcg, p?.Ndcg) : null),
-                F(r.TestSelected.RecallSpread), F(r.TestSelected.NdcgSpread), F(Difference(r.TestSelected.Recall, p?.Recall)), F(Difference(r.TestSelected.Ndcg, p?.Ndcg))]));
+                F(Difference(r.Last.Ndcg, p?.Ndcg)), .. SpreadAndDifference(r.BestValidation, p), .. SpreadAndDifference(r.TestSelected, p)]));
         }
         return o.ToString();
     }
+
+    private static string[] SpreadAndDifferenceNames(string selection) =>
+        [$"{selection}_recall20_sd", $"{selection}_ndcg20_sd", $"{selection}_vs_published_recall_pct", $"{selection}_vs_published_ndcg_pct"];
+
+    /// <summary>A selection's spreads over seeds and its differences from the published figures (empty without one).</summary>
+    private static string[] SpreadAndDifference(Stat? s, Published? p) => s is null ? ["", "", "", ""] :
+        [F(s.RecallSpread), F(s.NdcgSpread), F(Difference(s.Recall, p?.Recall)), F(Difference(s.Ndcg, p?.Ndcg))];
 
     public static string Json<T>(IReadOnlyList<T> rows) => JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
 
